@@ -1,0 +1,56 @@
+"""Structured logging: every line carries the request id and user of the request it belongs to."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+request_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "request_context", default=None
+)
+
+# Attributes every LogRecord has; anything else was passed with `extra=` and is worth keeping.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class RequestContextFilter(logging.Filter):
+    """Copy the current request's id and user onto each record (defaults keep formats valid)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = request_context.get() or {}
+        if not hasattr(record, "request_id"):
+            record.request_id = context.get("request_id", "-")
+        if not hasattr(record, "user"):
+            record.user = username_of(context.get("request"))
+        return True
+
+
+def username_of(request: Any) -> str:
+    # request.user is lazy; it is only set once the authentication middleware has run.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return str(user.get_username())
+    return "-"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, request id, user and extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+            "user": getattr(record, "user", "-"),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in entry:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

@@ -1,0 +1,360 @@
+"""Settings for the NOMIS Migration and Synchronisation Dashboard.
+
+Every value comes from the environment (12-factor, as HMPPS runs it). `.env.example` documents each
+variable. With DEBUG off, start-up fails with one message naming every missing required variable;
+with DEBUG on, missing upstream settings default to the local sandbox (`make run`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import environ
+from csp.constants import NONCE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A developer's own .env is read if present; in deployed environments variables come from the
+# platform, and the file does not exist.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# -- Core
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Where `make run` starts the sandbox; in development the upstream defaults below point at it.
+_SANDBOX = env.str("SANDBOX_URL", default="http://localhost:9091")
+
+_missing: list[str] = []
+
+
+def _read(name: str, *, dev_default: str | None = None, secret: bool = False) -> str:
+    """Read a required string setting.
+
+    A secret may instead be given as a file path in `<NAME>_FILE` (Kubernetes secret volumes).
+    Missing values are collected, not raised one by one, so a misconfigured deployment learns
+    everything that is wrong in one go.
+    """
+    if secret and os.environ.get(f"{name}_FILE"):
+        return Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if DEBUG and dev_default is not None:
+        return dev_default
+    _missing.append(name)
+    return ""
+
+
+SECRET_KEY = _read("SECRET_KEY", dev_default="django-insecure-local-development-only", secret=True)
+
+# Public address of this dashboard: used for sign-out and account-details return links.
+INGRESS_URL = _read("INGRESS_URL", dev_default="http://localhost:8000").rstrip("/")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+    if INGRESS_URL:
+        ALLOWED_HOSTS.append(INGRESS_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+
+# The label shown in the header tag, e.g. "DEV" or "PRE-PRODUCTION"; unset in production.
+ENVIRONMENT_NAME = env.str("ENVIRONMENT_NAME", default="")
+
+SERVICE_NAME = "NOMIS Migration and Synchronisation Dashboard"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "mozilla_django_oidc",
+    "nomis_sync",
+    "accounts",
+    "migrations_ui",
+]
+
+MIDDLEWARE = [
+    "nomis_sync.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "nomis_sync.urls"
+AUTH_USER_MODEL = "accounts.User"
+WSGI_APPLICATION = "nomis_sync.wsgi.application"
+
+# -- Templates
+# App pages are Jinja2 with the GOV.UK macros; the Django admin keeps its own templates.
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "nomis_sync.jinja2.environment",
+            "context_processors": ["nomis_sync.context_processors.layout"],
+            "autoescape": True,
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# -- Database
+# SQLite for a laptop; PostgreSQL (psycopg 3) via DATABASE_URL wherever the audit log must survive
+# restarts and be shared by replicas.
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if DEBUG else ""
+    )
+    if (os.environ.get("DATABASE_URL") or DEBUG)
+    else {}
+}
+if not DATABASES["default"]:
+    _missing.append("DATABASE_URL")
+    DATABASES["default"] = {"ENGINE": "django.db.backends.dummy"}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- Cache and sessions
+# Redis is shared by every replica; local memory is only for a laptop without Redis.
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if not REDIS_URL and not DEBUG:
+    _missing.append("REDIS_URL")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="nomis-sync"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_COOKIE_NAME = "nomis-sync-dashboard.session"
+SESSION_COOKIE_AGE = env.int("WEB_SESSION_TIMEOUT_IN_MINUTES", default=120) * 60
+# Rolling timeout, as the existing dashboard; the session middleware only re-saves when needed.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Plain HTTP is only acceptable on a developer's machine, and must be asked for explicitly.
+NO_HTTPS = env.bool("NO_HTTPS", default=DEBUG)
+SESSION_COOKIE_SECURE = not NO_HTTPS
+CSRF_COOKIE_SECURE = not NO_HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "nomis_sync.views.csrf_failure"
+
+# -- Security
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not NO_HTTPS)
+# The platform's ingress answers plain-HTTP probes; /ping and /health must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^ping$", r"^health$", r"^info$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if NO_HTTPS else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = not NO_HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+HMPPS_AUTH_URL = _read("HMPPS_AUTH_URL", dev_default=f"{_SANDBOX}/auth").rstrip("/")
+# The address browsers are sent to; differs from HMPPS_AUTH_URL when the dashboard reaches Auth
+# through an internal address.
+HMPPS_AUTH_EXTERNAL_URL = env.str("HMPPS_AUTH_EXTERNAL_URL", default=HMPPS_AUTH_URL).rstrip("/")
+
+# Content Security Policy: scripts only from us, with a per-request nonce; no inline anything.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF, HMPPS_AUTH_EXTERNAL_URL],
+        "frame-ancestors": ["'none'"],
+        "base-uri": [SELF],
+        "object-src": ["'none'"],
+    }
+}
+if not NO_HTTPS:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+
+# -- Upstream services
+# Each upstream has a (connect, read) timeout pair in seconds. Defaults follow the existing
+# dashboard (10 s for Auth, 60 s for the APIs, 5 s for token verification).
+
+NOMIS_MIGRATION_API_URL = _read(
+    "NOMIS_MIGRATION_API_URL", dev_default=f"{_SANDBOX}/nomis-migration-api"
+).rstrip("/")
+NOMIS_PRISONER_API_URL = _read(
+    "NOMIS_PRISONER_API_URL", dev_default=f"{_SANDBOX}/nomis-prisoner-api"
+).rstrip("/")
+MAPPING_API_URL = _read("MAPPING_API_URL", dev_default=f"{_SANDBOX}/mapping-api").rstrip("/")
+
+TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=False)
+TOKEN_VERIFICATION_API_URL = (
+    _read("TOKEN_VERIFICATION_API_URL", dev_default=f"{_SANDBOX}/verification").rstrip("/")
+    if TOKEN_VERIFICATION_ENABLED
+    else env.str("TOKEN_VERIFICATION_API_URL", default="").rstrip("/")
+)
+# How often, per session, the user's token is re-checked with the token verification API.
+TOKEN_VERIFICATION_INTERVAL_SECONDS = env.int("TOKEN_VERIFICATION_INTERVAL_SECONDS", default=60)
+
+UPSTREAM_TIMEOUTS: dict[str, tuple[float, float]] = {
+    "hmppsAuth": (
+        env.float("HMPPS_AUTH_TIMEOUT_CONNECT", default=2.0),
+        env.float("HMPPS_AUTH_TIMEOUT_RESPONSE", default=10.0),
+    ),
+    "tokenVerification": (
+        env.float("TOKEN_VERIFICATION_API_TIMEOUT_CONNECT", default=2.0),
+        env.float("TOKEN_VERIFICATION_API_TIMEOUT_RESPONSE", default=5.0),
+    ),
+    "nomisMigrationApi": (
+        env.float("NOMIS_MIGRATION_API_TIMEOUT_CONNECT", default=2.0),
+        env.float("NOMIS_MIGRATION_API_TIMEOUT_RESPONSE", default=60.0),
+    ),
+    "nomisPrisonerApi": (
+        env.float("NOMIS_PRISONER_API_TIMEOUT_CONNECT", default=2.0),
+        env.float("NOMIS_PRISONER_API_TIMEOUT_RESPONSE", default=60.0),
+    ),
+    "mappingApi": (
+        env.float("MAPPING_API_TIMEOUT_CONNECT", default=2.0),
+        env.float("MAPPING_API_TIMEOUT_RESPONSE", default=60.0),
+    ),
+}
+
+# -- Sign-in (HMPPS Auth)
+
+AUTH_CODE_CLIENT_ID = _read("AUTH_CODE_CLIENT_ID", dev_default="nomis-sync-dashboard-ui")
+AUTH_CODE_CLIENT_SECRET = _read(
+    "AUTH_CODE_CLIENT_SECRET", dev_default="sandbox-ui-secret", secret=True
+)
+CLIENT_CREDS_CLIENT_ID = _read("CLIENT_CREDS_CLIENT_ID", dev_default="nomis-sync-dashboard-system")
+CLIENT_CREDS_CLIENT_SECRET = _read(
+    "CLIENT_CREDS_CLIENT_SECRET", dev_default="sandbox-system-secret", secret=True
+)
+
+LOGIN_URL = "/sign-in"
+
+# -- Telemetry links (Application Insights / Log Analytics)
+
+APPINSIGHTS_PORTAL_URL = env.str("APPLICATION_INSIGHTS_URL", default="https://portal.azure.com")
+APPINSIGHTS_SUBSCRIPTION_ID = env.str("APPINSIGHTS_SUBSCRIPTION_ID", default="")
+APPINSIGHTS_COMPONENT = env.str("APPINSIGHTS_COMPONENT", default="nomisapi-t3")
+APPINSIGHTS_RESOURCE_GROUP = env.str(
+    "APPINSIGHTS_RESOURCE_GROUP", default=f"{APPINSIGHTS_COMPONENT}-rg"
+)
+
+# -- Build information (shown at /info)
+
+BUILD_NUMBER = env.str("BUILD_NUMBER", default="local")
+GIT_REF = env.str("GIT_REF", default="unknown")
+GIT_BRANCH = env.str("GIT_BRANCH", default="unknown")
+PRODUCT_ID = env.str("PRODUCT_ID", default="DPS060")
+
+# -- Health checks
+# Each upstream ping has a short timeout: /health must answer quickly even when a service hangs.
+
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+
+# -- Internationalisation
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+# -- Static files
+# Built GOV.UK/MOJ assets land in static/build (git-ignored); whitenoise serves them with hashed
+# names from STATIC_ROOT after collectstatic.
+
+STATIC_URL = "/assets/"
+STATICFILES_DIRS = [BASE_DIR / "static" / "build"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 3600
+
+# -- Logging
+# JSON lines on stdout in deployed environments; readable lines on a laptop.
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request": {"()": "nomis_sync.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "nomis_sync.logging.JsonFormatter"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "filters": ["request"],
+            "formatter": "plain" if DEBUG else "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Our access log replaces Django's; its 4xx/5xx lines would duplicate ours.
+        "django.request": {"level": "ERROR", "propagate": True},
+        "django.server": {"level": "WARNING", "propagate": True},
+        "health_check": {"level": "ERROR", "propagate": True},
+    },
+}
+
+# -- Fail fast
+# Collected above; raised once so the operator sees every missing variable in one message.
+
+if _missing and not DEBUG:
+    raise ImproperlyConfigured(
+        "Missing required environment variables: "
+        + ", ".join(sorted(set(_missing)))
+        + ". See .env.example."
+    )

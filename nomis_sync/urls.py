@@ -1,0 +1,16 @@
+"""The dashboard's URLs. The sandbox has its own URL configuration and is never included here."""
+
+from django.urls import path
+
+from nomis_sync import views
+
+urlpatterns = [
+    path("ping", views.ping, name="ping"),
+    path("info", views.info, name="info"),
+    path("health", views.health, name="health"),
+]
+
+handler400 = "nomis_sync.views.bad_request"
+handler403 = "nomis_sync.views.permission_denied"
+handler404 = "nomis_sync.views.page_not_found"
+handler500 = "nomis_sync.views.server_error"

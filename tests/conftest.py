@@ -1,0 +1,109 @@
+"""Shared fixtures: real services when configured, personas, and the browser.
+
+Tests that need Redis, PostgreSQL or Chromium skip with a message naming what to start when the
+service is absent, except in CI (CI=true), where an absent service fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(service: str, available: bool, how_to_start: str) -> None:
+    """Skip (locally) or fail (in CI) when a real service a test needs is not there."""
+    if available:
+        return
+    message = f"{service} is not available: {how_to_start}"
+    if IN_CI:
+        pytest.fail(f"CI needs {message}")
+    pytest.skip(message)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "", parsed.port or default_port), 1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    require(
+        "Redis",
+        bool(url) and _reachable(url, 6379),
+        "start Redis and set REDIS_URL=redis://127.0.0.1:6379/0",
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    require(
+        "PostgreSQL",
+        url.startswith("postgres") and _reachable(url, 5432),
+        "start PostgreSQL and set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test",
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    require("Chromium", CHROMIUM.exists(), "apt-get install -y chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[object]:
+    """One headless Debian Chromium for the session, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API refuses to start inside a running asyncio loop; Django's async-unsafe
+    # guard would also trip on the live server's ORM calls from this thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def run_manage(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `manage.py` in a fresh process with exactly the given environment (plus PATH)."""
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,135 @@
+"""/ping, /info, /health and `manage.py healthcheck`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import requests_mock as rm
+from django.core.management import call_command
+from django.db import OperationalError, connections
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+UPSTREAMS = ("hmppsAuth", "nomisMigrationApi", "nomisPrisonerApi", "mappingApi")
+
+
+def _ping_urls(settings) -> dict[str, str]:
+    return {
+        "hmppsAuth": f"{settings.HMPPS_AUTH_URL}/health/ping",
+        "nomisMigrationApi": f"{settings.NOMIS_MIGRATION_API_URL}/health/ping",
+        "nomisPrisonerApi": f"{settings.NOMIS_PRISONER_API_URL}/health/ping",
+        "mappingApi": f"{settings.MAPPING_API_URL}/health/ping",
+        "tokenVerification": f"{settings.TOKEN_VERIFICATION_API_URL}/health/ping",
+    }
+
+
+@pytest.fixture
+def upstreams(settings, requests_mock: rm.Mocker) -> dict[str, str]:
+    settings.REDIS_URL = ""
+    urls = _ping_urls(settings)
+    for url in urls.values():
+        requests_mock.get(url, json={"status": "UP"})
+    return urls
+
+
+def test_ping_is_up_without_sign_in() -> None:
+    response = Client().get("/ping")
+    assert response.status_code == 200
+    assert response.json() == {"status": "UP"}
+
+
+def test_info_reports_build_and_git(settings) -> None:
+    settings.BUILD_NUMBER = "2026-11-27.1"
+    settings.GIT_REF = "abc123"
+    body = Client().get("/info").json()
+    assert body["build"]["name"] == "hmpps-nomis-sync-dashboard"
+    assert body["build"]["version"] == "2026-11-27.1"
+    assert body["build"]["gitRef"] == "abc123"
+    assert body["productId"] == "DPS060"
+    assert isinstance(body["uptime"], int)
+
+
+def test_health_is_up_when_everything_answers(upstreams) -> None:
+    response = Client().get("/health")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "UP"
+    assert set(body["components"]) == {"db", *UPSTREAMS}
+    assert all(c["status"] == "UP" for c in body["components"].values())
+
+
+@pytest.mark.parametrize("name", UPSTREAMS)
+@pytest.mark.parametrize(
+    ("failure", "expected_details"),
+    [
+        ({"status_code": 500, "json": {"status": "DOWN"}}, {"status": 500}),
+        ({"status_code": 200, "json": {"status": "DOWN"}}, {"status": 200}),
+        ({"exc": requests.ConnectionError}, {"error": "Connection failed"}),
+        ({"exc": requests.ConnectTimeout}, {"error": "Timed out after 2s"}),
+    ],
+    ids=["500", "says-down", "refused", "timeout"],
+)
+def test_health_is_down_when_an_upstream_fails(
+    upstreams, requests_mock: rm.Mocker, name, failure, expected_details
+) -> None:
+    requests_mock.get(upstreams[name], **failure)
+    response = Client().get("/health")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "DOWN"
+    assert body["components"][name] == {"status": "DOWN", "details": expected_details}
+    others = set(UPSTREAMS) - {name}
+    assert all(body["components"][other]["status"] == "UP" for other in others)
+
+
+def test_token_verification_is_checked_only_when_enabled(
+    upstreams, settings, requests_mock: rm.Mocker
+) -> None:
+    settings.TOKEN_VERIFICATION_ENABLED = True
+    requests_mock.get(upstreams["tokenVerification"], status_code=500)
+    body = Client().get("/health").json()
+    assert body["components"]["tokenVerification"]["status"] == "DOWN"
+    settings.TOKEN_VERIFICATION_ENABLED = False
+    assert "tokenVerification" not in Client().get("/health").json()["components"]
+
+
+def test_health_is_down_when_the_database_is(upstreams, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    # The check runs on a worker thread, whose connection object is its own: patch the class.
+    monkeypatch.setattr(type(connections["default"]), "temporary_connection", refuse)
+    body = Client().get("/health").json()
+    assert body["status"] == "DOWN"
+    assert body["components"]["db"]["status"] == "DOWN"
+
+
+def test_health_is_down_when_redis_is_unreachable(upstreams, settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = Client().get("/health")
+    assert response.status_code == 503
+    assert response.json()["components"]["redis"]["status"] == "DOWN"
+
+
+def test_health_reports_redis_up_when_it_is(upstreams, settings, redis_url) -> None:
+    settings.REDIS_URL = redis_url
+    body = Client().get("/health").json()
+    assert body["components"]["redis"]["status"] == "UP"
+
+
+def test_healthcheck_command_exits_zero_when_up(upstreams, capsys) -> None:
+    call_command("healthcheck", "--json")
+    assert json.loads(capsys.readouterr().out)["status"] == "UP"
+
+
+def test_healthcheck_command_exits_one_when_down(upstreams, requests_mock, capsys) -> None:
+    requests_mock.get(upstreams["mappingApi"], status_code=503)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("healthcheck")
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert "mappingApi" in out
+    assert "DOWN" in out

@@ -1,0 +1,96 @@
+"""The GOV.UK layout, error pages, security headers and static assets."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.unit.error_urls")]
+
+SERVICE = "NOMIS Migration and Synchronisation Dashboard"
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(raise_request_exception=False)
+
+
+def test_unknown_page_is_a_govuk_404_with_the_service_title(client: Client) -> None:
+    response = client.get("/no-such-page")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert f"<title>Page not found - {SERVICE}</title>" in html
+    assert 'class="govuk-heading-l">Page not found</h1>' in html
+    assert "govuk-footer" in html
+    assert "moj-header" in html
+
+
+def test_server_error_shows_a_govuk_page_without_any_stack_trace(client: Client) -> None:
+    response = client.get("/explode")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in html
+    assert "Traceback" not in html
+    assert "secret internal detail" not in html
+    # The reference lets a user quote the request to the team; it matches the response header.
+    assert response["X-Request-Id"] in html
+
+
+def test_permission_denied_is_a_govuk_403(client: Client) -> None:
+    response = client.get("/forbidden")
+    assert response.status_code == 403
+    assert "You are not authorised to use this page" in response.content.decode()
+
+
+def test_bad_request_is_a_govuk_400(client: Client) -> None:
+    response = client.get("/bad")
+    assert response.status_code == 400
+    assert "Sorry, there is a problem with your request" in response.content.decode()
+
+
+def test_post_without_csrf_token_is_refused_with_a_govuk_page() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/ping")
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.content.decode()
+
+
+def test_environment_tag_is_shown_only_when_configured(client: Client, settings) -> None:
+    settings.ENVIRONMENT_NAME = ""
+    assert "header-environment-tag" not in client.get("/nowhere").content.decode()
+    settings.ENVIRONMENT_NAME = "DEV"
+    html = client.get("/nowhere").content.decode()
+    assert re.search(r'data-qa="header-environment-tag">DEV<', html)
+
+
+def test_no_user_slot_for_anonymous_visitors(client: Client) -> None:
+    html = client.get("/nowhere").content.decode()
+    assert "Sign out" not in html
+
+
+def test_csp_uses_a_nonce_and_never_unsafe_inline(client: Client) -> None:
+    response = client.get("/nowhere")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce, policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    html = response.content.decode()
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts, "the layout loads the GOV.UK and MOJ scripts"
+    for tag in scripts:
+        assert f'nonce="{nonce.group(1)}"' in tag, tag
+
+
+def test_scripts_and_styles_are_served_with_hashed_names(client: Client) -> None:
+    html = client.get("/nowhere").content.decode()
+    for name in ("css/application", "js/govuk-frontend", "js/moj-frontend", "js/application"):
+        assert re.search(rf"/assets/{name}\.[0-9a-f]{{12}}\.(css|js)", html), name
+
+
+def test_security_headers(client: Client) -> None:
+    response = client.get("/ping")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
