@@ -1,0 +1,56 @@
+"""``python manage.py sandbox [--port 9091] [--host 127.0.0.1] [--scenario NAME] [--verbose]``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sandbox import scenarios
+from sandbox.config import ConfigError
+from sandbox.engine import get_engine
+from sandbox.middleware import SandboxMiddleware
+from sandbox.server import SandboxHTTPServer
+
+
+class Command(BaseCommand):
+    help = "Serve the sandbox stand-ins for HMPPS Auth and the NOMIS migration services."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "9091")))
+        parser.add_argument("--host", default=os.environ.get("SANDBOX_HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--scenario",
+            default=os.environ.get("SANDBOX_SCENARIO", "default"),
+            choices=scenarios.SCENARIOS,
+        )
+        parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            engine = get_engine()
+            engine.reset(options["scenario"])
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from exc
+        engine.start()
+        app = SandboxMiddleware(WSGIHandler(), engine)
+        try:
+            server = SandboxHTTPServer(
+                (options["host"], options["port"]), app, verbose=options["verbose"]
+            )
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {options['host']}:{options['port']}: {exc}"
+            ) from exc
+        host, port = server.server_address[:2]
+        self.stdout.write(f"Sandbox ready on http://{host}:{port} (scenario {options['scenario']})")
+        self.stdout.flush()
+        try:
+            server.serve_forever(poll_interval=0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -1,0 +1,110 @@
+"""WSGI wrapper around Django: injected faults and latency, the request journal, bearer claims.
+
+It sits outside Django so a "drop" fault can close the connection without any response, which a
+Django middleware cannot do. The HTTP server (sandbox.server) turns :class:`DropConnection` into
+a closed socket.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sandbox.engine import PREFIX_SERVICES, Engine, get_engine
+from sandbox.util import dumps
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class DropConnection(Exception):
+    """Raised to make the server close the connection without answering."""
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            408: "Request Timeout", 429: "Too Many Requests", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}  # fmt: skip
+
+
+class SandboxMiddleware:
+    def __init__(self, app: WsgiApp, engine: Engine | None = None) -> None:
+        self.app = app
+        self.engine = engine or get_engine()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        head = path[1:].split("/", 1)[0]
+        service = PREFIX_SERVICES.get(head)
+        if service is None:
+            # Control API and unknown paths: no faults, no journal.
+            return self.app(environ, start_response)
+        engine = self.engine
+        claims = None
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        if auth[:7].lower() == "bearer ":
+            claims = engine.tokens.decode(auth[7:].strip())
+        environ["sandbox.claims"] = claims
+        entry = {
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "status": None,
+            "user": claims.get("user_name") if claims else None,
+        }
+        try:
+            delay = engine.latency_ms
+            fault = None
+            if engine.faults:
+                fault, release = engine.take_fault(service, path[len(head) + 1 :])
+                if fault is not None:
+                    if fault.latency_ms:
+                        delay += fault.latency_ms
+                    if fault.hang:
+                        # Longer than any client timeout, but ends by itself (or when faults clear).
+                        release.wait(engine.settings.hang_seconds)
+                    if fault.drop:
+                        entry["status"] = 0
+                        raise DropConnection
+            if delay:
+                time.sleep(delay / 1000)
+            if fault is not None and fault.status:
+                return self._fault_response(fault.status, path, entry, start_response)
+            if fault is not None and fault.malformed:
+                entry["status"] = 200
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [b'{"status":"UP","content":[{"visitId":']
+
+            def recording_start_response(
+                status: str, headers: list[tuple[str, str]], exc_info: Any = None
+            ) -> Any:
+                entry["status"] = int(status.split(" ", 1)[0])
+                return (
+                    start_response(status, headers, exc_info)
+                    if exc_info
+                    else start_response(status, headers)
+                )
+
+            return self.app(environ, recording_start_response)
+        finally:
+            engine.record(entry)
+
+    @staticmethod
+    def _fault_response(
+        status: int, path: str, entry: dict[str, Any], start_response: StartResponse
+    ) -> list[bytes]:
+        entry["status"] = status
+        if path.endswith("/health/ping") or path.endswith("/health"):
+            body = {"status": "DOWN"}
+        else:
+            body = {
+                "status": status,
+                "userMessage": f"Sandbox injected fault: {status}",
+                "developerMessage": "fault",
+            }
+        data = dumps(body).encode()
+        start_response(
+            f"{status} {_REASONS.get(status, 'Injected')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]

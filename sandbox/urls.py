@@ -1,0 +1,104 @@
+"""URL map of every sandboxed service. Each upstream keeps its real paths under its own prefix."""
+
+from django.urls import include, path
+
+from sandbox.views import auth, control, mapping, migration, nomis
+from sandbox.views.common import health, methods
+
+auth_patterns = [
+    path("oauth/authorize", auth.authorize),
+    path("oauth/token", auth.token),
+    path("login", auth.login),
+    path(".well-known/jwks.json", auth.jwks),
+    path("issuer/.well-known/openid-configuration", auth.openid_configuration),
+    path("sign-out", auth.logout),
+    path("logout", auth.logout),
+    path("account-details", auth.account_details),
+    path("api/user/me", auth.user_me),
+    path("api/user/me/roles", auth.user_me_roles),
+    path("health/ping", health),
+]
+
+verification_patterns = [
+    path("token/verify", auth.verify),
+    path("health/ping", health),
+]
+
+migration_patterns = [
+    path("migrate/visits", methods(POST=migration.start_visits)),
+    path("migrate/visits/rooms/usage", methods(GET=migration.rooms_usage)),
+    path("migrate/history/all/<str:migration_type>", methods(GET=migration.history_all)),
+    path("migrate/history/active/<str:migration_type>", methods(GET=migration.active)),
+    path("migrate/history/<str:migration_id>", methods(GET=migration.history_one)),
+    path("migrate/cancel/<str:migration_id>", methods(POST=migration.cancel)),
+    path("migrate/refresh/<str:migration_id>", methods(POST=migration.refresh)),
+    path("migrate/dead-letter-queue/<str:migration_type>/count", methods(GET=migration.dlq_count)),
+    path(
+        "migrate/dead-letter-queue/<str:migration_type>",
+        methods(GET=migration.dlq_get, DELETE=migration.dlq_delete),
+    ),
+    path("health/ping", health),
+    path("health", migration.service_health),
+    path("info", migration.info),
+]
+
+nomis_patterns = [
+    path("visits/ids", methods(GET=nomis.visit_ids)),
+    path("visits/rooms/usage-count", methods(GET=nomis.rooms_usage_count)),
+    path("visits/<str:visit_id>", methods(GET=nomis.visit)),
+    path("health/ping", health),
+]
+
+mapping_patterns = [
+    path(
+        "mapping/visits",
+        methods(POST=mapping.create_visit_mapping, DELETE=mapping.delete_visit_mappings),
+    ),
+    path("mapping/visits/nomisId/<int:nomis_id>", methods(GET=mapping.by_nomis_id)),
+    path("mapping/visits/vsipId/<str:vsip_id>", methods(GET=mapping.by_vsip_id)),
+    path("mapping/visits/migrated/latest", methods(GET=mapping.latest_migrated)),
+    path(
+        "mapping/visits/migration-id/<str:migration_id>",
+        methods(GET=mapping.by_migration_id, DELETE=mapping.delete_by_migration_id),
+    ),
+    path(
+        "prison/<str:prison_id>/room/nomis-room-id/<path:description>",
+        methods(GET=mapping.room_lookup),
+    ),
+    path(
+        "prison/<str:prison_id>/room-mappings",
+        methods(GET=mapping.room_list, POST=mapping.room_create),
+    ),
+    path(
+        "prison/<str:prison_id>/room-mappings/nomis-room-id/<path:description>",
+        methods(DELETE=mapping.room_delete),
+    ),
+    path("health/ping", health),
+]
+
+control_patterns = [
+    path("reset", methods(POST=control.reset)),
+    path("state", control.state),
+    path("faults", control.faults),
+    path("latency", control.latency),
+    path("journal", control.journal),
+    path("settings", control.settings),
+    path("redirect-uris", control.redirect_uris),
+    path("users", control.users),
+    path("telemetry", control.telemetry),
+    path("dlq-retry", methods(POST=control.dlq_retry)),
+]
+
+urlpatterns = [
+    path("auth/", include(auth_patterns)),
+    path("verification/", include(verification_patterns)),
+    path("nomis-migration-api/", include(migration_patterns)),
+    path("nomis-prisoner-api/", include(nomis_patterns)),
+    path("mapping-api/", include(mapping_patterns)),
+    path("activities-api/health/ping", health),
+    path("__sandbox/", include(control_patterns)),
+]
+
+# Unknown paths get the upstream's JSON 404 rather than Django's HTML page.
+handler404 = "sandbox.views.common.not_found"
+handler500 = "sandbox.views.common.server_error"

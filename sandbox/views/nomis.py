@@ -1,0 +1,59 @@
+"""NOMIS prisoner API (``/nomis-prisoner-api``): visits endpoints of upstream-api §6."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+
+from sandbox.engine import get_engine
+from sandbox.util import BadRequest, error_response, json_response, parse_bool, parse_local_dt
+from sandbox.views.common import page_json, paging, require_role
+from sandbox.visits import VisitFilter
+
+ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
+
+
+def _filter(request: HttpRequest) -> VisitFilter:
+    get = request.GET
+    return VisitFilter(
+        prison_ids=tuple(get.getlist("prisonIds")),
+        visit_types=tuple(get.getlist("visitTypes")),
+        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
+        if get.get("fromDateTime")
+        else None,
+        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
+    )
+
+
+@require_role(ROLE)
+def visit_ids(request: HttpRequest) -> HttpResponse:
+    """``GET /visits/ids``: creation order ascending; ``size=1`` is the counting idiom."""
+    flt = _filter(request)
+    page, size = paging(request)
+    ids, total = get_engine().state.visits.page_ids(flt, page, size)
+    return json_response(
+        page_json([{"visitId": i} for i in ids], page=page, size=size, total=total)
+    )
+
+
+@require_role(ROLE)
+def rooms_usage_count(request: HttpRequest) -> HttpResponse:
+    """``GET /visits/rooms/usage-count``: future visits only unless ``futureVisitsOnly=false``."""
+    flt = _filter(request)
+    future_only = parse_bool(request.GET.get("futureVisitsOnly"), "futureVisitsOnly", True)
+    rows = get_engine().state.visits.room_usage(flt, today=date.today(), future_only=future_only)
+    return json_response(rows)
+
+
+@require_role(ROLE)
+def visit(request: HttpRequest, visit_id: str) -> HttpResponse:
+    """``GET /visits/{visitId}``."""
+    try:
+        number = int(visit_id)
+    except ValueError as exc:
+        raise BadRequest(f"Bad Request: visitId must be a number, was {visit_id}") from exc
+    body = get_engine().state.visits.visit(number, today=date.today())
+    if body is None:
+        return error_response(404, f"Not Found: visit id {number}")
+    return json_response(body)
