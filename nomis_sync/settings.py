@@ -277,6 +277,28 @@ CLIENT_CREDS_CLIENT_SECRET = _read(
 
 LOGIN_URL = "/sign-in"
 
+# -- Roles and permissions
+# The one table from HMPPS roles (without the ROLE_ prefix) to dashboard permissions. Permissions
+# are derived from the token's roles at each check (accounts.permissions), never stored.
+
+VISITS_PERMISSIONS = [
+    "migrations_ui.view_visits_migration",
+    "migrations_ui.start_visits_migration",
+    "migrations_ui.cancel_visits_migration",
+    "migrations_ui.manage_visits_dead_letters",
+]
+AUDIT_PERMISSIONS = ["migrations_ui.view_audit_log"]
+# A read-only role for people who review the audit log without running migrations.
+AUDIT_ROLE = env.str("AUDIT_ROLE", default="NOMIS_SYNC_DASHBOARD__AUDIT__RO").removeprefix("ROLE_")
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "MIGRATE_VISITS": VISITS_PERMISSIONS,
+    # The "super" role: every migration permission and the audit log.
+    "MIGRATE_NOMIS_SYSCON": [*VISITS_PERMISSIONS, *AUDIT_PERMISSIONS],
+    AUDIT_ROLE: AUDIT_PERMISSIONS,
+}
+
+AUTHENTICATION_BACKENDS = ["accounts.permissions.RolePermissionBackend"]
+
 # -- Telemetry links (Application Insights / Log Analytics)
 
 APPINSIGHTS_PORTAL_URL = env.str("APPLICATION_INSIGHTS_URL", default="https://portal.azure.com")

@@ -1,6 +1,6 @@
 """The dashboard's URLs. The sandbox has its own URL configuration and is never included here."""
 
-from django.urls import path
+from django.urls import include, path
 
 from nomis_sync import views
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("info", views.info, name="info"),
     path("health", views.health, name="health"),
+    path("visits-migration/", include("migrations_ui.urls")),
+    path("", include("accounts.urls")),
 ]
 
 handler400 = "nomis_sync.views.bad_request"

@@ -1,0 +1,24 @@
+"""Access rules for class-based views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import PermissionRequiredMixin as DjangoPermissionRequiredMixin
+
+from accounts.permissions import MissingRole, role_needed_for
+
+
+class PermissionRequiredMixin(DjangoPermissionRequiredMixin):
+    """Anonymous users go to sign-in (and come back); signed-in users without it get a 403.
+
+    The 403 page names the role needed, so the user knows what to ask for. There is never a
+    redirect for a signed-in user, so no sign-in loop is possible.
+    """
+
+    def handle_no_permission(self) -> Any:
+        if self.request.user.is_authenticated:
+            permissions = self.get_permission_required()
+            missing = [p for p in permissions if not self.request.user.has_perm(p)]
+            raise MissingRole(role_needed_for(missing[0]) if missing else None)
+        return super().handle_no_permission()

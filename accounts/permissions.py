@@ -1,0 +1,53 @@
+"""HMPPS roles -> dashboard permissions, through the one table in settings.ROLE_PERMISSIONS.
+
+A user's roles are the `authorities` of their HMPPS Auth token, stored on the user at every sign-in
+and session refresh; permissions are derived from them on each check, so a role removed in HMPPS
+Auth is gone at the next refresh and nothing is kept in Django's permission tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import BaseBackend
+from django.core.exceptions import PermissionDenied
+
+
+def normalise_role(role: str) -> str:
+    """Roles may be written with or without the `ROLE_` prefix; compare them without it."""
+    return role.removeprefix("ROLE_")
+
+
+def permissions_for_roles(roles: Iterable[str]) -> set[str]:
+    table: dict[str, list[str]] = settings.ROLE_PERMISSIONS
+    granted: set[str] = set()
+    for role in roles:
+        granted.update(table.get(normalise_role(role), ()))
+    return granted
+
+
+def role_needed_for(permission: str) -> str | None:
+    """The role to ask an administrator for: the narrowest one granting the permission."""
+    candidates = [
+        role for role, permissions in settings.ROLE_PERMISSIONS.items() if permission in permissions
+    ]
+    return min(candidates, key=lambda role: len(settings.ROLE_PERMISSIONS[role]), default=None)
+
+
+class RolePermissionBackend(BaseBackend):
+    """Answers `user.has_perm()` from the user's HMPPS roles; authenticates no one itself."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        return permissions_for_roles(getattr(user_obj, "roles", None) or ())
+
+
+class MissingRole(PermissionDenied):
+    """Signed in, but without a role this page needs; the 403 page names the role."""
+
+    def __init__(self, role: str | None) -> None:
+        super().__init__(f"Requires role {role}" if role else "Not authorised")
+        self.role = role

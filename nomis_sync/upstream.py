@@ -1,0 +1,210 @@
+"""The base for every upstream client: a pooled session, timeouts always, typed errors.
+
+Each upstream (HMPPS Auth, token verification, the migration service, the NOMIS prisoner API, the
+mapping service) has one client module built on `ApiClient`. Status codes and transport failures
+become `ApiError` subclasses that carry the service's display name, so one place
+(`nomis_sync.middleware.UpstreamErrorMiddleware`) can turn them into GOV.UK pages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An upstream call failed. `service` is the display name users see (e.g. "HMPPS Auth")."""
+
+    status: int | None = None
+
+    def __init__(
+        self,
+        service: str,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        url: str = "",
+    ) -> None:
+        super().__init__(f"{service}: {message}")
+        self.service = service
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.body = body
+        self.url = url
+
+    @property
+    def user_message(self) -> str:
+        """`userMessage` from an HMPPS ErrorResponse body, when there is one."""
+        if isinstance(self.body, dict):
+            return str(self.body.get("userMessage") or "")
+        return ""
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorised(ApiError):
+    status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class ServerError(ApiError):
+    """5xx, or any other status we did not expect."""
+
+
+class Unavailable(ApiError):
+    """The connection was refused or dropped: nothing usable came back."""
+
+
+class Timeout(Unavailable):
+    """No answer within the timeout."""
+
+
+class MalformedResponse(ApiError):
+    """A success status with a body we could not read."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorised,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+}
+
+# Statuses worth retrying for an idempotent request (the existing dashboard's list).
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 521, 522, 524})
+
+
+def path_segment(value: str) -> str:
+    """Percent-encode one path segment (migration ids contain colons; room names spaces)."""
+    return quote(value, safe="")
+
+
+class ApiClient(requests.Session):
+    """A `requests.Session` bound to one upstream's base URL, with its timeout and retry rules.
+
+    Subclasses set `service` (display name) and `setting_key` (the UPSTREAM_TIMEOUTS key) and
+    add one method per endpoint, each citing the endpoint it calls.
+    """
+
+    service = "upstream service"
+    # Idempotent requests are retried this many extra times on connection errors and RETRY_STATUSES.
+    retries = 2
+    retry_backoff_seconds = 0.2
+
+    def __init__(self, base_url: str, *, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.headers["Accept"] = "application/json"
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        data: Any = None,
+        auth: Any = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> requests.Response:
+        """Send a request; return the response if 2xx, else raise the matching ApiError.
+
+        GET/HEAD/DELETE are retried on connection errors and transient statuses; POST and PUT
+        never are, since they may start or cancel something.
+        """
+        url = self.url(path)
+        idempotent = method.upper() in {"GET", "HEAD", "DELETE"}
+        attempts = 1 + (self.retries if idempotent else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.request(
+                    method,
+                    url,
+                    params=_clean_params(params),
+                    json=json_body,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=timeout or self.timeout,
+                )
+            except requests.Timeout as exc:
+                error: ApiError = Timeout(self.service, "timed out", url=url)
+                cause: Exception = exc
+            except requests.RequestException as exc:
+                error = Unavailable(self.service, "could not be reached", url=url)
+                cause = exc
+            else:
+                if response.ok:
+                    return response
+                error = self._error_for(response, url)
+                cause = error
+                if response.status_code not in RETRY_STATUSES:
+                    raise error
+            if attempt == attempts:
+                raise error from cause
+            logger.info("Retrying %s %s after %s (attempt %d)", method, url, error, attempt)
+            time.sleep(self.retry_backoff_seconds * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _error_for(self, response: requests.Response, url: str) -> ApiError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:500]
+        error_class = _BY_STATUS.get(response.status_code, ServerError)
+        return error_class(
+            self.service,
+            f"answered HTTP {response.status_code}",
+            status=response.status_code,
+            body=body,
+            url=url,
+        )
+
+    def json_of(self, response: requests.Response) -> Any:
+        """The response body as JSON, or MalformedResponse."""
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise MalformedResponse(
+                self.service, "sent a response that could not be read", url=response.url
+            ) from exc
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Leave out absent values (upstream-api.md §2.3); lists are sent as repeated keys."""
+    if params is None:
+        return None
+    return {key: value for key, value in params.items() if value is not None and value != []}
