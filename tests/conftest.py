@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -107,3 +108,39 @@ def run_manage(
         timeout=timeout,
         check=False,
     )
+
+
+# -- The sandbox and the dashboard's live server, for integration and browser tests
+
+# Fast lifecycle settings so a whole migration completes in seconds.
+FAST_SANDBOX_ENV = {
+    "SANDBOX_VISIT_DELAY_MS": "0",
+    "SANDBOX_COMPLETION_CHECK_INTERVAL_MS": "100",
+    "SANDBOX_COMPLETION_EMPTY_READINGS": "2",
+    "SANDBOX_CANCEL_PURGE_INTERVAL_MS": "100",
+    "SANDBOX_DLQ_VISIBILITY_SECONDS": "0",
+}
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Any]:
+    """The sandbox on the port the test settings point at, for the whole session."""
+    from sandbox.testing import SandboxServer
+    from tests.testenv import TEST_DASHBOARD_PORT, TEST_SANDBOX_PORT
+
+    dashboard = f"http://localhost:{TEST_DASHBOARD_PORT}"
+    env = {
+        **FAST_SANDBOX_ENV,
+        "SANDBOX_EXTRA_REDIRECT_URIS": f"{dashboard}/sign-in/callback,{dashboard}",
+    }
+    with SandboxServer(port=TEST_SANDBOX_PORT, scenario="default", env=env) as server:
+        yield server
+
+
+@pytest.fixture
+def dashboard(live_server: Any, sandbox: Any, settings: Any) -> Iterator[Any]:
+    """The dashboard's live server against a freshly reset sandbox (default scenario)."""
+    sandbox.clear_faults()
+    sandbox.reset("default")
+    yield live_server
+    sandbox.clear_faults()
