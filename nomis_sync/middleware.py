@@ -1,4 +1,4 @@
-"""Request id, access log and request-scoped logging context."""
+"""Request id, access log, request-scoped logging context and upstream failure pages."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
+from nomis_sync import upstream
 from nomis_sync.logging import request_context, username_of
 
 access_log = logging.getLogger("nomis_sync.access")
+logger = logging.getLogger(__name__)
 
 # An incoming id is echoed only if it is short and plain, so it cannot inject into logs or headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -53,3 +56,76 @@ class RequestIdMiddleware:
             return response
         finally:
             request_context.reset(token)
+
+
+class UpstreamErrorMiddleware:
+    """Turn any upstream failure a view did not handle into a GOV.UK page naming the service.
+
+    This is the one place failures are translated (style.md §4): developers get a log line with the
+    request id and upstream URL, users a plain sentence, the next step and a fitting status.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, upstream.ApiError):
+            return None
+        status, title, advice = _describe(exception)
+        log = logger.error if status >= 500 and status != 504 else logger.warning
+        log(
+            "Upstream failure from %s: %s (%s)",
+            exception.service,
+            exception.message,
+            exception.url,
+            extra={"upstream_status": exception.status, "upstream_service": exception.service},
+        )
+        return render(
+            request,
+            "errors/upstream.html",
+            {"title": title, "advice": advice, "service": exception.service},
+            status=status,
+        )
+
+
+def _describe(error: upstream.ApiError) -> tuple[int, str, str]:
+    service = error.service
+    if isinstance(error, upstream.Timeout):
+        return (
+            504,
+            f"The {service} did not respond in time",
+            "Nothing has been changed by this page. Wait a minute and try again.",
+        )
+    if isinstance(error, upstream.Unavailable):
+        return (
+            502,
+            f"The {service} could not be reached",
+            "It may be restarting or down. Check its health on the /health page, then try again.",
+        )
+    if isinstance(error, upstream.NotFound):
+        return (
+            404,
+            f"The {service} could not find what was asked for",
+            "Check the address, or go back to the list and choose again.",
+        )
+    if isinstance(error, (upstream.Unauthorised, upstream.Forbidden)):
+        return (
+            502,
+            f"The {service} refused the dashboard's request",
+            "This is a permissions problem between the dashboard and the service, not with your "
+            "account. Tell the team that runs the dashboard, quoting the reference below.",
+        )
+    if isinstance(error, upstream.MalformedResponse):
+        return (
+            502,
+            f"The {service} sent a response the dashboard could not read",
+            "Try again. If it keeps happening, tell the team that runs the dashboard.",
+        )
+    return (
+        502,
+        f"The {service} had a problem",
+        "Try again in a few minutes. If it keeps happening, tell the team that runs the dashboard.",
+    )

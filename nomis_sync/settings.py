@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nomis_sync.middleware.UpstreamErrorMiddleware",
 ]
 
 ROOT_URLCONF = "nomis_sync.urls"

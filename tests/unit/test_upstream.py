@@ -1,0 +1,124 @@
+"""The upstream client base: timeouts, retries, typed errors, and the failure pages."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import requests_mock as rm
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import path
+
+from nomis_sync import upstream
+
+BASE = "http://upstream.test/api"
+
+
+class ExampleClient(upstream.ApiClient):
+    service = "example service"
+    retry_backoff_seconds = 0
+
+
+@pytest.fixture
+def client() -> ExampleClient:
+    return ExampleClient(BASE, timeout=(1, 2))
+
+
+def test_success_returns_the_response_and_sends_the_timeout(client, requests_mock) -> None:
+    requests_mock.get(f"{BASE}/things", json=[1, 2])
+    response = client.call("GET", "/things", params={"a": ["x", "y"], "b": None})
+    assert client.json_of(response) == [1, 2]
+    assert requests_mock.last_request.timeout == (1, 2)
+    # Lists become repeated keys; absent values are left out.
+    assert requests_mock.last_request.qs == {"a": ["x", "y"]}
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, upstream.BadRequest),
+        (401, upstream.Unauthorised),
+        (403, upstream.Forbidden),
+        (404, upstream.NotFound),
+        (409, upstream.Conflict),
+        (418, upstream.ServerError),
+    ],
+)
+def test_statuses_map_to_typed_errors(client, requests_mock, status, error) -> None:
+    requests_mock.post(f"{BASE}/x", status_code=status, json={"userMessage": "Nope: because"})
+    with pytest.raises(error) as raised:
+        client.call("POST", "/x")
+    assert raised.value.status == status
+    assert raised.value.user_message == "Nope: because"
+    assert raised.value.service == "example service"
+
+
+def test_gets_are_retried_on_transient_failures_then_succeed(client, requests_mock) -> None:
+    requests_mock.get(
+        f"{BASE}/flaky",
+        [{"status_code": 503}, {"exc": requests.ConnectionError}, {"json": {"ok": True}}],
+    )
+    assert client.call("GET", "/flaky").json() == {"ok": True}
+    assert requests_mock.call_count == 3
+
+
+def test_gets_give_up_after_three_attempts(client, requests_mock) -> None:
+    requests_mock.get(f"{BASE}/down", exc=requests.ConnectTimeout)
+    with pytest.raises(upstream.Timeout):
+        client.call("GET", "/down")
+    assert requests_mock.call_count == 3
+
+
+@pytest.mark.parametrize("failure", [{"status_code": 503}, {"exc": requests.ConnectionError}])
+def test_posts_are_never_retried(client, requests_mock, failure) -> None:
+    requests_mock.post(f"{BASE}/start", **failure)
+    with pytest.raises(upstream.ApiError):
+        client.call("POST", "/start")
+    assert requests_mock.call_count == 1
+
+
+def test_malformed_json_is_its_own_error(client, requests_mock) -> None:
+    requests_mock.get(f"{BASE}/bad", text="<html>oops")
+    with pytest.raises(upstream.MalformedResponse):
+        client.json_of(client.call("GET", "/bad"))
+
+
+def test_path_segments_are_percent_encoded() -> None:
+    assert upstream.path_segment("2024-01-01T10:00:00") == "2024-01-01T10%3A00%3A00"
+    assert upstream.path_segment("VISIT ROOM/1") == "VISIT%20ROOM%2F1"
+
+
+# -- The failure pages, through a view that calls the example client
+
+
+def calling_view(request: HttpRequest) -> HttpResponse:
+    ExampleClient(BASE, timeout=(1, 2)).call("GET", "/thing")
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("calls-upstream", calling_view)]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("failure", "status", "title"),
+    [
+        ({"exc": requests.ReadTimeout}, 504, "The example service did not respond in time"),
+        ({"exc": requests.ConnectionError}, 502, "The example service could not be reached"),
+        ({"status_code": 500}, 502, "The example service had a problem"),
+        ({"status_code": 404}, 404, "The example service could not find what was asked for"),
+        ({"status_code": 401}, 502, "refused the dashboard&#39;s request"),
+        ({"status_code": 403}, 502, "refused the dashboard&#39;s request"),
+        ({"text": "not json", "status_code": 200}, 200, None),
+    ],
+)
+def test_upstream_failures_become_govuk_pages_naming_the_service(
+    requests_mock: rm.Mocker, failure, status, title
+) -> None:
+    requests_mock.get(f"{BASE}/thing", **failure)
+    response = Client(raise_request_exception=False).get("/calls-upstream")
+    assert response.status_code == status
+    if title:
+        html = response.content.decode()
+        assert title in html
+        assert "Traceback" not in html
