@@ -1,0 +1,253 @@
+"""NOMIS prisoner API (§6) and mapping service (§7)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import requests
+
+from .conftest import user_token
+
+NOMIS = "/nomis-prisoner-api"
+MAPPING = "/mapping-api"
+PAGE_KEYS = {
+    "content",
+    "pageable",
+    "totalElements",
+    "totalPages",
+    "size",
+    "number",
+    "numberOfElements",
+    "first",
+    "last",
+    "empty",
+    "sort",
+}
+
+
+def test_visit_ids_paging_filters_and_counting(sb, system):
+    url = f"{sb.url}{NOMIS}/visits/ids"
+    everything = requests.get(url, params={"size": 1}, headers=system, timeout=5).json()
+    assert set(everything) >= PAGE_KEYS
+    assert everything["totalElements"] == 10_000 and everything["size"] == 1
+    hei = requests.get(
+        url, params={"prisonIds": "HEI", "size": 1}, headers=system, timeout=5
+    ).json()
+    both = requests.get(
+        url,
+        params=[("prisonIds", "HEI"), ("prisonIds", "MDI"), ("size", "1")],
+        headers=system,
+        timeout=5,
+    ).json()
+    mdi = requests.get(
+        url, params={"prisonIds": "MDI", "size": 1}, headers=system, timeout=5
+    ).json()
+    assert both["totalElements"] == hei["totalElements"] + mdi["totalElements"] == 5_500
+    social = requests.get(
+        url, params={"prisonIds": "HEI", "visitTypes": "SCON", "size": 1}, headers=system
+    ).json()
+    official = requests.get(
+        url, params={"prisonIds": "HEI", "visitTypes": "OFFI", "size": 1}, headers=system
+    ).json()
+    assert (
+        social["totalElements"] + official["totalElements"] == 3_000
+        and official["totalElements"] > 0
+    )
+    dated = requests.get(
+        url,
+        params={
+            "prisonIds": "HEI",
+            "fromDateTime": "2021-01-01T00:00:00",
+            "toDateTime": "2021-12-31T23:59:59",
+        },
+        headers=system,
+        timeout=5,
+    ).json()
+    assert 0 < dated["totalElements"] < 3_000
+    page = requests.get(
+        url, params={"prisonIds": "HEI", "page": 2, "size": 20}, headers=system, timeout=5
+    ).json()
+    assert (
+        page["number"] == 2
+        and page["numberOfElements"] == 20
+        and not page["first"]
+        and not page["last"]
+    )
+    ids = [c["visitId"] for c in page["content"]]
+    assert ids == sorted(ids)  # creation order
+    default = requests.get(url, headers=system, timeout=5).json()
+    assert default["size"] == 20
+    bad = requests.get(
+        url, params={"fromDateTime": "202-10-01T09:00:00"}, headers=system, timeout=5
+    )
+    assert bad.status_code == 400 and bad.json()["status"] == 400
+
+
+def test_visit_by_id(sb, system):
+    ids = requests.get(f"{sb.url}{NOMIS}/visits/ids", params={"size": 1}, headers=system).json()[
+        "content"
+    ]
+    visit = requests.get(
+        f"{sb.url}{NOMIS}/visits/{ids[0]['visitId']}", headers=system, timeout=5
+    ).json()
+    for key in (
+        "visitId",
+        "offenderNo",
+        "prisonId",
+        "startDateTime",
+        "endDateTime",
+        "visitType",
+        "visitStatus",
+        "visitors",
+        "whenCreated",
+        "createUserId",
+    ):
+        assert key in visit
+    assert visit["visitType"]["code"] in ("SCON", "OFFI")
+    missing = requests.get(f"{sb.url}{NOMIS}/visits/1", headers=system, timeout=5)
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+def test_rooms_usage_count_counts_future_visits_only_by_default(sb, system):
+    url = f"{sb.url}{NOMIS}/visits/rooms/usage-count"
+    future = requests.get(
+        url, params={"prisonIds": "MDI", "visitTypes": "SCON"}, headers=system, timeout=5
+    ).json()
+    allv = requests.get(
+        url,
+        params={"prisonIds": "MDI", "visitTypes": "SCON", "futureVisitsOnly": "false"},
+        headers=system,
+        timeout=5,
+    ).json()
+    assert sum(r["count"] for r in future) < sum(r["count"] for r in allv)
+    descriptions = [r["agencyInternalLocationDescription"] for r in allv]
+    assert descriptions == sorted(descriptions) and "MDI-VISITS-FAMILY ROOM" in descriptions
+    assert all(set(r) == {"agencyInternalLocationDescription", "count", "prisonId"} for r in allv)
+
+
+def test_nomis_roles(sb):
+    url = f"{sb.url}{NOMIS}/visits/ids"
+    assert requests.get(url, timeout=5).status_code == 401
+    forbidden = requests.get(url, headers={"Authorization": f"Bearer {user_token(sb)}"}, timeout=5)
+    assert forbidden.status_code == 403 and forbidden.json() == {"status": 403}
+
+
+def test_visit_mappings_create_get_conflict_count_and_delete(sb, system):
+    url = f"{sb.url}{MAPPING}/mapping/visits"
+    body = {
+        "nomisId": 1,
+        "vsipId": "aa-bb-cc-dd",
+        "label": "2024-01-01T10:00:00",
+        "mappingType": "MIGRATED",
+    }
+    assert requests.post(url, json=body, headers=system, timeout=5).status_code == 201
+    assert requests.post(url, json=body, headers=system, timeout=5).status_code == 201  # idempotent
+    clash = requests.post(url, json={**body, "vsipId": "other"}, headers=system, timeout=5)
+    assert clash.status_code == 409
+    error = clash.json()
+    assert error["status"] == "CONFLICT" and error["errorCode"] == 1409
+    assert error["userMessage"].startswith("Conflict: ")
+    assert error["moreInfo"]["existing"]["vsipId"] == "aa-bb-cc-dd"
+    assert error["moreInfo"]["duplicate"]["vsipId"] == "other"
+    got = requests.get(f"{url}/nomisId/1", headers=system, timeout=5).json()
+    assert (
+        got["nomisId"] == 1 and got["vsipId"] == "aa-bb-cc-dd" and got["mappingType"] == "MIGRATED"
+    )
+    assert (
+        requests.get(f"{url}/vsipId/aa-bb-cc-dd", headers=system, timeout=5).json()["nomisId"] == 1
+    )
+    assert requests.get(f"{url}/nomisId/2", headers=system, timeout=5).status_code == 404
+    assert requests.get(f"{url}/migrated/latest", headers=system, timeout=5).json()["nomisId"] == 1
+    count = requests.get(
+        f"{url}/migration-id/2024-01-01T10%3A00%3A00", params={"size": 1}, headers=system, timeout=5
+    ).json()
+    assert count["totalElements"] == 1 and count["content"][0]["label"] == "2024-01-01T10:00:00"
+    none = requests.get(
+        f"{url}/migration-id/1999-01-01T00:00:00", params={"size": 1}, headers=system
+    ).json()
+    assert none["totalElements"] == 0
+    assert requests.post(url, json={"nomisId": "x"}, headers=system, timeout=5).status_code == 400
+    assert (
+        requests.delete(
+            f"{url}/migration-id/2024-01-01T10:00:00", headers=system, timeout=5
+        ).status_code
+        == 204
+    )
+    assert requests.get(f"{url}/nomisId/1", headers=system, timeout=5).status_code == 404
+    assert (
+        requests.delete(url, params={"onlyMigrated": "true"}, headers=system, timeout=5).status_code
+        == 204
+    )
+    assert requests.get(f"{url}/migrated/latest", headers=system, timeout=5).status_code == 404
+
+
+def test_room_mappings_list_get_create_and_delete(sb, system):
+    base = f"{sb.url}{MAPPING}/prison/AKI"
+    assert requests.get(f"{base}/room-mappings", headers=system, timeout=5).json() == []
+    created = requests.post(
+        f"{base}/room-mappings",
+        json={
+            "vsipId": "Third Sector Room",
+            "nomisRoomDescription": "AKI-VISITS-3RD SECTOR",
+            "isOpen": "true",
+        },
+        headers=system,
+        timeout=5,
+    )
+    assert created.status_code == 201
+    again = requests.post(
+        f"{base}/room-mappings",
+        json={"vsipId": "x", "nomisRoomDescription": "AKI-VISITS-3RD SECTOR"},
+        headers=system,
+        timeout=5,
+    )
+    assert again.status_code == 400 and again.json()["status"] == 400
+    got = requests.get(
+        f"{base}/room/nomis-room-id/AKI-VISITS-3RD%20SECTOR", headers=system, timeout=5
+    )
+    assert got.json() == {
+        "vsipId": "Third Sector Room",
+        "nomisRoomDescription": "AKI-VISITS-3RD SECTOR",
+        "prisonId": "AKI",
+        "isOpen": True,
+    }
+    listed = requests.get(
+        f"{sb.url}{MAPPING}/prison/MDI/room-mappings", headers=system, timeout=5
+    ).json()
+    names = [m["nomisRoomDescription"] for m in listed]
+    assert names == sorted(names) and "MDI-VISITS-FAMILY ROOM" not in names
+    deleted = requests.delete(
+        f"{base}/room-mappings/nomis-room-id/AKI-VISITS-3RD%20SECTOR", headers=system
+    )
+    assert deleted.status_code == 204
+    assert (
+        requests.get(
+            f"{base}/room/nomis-room-id/AKI-VISITS-3RD%20SECTOR", headers=system
+        ).status_code
+        == 404
+    )
+
+
+def test_mapping_roles(sb):
+    token = user_token(sb)
+    url = f"{sb.url}{MAPPING}/prison/MDI/room-mappings"
+    assert requests.get(url, timeout=5).status_code == 401
+    assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).json() == {
+        "status": 403
+    }
+
+
+def test_scenario_has_future_visits_already_migrated_and_unmapped_rooms(sb, system):
+    agi = requests.get(
+        f"{sb.url}{NOMIS}/visits/ids", params={"prisonIds": "AGI", "size": 1}, headers=system
+    ).json()
+    first = agi["content"][0]["visitId"]
+    mapped = requests.get(
+        f"{sb.url}{MAPPING}/mapping/visits/nomisId/{first}", headers=system, timeout=5
+    )
+    assert mapped.status_code == 200  # the earliest AGI visits were migrated already
+    future = requests.get(
+        f"{sb.url}{NOMIS}/visits/rooms/usage-count", headers=system, timeout=5
+    ).json()
+    assert {r["prisonId"] for r in future} >= {"HEI", "MDI", "BXI", "WWI", "AGI"}
+    assert date.today().year >= 2024
