@@ -30,6 +30,9 @@ COPY --chown=appuser:appgroup nomis_sync ./nomis_sync
 COPY --chown=appuser:appgroup accounts ./accounts
 COPY --chown=appuser:appgroup migrations_ui ./migrations_ui
 COPY --chown=appuser:appgroup templates ./templates
+# The sandbox ships in the image so docker compose can run it beside the dashboard; it is a
+# separate program with its own settings and is never reachable through the dashboard.
+COPY --chown=appuser:appgroup sandbox ./sandbox
 COPY --from=assets --chown=appuser:appgroup /build/static/build ./static/build
 
 # collectstatic needs settings but no real services: DEBUG gives it harmless defaults.

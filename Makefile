@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=true NO_HTTPS=true SECURE_SSL_REDIRECT=false
 # mypy covers these as they appear (style.md §11).
 MYPY_TARGETS := $(wildcard accounts migrations_ui/clients migrations_ui/services.py)
 
-.PHONY: run test lint assets install clean
+.PHONY: run test lint assets install clean bench bench-check bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,20 @@ staticfiles/staticfiles.json: static/build/.built $(VENV)/.installed
 
 assets: staticfiles/staticfiles.json
 
-## run: install, build assets, migrate SQLite and serve the dashboard on http://localhost:8000
+## run: install, build assets, migrate SQLite, start the sandbox and serve http://localhost:8000
+# The sandbox stands in for HMPPS Auth and the migration services; it stops with the dashboard.
 run: install assets
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
-	$(DEV_ENV) $(PY) manage.py runserver $(PORT)
+	@$(PY) manage.py sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+	  trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	  echo; \
+	  echo "  Dashboard: http://localhost:$(PORT)"; \
+	  echo "  Sandbox:   http://localhost:$(SANDBOX_PORT) (HMPPS Auth at /auth, control API at /__sandbox/)"; \
+	  echo "  Sign in as SYSCON_USER (every page), VISITS_USER (visits) or NO_ROLE_USER (no roles);"; \
+	  echo "  every sandbox user's password is password123456."; \
+	  echo; \
+	  $(DEV_ENV) SANDBOX_URL=http://localhost:$(SANDBOX_PORT) INGRESS_URL=http://localhost:$(PORT) \
+	    $(PY) manage.py runserver $(PORT)
 
 ## lint: ruff, djlint, mypy, hadolint and the compose specification
 lint: $(VENV)/.installed
@@ -51,6 +61,17 @@ lint: $(VENV)/.installed
 ## test: build what is needed, lint, then the whole suite
 test: install assets lint
 	$(DEV_ENV) $(PY) -m pytest
+
+## bench: the performance benchmark (about 4 minutes); writes bench/results/latest.{json,md,png}
+bench: install assets
+	$(PY) bench/run.py
+
+## bench-check: the benchmark, failing if any target fails
+bench-check: install assets
+	$(PY) bench/run.py --check
+
+bench-smoke: install assets
+	$(PY) bench/run.py --smoke
 
 clean:
 	rm -rf static/build staticfiles .pytest_cache .mypy_cache .ruff_cache
