@@ -94,11 +94,22 @@ def context_for(migration: Migration, body: Any) -> dict[str, Any]:
 
 
 def _send(
-    engine: Engine, state: State, kind: str, context: dict[str, Any], delay: float = 0.0
+    engine: Engine,
+    state: State,
+    kind: str,
+    context: dict[str, Any],
+    payload: Any,
+    delay: float = 0.0,
 ) -> None:
-    """Send one message (caller holds the lock)."""
-    state.queue.send(Message({"type": kind, "context": context}), now=engine.now(), delay=delay)
+    """Send one message (caller holds the lock); ``context`` is the MigrationContext sans body."""
+    state.queue.send(Message(kind, context, payload), now=engine.now(), delay=delay)
     engine.cond.notify()
+
+
+def base_context(migration: Migration) -> dict[str, Any]:
+    context = context_for(migration, None)
+    del context["body"]
+    return context
 
 
 # -- M1, M6, M7
@@ -133,7 +144,7 @@ def start_migration(engine: Engine, flt: dict[str, Any], who: str | None) -> dic
             filter=ordered,
         )
         context = context_for(migration, ordered)
-        _send(engine, state, "MIGRATE_ENTITIES", context)
+        _send(engine, state, "MIGRATE_ENTITIES", base_context(migration), ordered)
         state.event(
             "visits-migration-started",
             {
@@ -187,7 +198,7 @@ def _purge_loop(engine: Engine, state: State, migration: Migration) -> None:
                 return
             state.queue.purge()
     with engine.cond:
-        _send(engine, state, "CANCEL_MIGRATION", context_for(migration, {"checkCount": 0}))
+        _send(engine, state, "CANCEL_MIGRATION", base_context(migration), {"checkCount": 0})
 
 
 def refresh_migration(engine: Engine, migration_id: str) -> None:
@@ -244,6 +255,7 @@ def worker_loop(engine: Engine, index: int) -> None:
             if not ok:
                 if message.receive_count >= engine.settings.max_deliveries:
                     state.dlq.add(message.id, message.body)
+                    message.context = {}  # drop the reference; the DLQ keeps its own copy
                     state.event(
                         "prisoner-from-nomis-migration-visits-sent-to-dlq",
                         {
@@ -258,29 +270,31 @@ def worker_loop(engine: Engine, index: int) -> None:
 
 
 def handle(engine: Engine, state: State, message: Message) -> None:
-    kind = message.body.get("type")
-    context = message.body.get("context") or {}
+    kind = message.kind
+    context = message.context
+    payload = message.payload_json
+    if not isinstance(payload, dict) or "migrationId" not in context:
+        raise RecordFailed(f"Malformed {kind} message")
     if kind == "MIGRATE_ENTITIES":
-        _paging(engine, state, context)
+        _paging(engine, state, context, payload)
     elif kind == "MIGRATE_BY_PAGE":
-        _page(engine, state, context)
+        _page(engine, state, context, payload)
     elif kind == "MIGRATE_ENTITY":
-        _migrate_visit(engine, state, context)
+        _migrate_visit(engine, state, context, payload)
     elif kind == "MIGRATE_STATUS_CHECK":
-        _status_check(engine, state, context)
+        _status_check(engine, state, context, payload)
     elif kind == "CANCEL_MIGRATION":
-        _cancel_check(engine, state, context)
+        _cancel_check(engine, state, context, payload)
     elif kind == "RETRY_MIGRATION_MAPPING":
-        _retry_mapping(engine, state, context)
+        _retry_mapping(engine, state, context, payload)
     else:
         raise RecordFailed(f"Unknown message type {kind}")
 
 
-def _paging(engine: Engine, state: State, context: dict[str, Any]) -> None:
+def _paging(engine: Engine, state: State, context: dict[str, Any], flt: dict[str, Any]) -> None:
     """Stage 2: one MIGRATE_BY_PAGE per page, then the first status check."""
     size = max(1, engine.settings.page_size)
     pages = math.ceil(context["estimatedCount"] / size)
-    flt = context["body"]
     with engine.cond:
         for n in range(pages):
             body = {
@@ -288,24 +302,24 @@ def _paging(engine: Engine, state: State, context: dict[str, Any]) -> None:
                 "pageKey": {"@type": "ByPageNumber", "pageNumber": n},
                 "pageSize": size,
             }
-            _send(engine, state, "MIGRATE_BY_PAGE", {**context, "body": body})
+            _send(engine, state, "MIGRATE_BY_PAGE", context, body)
         _send(
             engine,
             state,
             "MIGRATE_STATUS_CHECK",
-            {**context, "body": {"checkCount": 0}},
+            context,
+            {"checkCount": 0},
             engine.settings.first_check_delay_s,
         )
         engine.cond.notify_all()
 
 
-def _page(engine: Engine, state: State, context: dict[str, Any]) -> None:
+def _page(engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]) -> None:
     """Stage 3: one MIGRATE_ENTITY per visit id on the page, unless cancelling."""
     with engine.lock:
         migration = state.by_id.get(context["migrationId"])
         if migration is None or migration.status in CANCELLING:
             return
-    body = context["body"]
     downstream(engine, "nomisPrisonerApi", "/visits/ids")
     ids, _total = state.visits.page_ids(
         to_visit_filter(body["filter"]), body["pageKey"]["pageNumber"], body["pageSize"]
@@ -314,20 +328,17 @@ def _page(engine: Engine, state: State, context: dict[str, Any]) -> None:
         now = engine.now()
         for visit_id in ids:
             state.queue.send(
-                Message(
-                    {
-                        "type": "MIGRATE_ENTITY",
-                        "context": {**context, "body": {"visitId": visit_id}},
-                    }
-                ),
+                Message("MIGRATE_ENTITY", context, visit_id),
                 now=now,
             )
         engine.cond.notify_all()
 
 
-def _migrate_visit(engine: Engine, state: State, context: dict[str, Any]) -> None:
+def _migrate_visit(
+    engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
+) -> None:
     """Stage 4 (§5.4)."""
-    visit_id = context["body"].get("visitId")
+    visit_id = body.get("visitId")
     migration_id = context["migrationId"]
     downstream(engine, "mappingApi", f"/mapping/visits/nomisId/{visit_id}")
     with engine.lock:
@@ -383,14 +394,14 @@ def _migrate_visit(engine: Engine, state: State, context: dict[str, Any]) -> Non
         downstream(engine, "mappingApi", "/mapping/visits")
     except DownstreamError:
         # Only the mapping is retried, so the DPS visit is never created twice.
-        body = {
+        retry = {
             "nomisId": visit_id,
             "vsipId": vsip_id,
             "label": migration_id,
             "mappingType": "MIGRATED",
         }
         with engine.cond:
-            _send(engine, state, "RETRY_MIGRATION_MAPPING", {**context, "body": body})
+            _send(engine, state, "RETRY_MIGRATION_MAPPING", context, retry)
         return
     _create_mapping(state, engine, visit_id, vsip_id, migration_id, visit, room_name)
 
@@ -434,16 +445,19 @@ def _create_mapping(
         )
 
 
-def _retry_mapping(engine: Engine, state: State, context: dict[str, Any]) -> None:
-    body = context["body"]
+def _retry_mapping(
+    engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
+) -> None:
     downstream(engine, "mappingApi", "/mapping/visits")
     _create_mapping(state, engine, body["nomisId"], body["vsipId"], body["label"], None, "")
 
 
-def _status_check(engine: Engine, state: State, context: dict[str, Any]) -> None:
+def _status_check(
+    engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
+) -> None:
     """Stage 5 (§5.5): complete after ``empty_readings`` consecutive empty readings."""
     settings = engine.settings
-    check = int(context["body"].get("checkCount", 0))
+    check = int(body.get("checkCount", 0))
     with engine.cond:
         migration = state.by_id.get(context["migrationId"])
         if migration is None or migration.status != "STARTED":
@@ -453,7 +467,8 @@ def _status_check(engine: Engine, state: State, context: dict[str, Any]) -> None
                 engine,
                 state,
                 "MIGRATE_STATUS_CHECK",
-                {**context, "body": {"checkCount": 0}},
+                context,
+                {"checkCount": 0},
                 settings.recheck_delay_s,
             )
         elif check >= settings.empty_readings - 1:
@@ -473,15 +488,18 @@ def _status_check(engine: Engine, state: State, context: dict[str, Any]) -> None
                 engine,
                 state,
                 "MIGRATE_STATUS_CHECK",
-                {**context, "body": {"checkCount": check + 1}},
+                context,
+                {"checkCount": check + 1},
                 settings.empty_check_interval_s,
             )
 
 
-def _cancel_check(engine: Engine, state: State, context: dict[str, Any]) -> None:
+def _cancel_check(
+    engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
+) -> None:
     """§5.7 step 4."""
     settings = engine.settings
-    check = int(context["body"].get("checkCount", 0))
+    check = int(body.get("checkCount", 0))
     with engine.cond:
         migration = state.by_id.get(context["migrationId"])
         if migration is None or migration.status != "CANCELLED_REQUESTED":
@@ -492,7 +510,8 @@ def _cancel_check(engine: Engine, state: State, context: dict[str, Any]) -> None
                 engine,
                 state,
                 "CANCEL_MIGRATION",
-                {**context, "body": {"checkCount": 0}},
+                context,
+                {"checkCount": 0},
                 settings.recheck_delay_s,
             )
         elif check >= settings.empty_readings - 1:
@@ -512,7 +531,8 @@ def _cancel_check(engine: Engine, state: State, context: dict[str, Any]) -> None
                 engine,
                 state,
                 "CANCEL_MIGRATION",
-                {**context, "body": {"checkCount": check + 1}},
+                context,
+                {"checkCount": check + 1},
                 settings.empty_check_interval_s,
             )
 
@@ -527,7 +547,7 @@ def retry_dlq(engine: Engine) -> int:
         moved = state.dlq.drain()
         now = engine.now()
         for old in moved:
-            state.queue.send(Message(old.body, id=old.message_id), now=now)
+            state.queue.send(Message.from_body(old.body, old.message_id), now=now)
         engine.cond.notify_all()
     return len(moved)
 

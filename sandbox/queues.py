@@ -9,17 +9,53 @@ import heapq
 import itertools
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(slots=True)
 class Message:
-    body: dict[str, Any]
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    receive_count: int = 0
-    # Set when a purge removed the message while a worker held it: its outcome is then ignored.
-    deleted: bool = False
+    """One queue message, stored compactly: a 250,000-visit run holds that many at once.
+
+    The migration context is shared by every message of a run; the envelope of §4.4 and the
+    message id are only built when someone looks (the DLQ, logs).
+    """
+
+    __slots__ = ("_id", "context", "deleted", "kind", "payload", "receive_count")
+
+    def __init__(
+        self, kind: str, context: dict[str, Any], payload: Any, message_id: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.context = context  # MigrationContext without "body"
+        # MIGRATE_ENTITY payloads are kept as the bare visit id (int) to save memory.
+        self.payload = payload
+        self.receive_count = 0
+        # Set when a purge removed the message while a worker held it: its outcome is then ignored.
+        self.deleted = False
+        self._id = message_id
+
+    @property
+    def id(self) -> str:
+        if self._id is None:
+            self._id = str(uuid.uuid4())
+        return self._id
+
+    @property
+    def payload_json(self) -> Any:
+        if self.kind == "MIGRATE_ENTITY" and isinstance(self.payload, int):
+            return {"visitId": self.payload}
+        return self.payload
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The envelope ``{"type", "context": MigrationContext with the payload as body}``."""
+        return {"type": self.kind, "context": {**self.context, "body": self.payload_json}}
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], message_id: str | None = None) -> Message:
+        context = dict(body.get("context") or {})
+        payload = context.pop("body", None)
+        return cls(str(body.get("type")), context, payload, message_id)
 
 
 class MainQueue:
@@ -28,7 +64,7 @@ class MainQueue:
     def __init__(self) -> None:
         self.ready: deque[Message] = deque()
         self.delayed: list[tuple[float, int, Message]] = []
-        self.inflight: dict[str, Message] = {}
+        self.inflight: set[Message] = set()
         self._seq = itertools.count()
 
     def send(self, message: Message, *, now: float, delay: float = 0.0) -> None:
@@ -48,14 +84,14 @@ class MainQueue:
             return None
         message = self.ready.popleft()
         message.receive_count += 1
-        self.inflight[message.id] = message
+        self.inflight.add(message)
         return message
 
     def next_due_in(self, now: float) -> float | None:
         return max(0.0, self.delayed[0][0] - now) if self.delayed else None
 
     def ack(self, message: Message) -> None:
-        self.inflight.pop(message.id, None)
+        self.inflight.discard(message)
 
     def visible(self, now: float) -> int:
         self._promote(now)
@@ -69,7 +105,7 @@ class MainQueue:
         count = len(self.ready) + len(self.delayed) + len(self.inflight)
         self.ready.clear()
         self.delayed.clear()
-        for message in self.inflight.values():
+        for message in self.inflight:
             message.deleted = True
         self.inflight.clear()
         return count

@@ -281,3 +281,57 @@ def info(_request: HttpRequest) -> HttpResponse:
     return json_response(
         {"build": {"name": "hmpps-prisoner-from-nomis-migration", "version": "sandbox"}}
     )
+
+
+# -- Queue admin (§3.10; not called by the dashboard)
+
+QUEUE_ADMIN_ROLE = "ROLE_SYSCON__QUEUE_ADMIN"
+MAIN_QUEUE = "migration_visits_queue"
+DLQ = "migration_visits_dlq"
+
+
+def _unknown_queue(name: str) -> HttpResponse:
+    return error_response(404, f"Not Found: queue {name}")
+
+
+@require_role(QUEUE_ADMIN_ROLE)
+def queue_retry_dlq(request: HttpRequest, dlq_name: str) -> HttpResponse:
+    if dlq_name != DLQ:
+        return _unknown_queue(dlq_name)
+    return json_response({"messagesFoundCount": lifecycle.retry_dlq(get_engine())})
+
+
+@require_role(QUEUE_ADMIN_ROLE)
+def queue_retry_all(request: HttpRequest) -> HttpResponse:
+    return json_response([{"messagesFoundCount": lifecycle.retry_dlq(get_engine())}])
+
+
+@require_role(QUEUE_ADMIN_ROLE)
+def queue_purge(request: HttpRequest, queue_name: str) -> HttpResponse:
+    engine = get_engine()
+    with engine.lock:
+        if queue_name == MAIN_QUEUE:
+            count = engine.state.queue.purge()
+        elif queue_name == DLQ:
+            count = engine.state.dlq.purge()
+        else:
+            return _unknown_queue(queue_name)
+    return json_response({"messagesFoundCount": count})
+
+
+@require_role(QUEUE_ADMIN_ROLE)
+def queue_dlq_messages(request: HttpRequest, dlq_name: str) -> HttpResponse:
+    if dlq_name != DLQ:
+        return _unknown_queue(dlq_name)
+    from sandbox.util import parse_int
+
+    limit = parse_int(request.GET.get("maxMessages"), "maxMessages", 100)
+    engine = get_engine()
+    with engine.lock:
+        found, chosen = engine.state.dlq.read(
+            engine.now(), limit=limit, hide_for=engine.settings.dlq_visibility_s
+        )
+        messages = [{"messageId": m.message_id, "body": m.body} for m in chosen]
+    return json_response(
+        {"messagesFoundCount": found, "messagesReturnedCount": len(messages), "messages": messages}
+    )

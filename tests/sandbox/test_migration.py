@@ -417,3 +417,25 @@ def test_every_migrate_endpoint_needs_the_role(sb, path):
     assert method(f"{sb.url}{API}{path}", headers={"Authorization": f"Bearer {token}"}).json() == {
         "status": 403
     }
+
+
+def test_dlq_retry_moves_messages_back_and_refresh_picks_up_the_successes(sb, system):
+    sb.reset("history")
+    latest = requests.get(f"{sb.url}{API}/migrate/history/all/VISITS", headers=system).json()[0]
+    moved = requests.post(f"{sb.url}/__sandbox/dlq-retry", timeout=5).json()
+    assert moved == {"messagesFoundCount": 6}
+    deadline = time.monotonic() + 5
+    while active(sb, system)["toBeProcessedCount"] or active(sb, system)["beingProcessedCount"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    requests.post(f"{sb.url}{API}/migrate/refresh/{quote(latest['migrationId'])}", headers=system)
+    refreshed = history(sb, system, latest["migrationId"])
+    assert refreshed["recordsMigrated"] > latest["recordsMigrated"]
+
+
+def test_queue_admin_endpoints_need_their_own_role(sb, system):
+    sb.reset("history")
+    url = f"{sb.url}{API}/queue-admin/retry-dlq/migration_visits_dlq"
+    assert requests.put(url, headers=system, timeout=5).json() == {"status": 403}
+    assert requests.put(url, timeout=5).status_code == 401
