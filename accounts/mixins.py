@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin as DjangoPermissionRequiredMixin
+from django.http import HttpRequest
 
 from accounts.permissions import MissingRole, role_needed_for
 
@@ -15,6 +16,8 @@ class PermissionRequiredMixin(DjangoPermissionRequiredMixin):
     The 403 page names the role needed, so the user knows what to ask for. There is never a
     redirect for a signed-in user, so no sign-in loop is possible.
     """
+
+    request: HttpRequest
 
     def handle_no_permission(self) -> Any:
         if self.request.user.is_authenticated:

@@ -1,5 +1,15 @@
-"""Sign-in, sign-out and the home page."""
+"""Sign-in, sign-out and the home page, on the existing dashboard's paths (design.md §4)."""
 
-from django.urls import path  # noqa: F401 - the sign-in routes are added by the accounts work
+from django.urls import path
 
-urlpatterns: list = []
+from accounts import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("sign-in", views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/callback", views.SignInCallbackView.as_view(), name="sign-in-callback"),
+    path("sign-out", views.sign_out, name="sign-out"),
+    path("account-details", views.account_details, name="account-details"),
+    path("autherror", views.auth_error, name="autherror"),
+    path("authError", views.auth_error),
+]

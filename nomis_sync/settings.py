@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Re-authenticates when the HMPPS Auth token has expired or is no longer active.
+    "accounts.middleware.HmppsSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nomis_sync.middleware.UpstreamErrorMiddleware",
@@ -277,6 +279,32 @@ CLIENT_CREDS_CLIENT_SECRET = _read(
 )
 
 LOGIN_URL = "/sign-in"
+LOGIN_REDIRECT_URL = "/"
+
+# mozilla-django-oidc, adapted to HMPPS Auth (accounts.backends): Auth issues no id_token and has no
+# userinfo endpoint, so the backend verifies the access token itself against the JWKS. Browsers are
+# sent to the external address; the code exchange and the keys use the internal one.
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{HMPPS_AUTH_EXTERNAL_URL}/oauth/authorize"
+OIDC_OP_TOKEN_ENDPOINT = f"{HMPPS_AUTH_URL}/oauth/token"
+OIDC_OP_JWKS_ENDPOINT = f"{HMPPS_AUTH_URL}/.well-known/jwks.json"
+OIDC_OP_USER_ENDPOINT = ""
+OIDC_RP_CLIENT_ID = AUTH_CODE_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = AUTH_CODE_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "read"
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+# A nonce travels in an id_token, which HMPPS Auth does not issue; `state` and PKCE guard the flow.
+OIDC_USE_NONCE = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "sign-in-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/autherror"
+# The access token's `iss` is built from the address the token request used; both are accepted.
+HMPPS_AUTH_ISSUERS = sorted({f"{HMPPS_AUTH_URL}/issuer", f"{HMPPS_AUTH_EXTERNAL_URL}/issuer"})
+# How long the JWKS is kept in the cache (Auth sends max-age=43200); an unknown `kid` refetches.
+HMPPS_AUTH_JWKS_CACHE_SECONDS = env.int("HMPPS_AUTH_JWKS_CACHE_SECONDS", default=43200)
+# The rolling session timeout is renewed at most this often, to save a session write per request.
+SESSION_RENEW_INTERVAL_SECONDS = 60
 
 # -- Roles and permissions
 # The one table from HMPPS roles (without the ROLE_ prefix) to dashboard permissions. Permissions
@@ -298,7 +326,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDIT_ROLE: AUDIT_PERMISSIONS,
 }
 
-AUTHENTICATION_BACKENDS = ["accounts.permissions.RolePermissionBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.HmppsAuthBackend",
+    "accounts.permissions.RolePermissionBackend",
+]
 
 # -- Telemetry links (Application Insights / Log Analytics)
 

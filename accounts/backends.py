@@ -1,0 +1,114 @@
+"""mozilla-django-oidc adapted to HMPPS Auth (design.md §4).
+
+HMPPS Auth is not a full OpenID Connect provider: it issues no id_token and has no userinfo
+endpoint. So the backend exchanges the code itself (at the internal Auth address, client in HTTP
+Basic), verifies the **access token** (accounts.tokens), and builds the user from its claims. An
+id_token, should one ever arrive, is verified the same way before anything else happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from accounts.clients.hmpps_auth import HmppsAuthClient
+from accounts.models import User
+from accounts.tokens import TokenRefused, verify_access_token
+from nomis_sync.upstream import ApiError, Unavailable
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/sign-in/callback"
+
+
+def callback_url() -> str:
+    """The redirect URI registered with HMPPS Auth: on the public address, not the Host header."""
+    return f"{settings.INGRESS_URL}{CALLBACK_PATH}"
+
+
+@dataclass(frozen=True)
+class SignedInToken:
+    """What the session keeps about the user's own token (accounts.session)."""
+
+    access_token: str
+    expires_at: int
+
+
+def title_case(name: str) -> str:
+    """ "JOHN SMITH-JONES" -> "John Smith-Jones": NOMIS names arrive upper-cased."""
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+        for word in name.split()
+    )
+
+
+def user_from_claims(claims: dict[str, Any], *, auth_source: str | None = None) -> User:
+    """Create or update the user named by verified token claims; roles replace the old ones."""
+    username = claims.get("user_name")
+    if not isinstance(username, str) or not username:
+        raise TokenRefused("the token names no user (user_name)")
+    authorities = claims.get("authorities") or []
+    if not isinstance(authorities, list) or not all(isinstance(a, str) for a in authorities):
+        raise TokenRefused("authorities is not a list of roles")
+    name = claims.get("name")
+    user_model: type[User] = get_user_model()
+    user, created = user_model.objects.get_or_create(username=username)
+    user.display_name = title_case(name) if isinstance(name, str) and name.strip() else username
+    user.auth_source = str(claims.get("auth_source") or auth_source or "")
+    user.hmpps_user_id = str(claims.get("user_id") or "")
+    user.roles = sorted(set(authorities))
+    if created:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+class HmppsAuthBackend(OIDCAuthenticationBackend):
+    """Signs a user in from an HMPPS Auth authorization code; grants no permissions itself."""
+
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
+        """Exchange the code, verify the token, sync the user. Any refusal returns None."""
+        self.request = request
+        if request is None:
+            return None
+        code, state = request.GET.get("code"), request.GET.get("state")
+        if not code or not state:
+            return None
+        try:
+            with HmppsAuthClient() as client:
+                tokens = client.exchange_code(
+                    code=code,
+                    redirect_uri=callback_url(),
+                    code_verifier=kwargs.get("code_verifier"),
+                )
+            if tokens.id_token:
+                verify_access_token(tokens.id_token)
+            claims = verify_access_token(tokens.access_token)
+            user = user_from_claims(claims, auth_source=tokens.auth_source)
+        except Unavailable:
+            # Auth is down or slow: the upstream error page says so, rather than blaming the user.
+            raise
+        except (TokenRefused, ApiError) as refusal:
+            logger.warning("Sign-in refused: %s", refusal)
+            return None
+        user.signed_in_token = SignedInToken(  # type: ignore[attr-defined]
+            access_token=tokens.access_token, expires_at=int(claims["exp"])
+        )
+        return user
+
+    # Permissions come from roles (accounts.permissions.RolePermissionBackend) and never from
+    # Django's permission tables, which ModelBackend would query on every check.
+    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
