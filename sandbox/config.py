@@ -50,10 +50,14 @@ class SandboxSettings:
     def update(self, values: dict[str, Any]) -> None:
         """Apply ``values`` (field name → value), converting to each field's type."""
         types = {f.name: f.type for f in dataclasses.fields(self)}
+        converted = {}
+        # Validate everything first so a bad value leaves the settings untouched.
         for key, raw in values.items():
             if key not in types:
                 raise ConfigError(f"unknown setting {key!r}")
-            setattr(self, key, _convert(key, types[key], raw))
+            converted[key] = _convert(key, types[key], raw)
+        for key, value in converted.items():
+            setattr(self, key, value)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
