@@ -6,12 +6,8 @@ class MigrationsUiConfig(AppConfig):
     verbose_name = "Migrations"
 
     def ready(self) -> None:
+        from migrations_ui.registry import register_tiles
         from nomis_sync.tiles import Tile, register_tile
 
-        register_tile(
-            Tile(
-                title="Visits migration",
-                href="/visits-migration/",
-                permission="migrations_ui.view_visits_migration",
-            )
-        )
+        register_tiles()
+        register_tile(Tile("Audit log", "/audit/", "migrations_ui.view_audit_log"))

@@ -403,6 +403,14 @@ LOGGING = {
     },
 }
 
+# -- Migrations
+
+# The visits estimate (NOMIS `/visits/ids` count) is a heavy query. The preview waits this many
+# seconds for it, without retrying, then shows the "try again" advice instead of an error page.
+VISITS_ESTIMATE_TIMEOUT_SECONDS = env.float("VISITS_ESTIMATE_TIMEOUT_SECONDS", default=30.0)
+# How often a running migration's details page refreshes its figures.
+MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", default=5)
+
 # -- Fail fast
 # Collected above; raised once so the operator sees every missing variable in one message.
 

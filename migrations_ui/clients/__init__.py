@@ -1,0 +1,1 @@
+"""One client module per upstream API the migration pages call."""

@@ -1,0 +1,362 @@
+"""The migration service (`hmpps-prisoner-from-nomis-migration`), endpoints M1-M10.
+
+Contract: upstream-api.md §3 (endpoints) and §4 (shapes). Payloads are parsed into dataclasses at
+this boundary; a 2xx body of the wrong shape becomes `MalformedResponse`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+
+from migrations_ui.clients.base import SystemTokenClient
+from nomis_sync.formatting import parse_local_datetime
+from nomis_sync.upstream import path_segment
+
+T = TypeVar("T")
+
+# Statuses in which a migration is still "in progress" and blocks a new start (§5.1).
+IN_PROGRESS_STATUSES = frozenset({"STARTED", "CANCELLED_REQUESTED"})
+ENDED_STATUSES = frozenset({"COMPLETED", "CANCELLED"})
+
+
+class _Invalid(ValueError):
+    """A field is missing or has the wrong type; turned into MalformedResponse by the client."""
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise _Invalid(key)
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(key)
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, default: int | None = 0) -> int:
+    value = data.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(key)
+    return value
+
+
+def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(key)
+    return value
+
+
+def _opt_datetime(data: Mapping[str, Any], key: str) -> dt.datetime | None:
+    text = _opt_str(data, key)
+    if not text:
+        return None
+    try:
+        return parse_local_datetime(text)
+    except ValueError as exc:
+        raise _Invalid(key) from exc
+
+
+def _object(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Invalid(key)
+    return value
+
+
+@dataclass(frozen=True)
+class MigrationFilter:
+    """A stored `VisitsMigrationFilter` (or any type's filter), parsed from its JSON string."""
+
+    prison_ids: list[str] = field(default_factory=list)
+    visit_types: list[str] = field(default_factory=list)
+    from_datetime: dt.datetime | None = None
+    to_datetime: dt.datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, text: str | None) -> MigrationFilter:
+        """Parse the history row's `filter` string (§4.2); unreadable text gives an empty filter.
+
+        The filter is informative only, so an odd stored value must not break the whole list.
+        """
+        if not text:
+            return cls()
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+
+        def strings(key: str) -> list[str]:
+            value = raw.get(key)
+            return [str(v) for v in value] if isinstance(value, list) else []
+
+        def when(key: str) -> dt.datetime | None:
+            value = raw.get(key)
+            try:
+                return parse_local_datetime(value) if isinstance(value, str) and value else None
+            except ValueError:
+                return None
+
+        return cls(
+            prison_ids=strings("prisonIds"),
+            visit_types=strings("visitTypes"),
+            from_datetime=when("fromDateTime"),
+            to_datetime=when("toDateTime"),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class MigrationHistory:
+    """One migration (M3 list item, M4), §4.2."""
+
+    migration_id: str
+    status: str
+    migration_type: str
+    when_started: dt.datetime | None
+    when_ended: dt.datetime | None
+    estimated_record_count: int
+    records_migrated: int
+    records_failed: int
+    filter: MigrationFilter
+
+    @classmethod
+    def from_json(cls, data: Any) -> MigrationHistory:
+        data = _object(data, "MigrationHistory")
+        return cls(
+            migration_id=_str(data, "migrationId"),
+            status=_str(data, "status"),
+            migration_type=_opt_str(data, "migrationType") or "",
+            when_started=_opt_datetime(data, "whenStarted"),
+            when_ended=_opt_datetime(data, "whenEnded"),
+            estimated_record_count=_int(data, "estimatedRecordCount"),
+            records_migrated=_int(data, "recordsMigrated"),
+            records_failed=_int(data, "recordsFailed"),
+            filter=MigrationFilter.from_text(_opt_str(data, "filter")),
+        )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IN_PROGRESS_STATUSES
+
+
+@dataclass(frozen=True)
+class InProgressMigration:
+    """M5's live figures for the latest migration of a type (§4.3); every field may be null."""
+
+    migration_id: str | None
+    status: str | None
+    records_migrated: int | None
+    to_be_processed: int
+    being_processed: int
+    records_failed: int
+    estimated_record_count: int | None
+    when_started: dt.datetime | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> InProgressMigration:
+        data = _object(data, "InProgressMigration")
+        return cls(
+            migration_id=_opt_str(data, "migrationId"),
+            status=_opt_str(data, "status"),
+            records_migrated=_opt_int(data, "recordsMigrated"),
+            to_be_processed=_int(data, "toBeProcessedCount"),
+            being_processed=_int(data, "beingProcessedCount"),
+            records_failed=_int(data, "recordsFailed"),
+            estimated_record_count=_opt_int(data, "estimatedRecordCount"),
+            when_started=_opt_datetime(data, "whenStarted"),
+        )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IN_PROGRESS_STATUSES
+
+
+@dataclass(frozen=True)
+class MigrationContext:
+    """M1's 202 answer (§4.1)."""
+
+    migration_id: str
+    estimated_count: int
+    body: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, data: Any) -> MigrationContext:
+        data = _object(data, "MigrationContext")
+        body = data.get("body")
+        return cls(
+            migration_id=_str(data, "migrationId"),
+            estimated_count=_int(data, "estimatedCount"),
+            body=dict(body) if isinstance(body, Mapping) else {},
+        )
+
+
+@dataclass(frozen=True)
+class RoomUsage:
+    """One row of M2 (§4.5); `vsip_room` is None for an unmapped room."""
+
+    prison_id: str
+    description: str
+    count: int
+    vsip_room: str | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> RoomUsage:
+        data = _object(data, "VisitRoomUsageResponse")
+        return cls(
+            prison_id=_opt_str(data, "prisonId") or "",
+            description=_str(data, "agencyInternalLocationDescription"),
+            count=_int(data, "count"),
+            vsip_room=_opt_str(data, "vsipRoom"),
+        )
+
+
+@dataclass(frozen=True)
+class DlqMessage:
+    """One dead-letter message (§4.4). Readers tolerate any `type` and a missing visit id."""
+
+    message_id: str
+    body: Any
+    message_type: str
+    migration_id: str
+    visit_id: int | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> DlqMessage:
+        data = _object(data, "DLQ message")
+        body = data.get("body")
+        envelope = body if isinstance(body, Mapping) else {}
+        context = envelope.get("context")
+        context = context if isinstance(context, Mapping) else {}
+        payload = context.get("body")
+        visit_id = payload.get("visitId") if isinstance(payload, Mapping) else None
+        return cls(
+            message_id=_str(data, "messageId"),
+            body=body,
+            message_type=str(envelope.get("type") or ""),
+            migration_id=str(context.get("migrationId") or ""),
+            visit_id=visit_id
+            if isinstance(visit_id, int) and not isinstance(visit_id, bool)
+            else None,
+        )
+
+
+@dataclass(frozen=True)
+class DlqResult:
+    """M8's answer (§4.4)."""
+
+    messages_found: int
+    messages: list[DlqMessage]
+
+    @classmethod
+    def from_json(cls, data: Any) -> DlqResult:
+        data = _object(data, "GetDlqResult")
+        raw_messages = data.get("messages") or []
+        if not isinstance(raw_messages, list):
+            raise _Invalid("messages")
+        return cls(
+            messages_found=_int(data, "messagesFoundCount"),
+            messages=[DlqMessage.from_json(m) for m in raw_messages],
+        )
+
+
+class MigrationApiClient(SystemTokenClient):
+    """The migration service's `/migrate/**` endpoints."""
+
+    service = "migration service"
+    url_setting = "NOMIS_MIGRATION_API_URL"
+    timeout_key = "nomisMigrationApi"
+
+    def _parse(self, response: requests.Response, what: str, parser: Callable[[Any], T]) -> T:
+        try:
+            return parser(self.json_of(response))
+        except _Invalid as exc:
+            raise self.malformed(response, what) from exc
+
+    def start_visits(self, body: Mapping[str, Any]) -> MigrationContext:
+        """M1 `POST /migrate/visits`: 202 `MigrationContext`; 409 if one is in progress."""
+        response = self.call("POST", "/migrate/visits", json_body=dict(body))
+        return self._parse(response, "migration context", MigrationContext.from_json)
+
+    def visit_rooms_usage(self, params: Mapping[str, Any]) -> list[RoomUsage]:
+        """M2 `GET /migrate/visits/rooms/usage`: future visits per room, mapped or not."""
+        response = self.call("GET", "/migrate/visits/rooms/usage", params=params)
+        return self._parse(response, "room usage list", _list_of(RoomUsage.from_json))
+
+    def history(
+        self, migration_type: str, params: Mapping[str, Any] | None = None
+    ) -> list[MigrationHistory]:
+        """M3 `GET /migrate/history/all/{migrationType}`: newest first, not paged."""
+        response = self.call(
+            "GET", f"/migrate/history/all/{path_segment(migration_type)}", params=params
+        )
+        return self._parse(response, "migration history", _list_of(MigrationHistory.from_json))
+
+    def migration(self, migration_id: str) -> MigrationHistory:
+        """M4 `GET /migrate/history/{migrationId}`; 404 for an unknown id."""
+        response = self.call("GET", f"/migrate/history/{path_segment(migration_id)}")
+        return self._parse(response, "migration", MigrationHistory.from_json)
+
+    def active(self, migration_type: str) -> InProgressMigration:
+        """M5 `GET /migrate/history/active/{migrationType}`: live figures of the latest run."""
+        response = self.call("GET", f"/migrate/history/active/{path_segment(migration_type)}")
+        return self._parse(response, "progress report", InProgressMigration.from_json)
+
+    def cancel(self, migration_id: str) -> None:
+        """M6 `POST /migrate/cancel/{migrationId}`: 202, empty."""
+        self.call("POST", f"/migrate/cancel/{path_segment(migration_id)}")
+
+    def refresh(self, migration_id: str) -> None:
+        """M7 `POST /migrate/refresh/{migrationId}`: 204; 400 unless COMPLETED."""
+        self.call("POST", f"/migrate/refresh/{path_segment(migration_id)}")
+
+    def dead_letters(self, migration_type: str) -> DlqResult:
+        """M8 `GET /migrate/dead-letter-queue/{migrationType}`: up to 100 messages."""
+        response = self.call("GET", f"/migrate/dead-letter-queue/{path_segment(migration_type)}")
+        return self._parse(response, "dead letter list", DlqResult.from_json)
+
+    def dead_letter_count(self, migration_type: str) -> int:
+        """M9 `GET /migrate/dead-letter-queue/{migrationType}/count`: a bare number.
+
+        A numeric string is accepted too (§3.9: the bare serialisation is unconfirmed).
+        """
+        response = self.call(
+            "GET", f"/migrate/dead-letter-queue/{path_segment(migration_type)}/count"
+        )
+        value = self.json_of(response)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.malformed(response, "dead letter count")
+        return value
+
+    def purge_dead_letters(self, migration_type: str) -> None:
+        """M10 `DELETE /migrate/dead-letter-queue/{migrationType}`: 204 (or 200 with a count)."""
+        self.call("DELETE", f"/migrate/dead-letter-queue/{path_segment(migration_type)}")
+
+
+def _list_of(parser: Callable[[Any], T]) -> Callable[[Any], list[T]]:
+    def parse(data: Any) -> list[T]:
+        if not isinstance(data, list):
+            raise _Invalid("list")
+        return [parser(item) for item in data]
+
+    return parse

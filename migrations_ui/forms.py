@@ -1,0 +1,221 @@
+"""Forms for the migration pages: they validate and normalise input, and never call upstream.
+
+Messages follow the GOV.UK error message patterns; each field's errors are keyed by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+
+VISIT_TYPE_CHOICES = [("SCON", "Social visits"), ("OFFI", "Official visits")]
+
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))?)?)?$")
+_PRISON_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_date_time(text: str) -> dt.datetime | None:
+    """`2020-03-23` (midnight), `2020-03-23T12`, `…T12:00` or `…T12:00:00`; None if not real."""
+    match = _DATE_TIME.match(text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        return dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def iso_local(value: dt.datetime | None) -> str | None:
+    """The upstream's local date-time form, `2020-03-23T00:00:00` (upstream-api.md §2.2)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
+
+
+class DateTimeTextField(forms.CharField):
+    """A free-text date with an optional time, as users of the existing dashboard type them."""
+
+    def __init__(self, *, invalid_message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = invalid_message
+
+    def to_python(self, value: Any) -> dt.datetime | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        parsed = parse_date_time(text)
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class GovukForm(forms.Form):
+    """Errors in page order, as the GOV.UK error summary wants them."""
+
+    def error_list(self) -> list[dict[str, str]]:
+        items = []
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                items.append({"text": str(message), "href": f"#{name}"})
+        for message in self.non_field_errors():
+            items.append({"text": str(message), "href": "#"})
+        return items
+
+    def error_for(self, name: str) -> dict[str, str] | None:
+        errors = self.errors.get(name)
+        return {"text": str(errors[0])} if errors else None
+
+    def raw(self, name: str) -> str:
+        """The value as typed (for redisplay), trimmed."""
+        value = self.data.get(name, "") if self.is_bound else self.initial.get(name, "")
+        return str(value or "").strip()
+
+
+class MigrationFilterForm(GovukForm):
+    """A migration type's start form: it gives the upstream filter and the values as typed."""
+
+    def upstream_filter(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def typed_values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def selected(self, name: str) -> list[str]:
+        """A multiple-choice field's chosen values, bound or from the initial values."""
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", None)
+            return list(getlist(name)) if getlist else list(self.data.get(name) or [])
+        return list(self.initial.get(name) or [])
+
+
+class VisitsMigrationForm(MigrationFilterForm):
+    """The visits start form (reference-dashboard.md §4.3), with the fixes of §13.
+
+    Field names are the existing dashboard's, so bookmarked and scripted URLs keep working.
+    """
+
+    prisonIds = forms.CharField(
+        error_messages={"required": "Enter one or more prison codes"},
+    )
+    visitTypes = forms.MultipleChoiceField(
+        choices=VISIT_TYPE_CHOICES,
+        error_messages={
+            "required": "Select the type of visits to migrate",
+            "invalid_choice": "Select the type of visits to migrate",
+        },
+    )
+    fromDateTime = DateTimeTextField(
+        invalid_message=(
+            "Enter a real date for the created after date, like 2020-03-23 or 2020-03-23T12:00:00"
+        ),
+    )
+    toDateTime = DateTimeTextField(
+        invalid_message=(
+            "Enter a real date for the created before date, like 2020-03-28 or 2020-03-28T12:00:00"
+        ),
+    )
+
+    def clean_prisonIds(self) -> list[str]:
+        text = self.cleaned_data["prisonIds"]
+        codes = [code.upper() for code in re.split(r"[\s,]+", text) if code]
+        if not codes:
+            raise forms.ValidationError("Enter one or more prison codes", code="required")
+        bad = [code for code in codes if not _PRISON_CODE.match(code)]
+        if bad:
+            raise forms.ValidationError(
+                "Prison codes must be 3 letters, like HEI or HEI, MDI", code="invalid"
+            )
+        # Keep the order typed, without repeats.
+        return list(dict.fromkeys(codes))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("fromDateTime"), cleaned.get("toDateTime")
+        if start and end and start >= end:
+            self.add_error(
+                "fromDateTime",
+                forms.ValidationError(
+                    "The created after date must be before the created before date",
+                    code="order",
+                ),
+            )
+        return cleaned
+
+    def upstream_filter(self) -> dict[str, Any]:
+        """The `VisitsMigrationFilter` for M1, M2 and the NOMIS count (§3.2)."""
+        data = self.cleaned_data
+        body: dict[str, Any] = {
+            "prisonIds": data["prisonIds"],
+            "visitTypes": list(data["visitTypes"]),
+        }
+        if data.get("fromDateTime"):
+            body["fromDateTime"] = iso_local(data["fromDateTime"])
+        if data.get("toDateTime"):
+            body["toDateTime"] = iso_local(data["toDateTime"])
+        body["ignoreMissingRoom"] = False
+        return body
+
+    def typed_values(self) -> dict[str, Any]:
+        """What the user typed, kept in the session so "Change" refills the form."""
+        return {
+            "prisonIds": self.raw("prisonIds"),
+            "visitTypes": self.selected("visitTypes"),
+            "fromDateTime": self.raw("fromDateTime"),
+            "toDateTime": self.raw("toDateTime"),
+        }
+
+
+class HistoryFilterForm(GovukForm):
+    """The history list's filter sidebar (reference-dashboard.md §4.2)."""
+
+    prisonId = forms.CharField(required=False, max_length=10)
+    fromDateTime = DateTimeTextField(
+        invalid_message="Enter a real date, like 2020-03-23 or 2020-03-23T12:00:00",
+    )
+    toDateTime = DateTimeTextField(
+        invalid_message="Enter a real date, like 2020-03-28 or 2020-03-28T12:00:00",
+    )
+    includeOnlyFailures = forms.BooleanField(required=False)
+
+    def clean_prisonId(self) -> str:
+        code = str(self.cleaned_data.get("prisonId") or "").strip().upper()
+        if code and not _PRISON_CODE.match(code):
+            raise forms.ValidationError("Enter a prison code of 3 letters, like HEI")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("fromDateTime"), cleaned.get("toDateTime")
+        if start and end and start > end:
+            self.add_error(
+                "fromDateTime", "The started from date must be before the started to date"
+            )
+        return cleaned
+
+    def upstream_params(self) -> dict[str, Any]:
+        """M3's query: empty values left out, `includeOnlyFailures` always sent."""
+        data = self.cleaned_data
+        return {
+            "prisonId": data.get("prisonId") or None,
+            "fromDateTime": iso_local(data.get("fromDateTime")),
+            "toDateTime": iso_local(data.get("toDateTime")),
+            "includeOnlyFailures": "true" if data.get("includeOnlyFailures") else "false",
+        }
+
+    def active_filters(self) -> list[tuple[str, str, str]]:
+        """(key, tag label, value) for each filter in use, for the removable tags."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        tags = []
+        if self.raw("prisonId"):
+            tags.append(("prisonId", f"Prison: {self.raw('prisonId').upper()}", ""))
+        if self.raw("fromDateTime"):
+            tags.append(("fromDateTime", f"Started from: {self.raw('fromDateTime')}", ""))
+        if self.raw("toDateTime"):
+            tags.append(("toDateTime", f"Started to: {self.raw('toDateTime')}", ""))
+        if self.cleaned_data.get("includeOnlyFailures"):
+            tags.append(("includeOnlyFailures", "Failures only", ""))
+        return tags

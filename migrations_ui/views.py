@@ -1,0 +1,451 @@
+"""The migration pages: thin class-based views over `migrations_ui.services`.
+
+Each view checks a permission, binds a form or reads the session, calls one service function and
+picks a template. Upstream failures a view does not handle here reach
+`nomis_sync.middleware.UpstreamErrorMiddleware`, which names the service on a GOV.UK page.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from accounts.mixins import PermissionRequiredMixin
+from migrations_ui import forms, services, wizard
+from migrations_ui.registry import VISITS, MigrationType
+from nomis_sync import upstream
+
+HISTORY_PAGE_SIZE = 50
+# Migration ids are second-precision local times (upstream-api.md §2.2); storage allows 40.
+_MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
+# Where "Delete failure messages" may send the user back to: names, never URLs from the request.
+DELETE_FAILURES_RETURNS = ("preview", "failures")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address for the audit log: the proxy's last forwarded hop, else the peer."""
+    candidates = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    candidates = [*[c for c in candidates if c][-1:], request.META.get("REMOTE_ADDR", "")]
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+class MigrationTypeView(PermissionRequiredMixin, View):
+    """A page of one migration type; subclasses name which of the type's permissions they need."""
+
+    migration_type: ClassVar[MigrationType] = VISITS
+    permission_attribute: ClassVar[str] = "view_permission"
+    template_name: ClassVar[str] = ""
+
+    def get_permission_required(self) -> tuple[str, ...]:
+        return (getattr(self.migration_type, self.permission_attribute),)
+
+    @property
+    def slug(self) -> str:
+        return self.migration_type.slug
+
+    def url(self, name: str, *args: Any, query: dict[str, Any] | None = None) -> str:
+        location = reverse(f"{self.migration_type.namespace}:{name}", args=args or None)
+        return f"{location}?{urlencode(query)}" if query else location
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            f"migrations_ui/{template}",
+            {
+                "migration_type": self.migration_type,
+                "ns": self.migration_type.namespace,
+                "can_start": self.request.user.has_perm(self.migration_type.start_permission),
+                **context,
+            },
+            status=status,
+        )
+
+    def audit_kwargs(self) -> dict[str, Any]:
+        return {
+            "user": self.request.user,
+            "migration_type": self.migration_type,
+            "request_id": getattr(self.request, "request_id", ""),
+            "client_ip": client_ip(self.request),
+        }
+
+    def refused_unrecorded(self) -> HttpResponse:
+        return self.render("audit_unavailable.html", {}, status=503)
+
+    def checked_migration_id(self, migration_id: str) -> str:
+        if not _MIGRATION_ID.match(migration_id):
+            raise Http404("Not a migration id")
+        return migration_id
+
+    def not_found(self, migration_id: str) -> HttpResponse:
+        return self.render("not_found.html", {"migration_id": migration_id}, status=404)
+
+
+# -- History list
+
+
+class HistoryView(MigrationTypeView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        keys = ("prisonId", "fromDateTime", "toDateTime", "includeOnlyFailures")
+        bound = any(request.GET.get(key) for key in keys)
+        form = forms.HistoryFilterForm(request.GET if bound else None)
+        rows: list[services.HistoryRow] | None = None
+        if not bound:
+            params: dict[str, Any] | None = {"includeOnlyFailures": "false"}
+        else:
+            params = form.upstream_params() if form.is_valid() else None
+        if params is not None:
+            rows = services.migration_history(
+                user=request.user, migration_type=self.migration_type, params=params
+            )
+        filters = {key: request.GET[key] for key in keys if request.GET.get(key)}
+        page = None
+        pagination = None
+        if rows:
+            paginator = Paginator(rows, HISTORY_PAGE_SIZE)
+            page = paginator.get_page(request.GET.get("page"))
+            pagination = self._pagination(paginator, page.number, filters)
+        tags = [
+            (label, self.url("history", query={k: v for k, v in filters.items() if k != key}))
+            for key, label, _ in (form.active_filters() if bound and form.is_valid() else [])
+        ]
+        return self.render(
+            "history.html",
+            {
+                "form": form,
+                "rows": page.object_list if page else rows,
+                "page": page,
+                "pagination": pagination,
+                "total": len(rows) if rows is not None else None,
+                "filter_tags": tags,
+                "page_has_errors": bound and not form.is_valid(),
+            },
+        )
+
+    def _pagination(
+        self, paginator: Paginator, current: int, filters: dict[str, str]
+    ) -> dict[str, Any] | None:
+        if paginator.num_pages <= 1:
+            return None
+
+        def href(number: int) -> str:
+            return self.url("history", query={**filters, "page": number})
+
+        items: list[dict[str, Any]] = []
+        for number in paginator.get_elided_page_range(current, on_each_side=2, on_ends=1):
+            if number == paginator.ELLIPSIS:
+                items.append({"ellipsis": True})
+            else:
+                items.append(
+                    {"number": number, "href": href(int(number)), "current": number == current}
+                )
+        pagination: dict[str, Any] = {"items": items}
+        if current > 1:
+            pagination["previous"] = {"href": href(current - 1)}
+        if current < paginator.num_pages:
+            pagination["next"] = {"href": href(current + 1)}
+        return pagination
+
+
+# -- Start form, preview, start, confirmation
+
+
+class StartView(MigrationTypeView):
+    """GET: a fresh form. POST: validate, keep the filter, go to the preview."""
+
+    permission_attribute = "start_permission"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        wizard.clear(request.session, self.slug)
+        return self.render("start.html", {"form": self.migration_type.filter_form()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.migration_type.filter_form(request.POST)
+        if not form.is_valid():
+            return self.render("start.html", {"form": form, "page_has_errors": True})
+        wizard.clear(request.session, self.slug)
+        wizard.save(
+            request.session,
+            self.slug,
+            typed=form.typed_values(),
+            filter=form.upstream_filter(),
+        )
+        return HttpResponseRedirect(self.url("preview"))
+
+
+class AmendView(MigrationTypeView):
+    """The start form refilled with what was typed: the target of "Change" and "Back"."""
+
+    permission_attribute = "start_permission"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        typed = wizard.state(request.session, self.slug).get("typed") or {}
+        return self.render("start.html", {"form": self.migration_type.filter_form(initial=typed)})
+
+
+class PreviewView(MigrationTypeView):
+    """GET runs the pre-flight checks side by side; POST starts the migration, once."""
+
+    permission_attribute = "start_permission"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = wizard.state(request.session, self.slug)
+        if not state.get("filter"):
+            return HttpResponseRedirect(self.url("start"))
+        preview = services.migration_preview(
+            user=request.user, migration_type=self.migration_type, filter=state["filter"]
+        )
+        token = (
+            wizard.issue_token(
+                request.session, self.slug, estimate=preview.estimate.value, filter=state["filter"]
+            )
+            if preview.can_start
+            else ""
+        )
+        return self.render(
+            "preview.html",
+            {
+                "preview": preview,
+                "typed": state.get("typed") or {},
+                "token": token,
+                "flash": wizard.pop_flash(request.session, self.slug),
+                "can_manage_dead_letters": request.user.has_perm(
+                    self.migration_type.dead_letters_permission
+                ),
+            },
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        token = request.POST.get("preview_token", "")
+        data = wizard.consume_token(self.slug, token)
+        if data is None:
+            return self._repeated_submit(request, token)
+        try:
+            started = services.migration_start(
+                filter=data["filter"], estimate=data.get("estimate"), **self.audit_kwargs()
+            )
+        except services.AlreadyRunning as running:
+            wizard.record_result(token, None)
+            return self.render(
+                "already_running.html", {"running_id": running.migration_id}, status=409
+            )
+        except services.AuditUnavailable:
+            wizard.record_result(token, None)
+            return self.refused_unrecorded()
+        except upstream.ApiError:
+            wizard.record_result(token, None)
+            raise
+        wizard.record_result(token, started.migration_id)
+        wizard.save(
+            request.session,
+            self.slug,
+            preview_token=None,
+            started={"migration_id": started.migration_id, "estimate": started.estimate},
+        )
+        return HttpResponseRedirect(self.url("confirmation"))
+
+    def _repeated_submit(self, request: HttpRequest, token: str) -> HttpResponse:
+        """A preview already used (double click, back button, refresh): never start again."""
+        result = wizard.wait_for_result(token) if token else None
+        if result and result.get("migration_id"):
+            wizard.save(
+                request.session,
+                self.slug,
+                started={"migration_id": result["migration_id"], "estimate": None},
+            )
+            return HttpResponseRedirect(
+                self.url("confirmation", query={"migrationId": result["migration_id"]})
+            )
+        wizard.flash(
+            request.session,
+            self.slug,
+            "That preview had already been used, so nothing was started. "
+            "Check the figures below before starting the migration.",
+        )
+        return HttpResponseRedirect(self.url("preview"))
+
+
+class ConfirmationView(MigrationTypeView):
+    permission_attribute = "start_permission"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        started = wizard.state(request.session, self.slug).get("started")
+        wanted = request.GET.get("migrationId")
+        if not started or (wanted and wanted != started.get("migration_id")):
+            return HttpResponseRedirect(self.url("history"))
+        estimate = started.get("estimate")
+        if estimate is None:
+            # Reached through a repeated submit: the first submit knows the estimate, M4 too.
+            estimate = services.migration_get(
+                user=request.user, migration_id=started["migration_id"]
+            ).estimated_record_count
+        return self.render(
+            "confirmation.html", {"migration_id": started["migration_id"], "estimate": estimate}
+        )
+
+
+# -- Details, progress, cancel, refresh counts
+
+
+class DetailsView(MigrationTypeView):
+    template = "details.html"
+
+    def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration_id = self.checked_migration_id(migration_id)
+        try:
+            progress = services.migration_progress(
+                user=request.user, migration_type=self.migration_type, migration_id=migration_id
+            )
+        except upstream.NotFound:
+            return self.not_found(migration_id)
+        return self.render(
+            self.template,
+            {
+                "progress": progress,
+                "migration": progress.migration,
+                "flash": wizard.pop_flash(request.session, self.slug),
+                "poll_seconds": settings.MIGRATION_PROGRESS_POLL_SECONDS,
+                "can_cancel": request.user.has_perm(self.migration_type.cancel_permission),
+            },
+        )
+
+
+class ProgressFragmentView(DetailsView):
+    """Only the figures, for migration-progress.js to swap in while the migration runs."""
+
+    template = "_progress.html"
+
+
+class CancelView(MigrationTypeView):
+    """GET asks to confirm; POST cancels (only while STARTED) and redirects to the details."""
+
+    permission_attribute = "cancel_permission"
+
+    def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        if migration.status != "STARTED":
+            return HttpResponseRedirect(self.url("details", migration_id))
+        return self.render("cancel.html", {"migration": migration})
+
+    def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        if migration.status != "STARTED":
+            wizard.flash(
+                request.session,
+                self.slug,
+                f"The migration is {migration.status}, so it was not cancelled.",
+            )
+            return HttpResponseRedirect(self.url("details", migration_id))
+        try:
+            services.migration_cancel(migration_id=migration_id, **self.audit_kwargs())
+        except services.AuditUnavailable:
+            return self.refused_unrecorded()
+        wizard.flash(
+            request.session,
+            self.slug,
+            "Cancellation requested. It can take 1 to 3 minutes while the queues are cleared, "
+            "and a few records may still be migrated.",
+        )
+        return HttpResponseRedirect(self.url("details", migration_id))
+
+    def _migration(self, migration_id: str) -> Any:
+        try:
+            return services.migration_get(
+                user=self.request.user, migration_id=self.checked_migration_id(migration_id)
+            )
+        except upstream.NotFound:
+            return None
+
+
+class RefreshCountsView(MigrationTypeView):
+    """POST only: recount a COMPLETED migration (M7), then back to its details."""
+
+    permission_attribute = "start_permission"
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+
+    def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration_id = self.checked_migration_id(migration_id)
+        try:
+            services.migration_refresh_counts(migration_id=migration_id, **self.audit_kwargs())
+        except services.AuditUnavailable:
+            return self.refused_unrecorded()
+        except upstream.NotFound:
+            return self.not_found(migration_id)
+        except upstream.BadRequest as error:
+            wizard.flash(
+                request.session,
+                self.slug,
+                error.user_message or "Counts can only be refreshed for a completed migration.",
+            )
+            return HttpResponseRedirect(self.url("details", migration_id))
+        wizard.flash(request.session, self.slug, "The migrated and failed counts were refreshed.")
+        return HttpResponseRedirect(self.url("details", migration_id))
+
+
+# -- Failures
+
+
+class FailuresView(MigrationTypeView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        migration_id = request.GET.get("migrationId", "").strip()
+        if migration_id:
+            migration_id = self.checked_migration_id(migration_id)
+        failures = services.dead_letters_list(
+            user=request.user, migration_type=self.migration_type, migration_id=migration_id
+        )
+        return self.render(
+            "failures.html",
+            {
+                "failures": failures,
+                "migration_id": migration_id,
+                "flash": wizard.pop_flash(request.session, self.slug),
+                "can_manage_dead_letters": request.user.has_perm(
+                    self.migration_type.dead_letters_permission
+                ),
+            },
+        )
+
+
+class DeleteFailuresView(MigrationTypeView):
+    """GET asks to confirm; POST purges the dead letter queue and returns where the user was."""
+
+    permission_attribute = "dead_letters_permission"
+
+    def _return_to(self, value: str) -> tuple[str, str]:
+        name = value if value in DELETE_FAILURES_RETURNS else "failures"
+        return name, self.url(name)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        name, back = self._return_to(request.GET.get("from", ""))
+        return self.render("delete_failures.html", {"return_name": name, "back_href": back})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        _name, back = self._return_to(request.POST.get("from", ""))
+        try:
+            services.dead_letters_purge(**self.audit_kwargs())
+        except services.AuditUnavailable:
+            return self.refused_unrecorded()
+        wizard.flash(
+            request.session,
+            self.slug,
+            "The failure messages were deleted. It can take up to a minute before the count "
+            "shows it.",
+        )
+        return HttpResponseRedirect(back)

@@ -1,0 +1,541 @@
+"""The visits pages through Django's test client, with the upstreams mocked at the HTTP boundary."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from django.core.cache import cache
+
+from migrations_ui.models import AuditEvent
+from tests.unit.conftest_visits import (  # noqa: F401 - fixtures
+    active_json,
+    dlq_message_json,
+    history_json,
+    migration_url,
+    no_role_user,
+    nomis_url,
+    page_json,
+    sign_in,
+    tokens,
+    visits_client,
+    visits_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+HISTORY = migration_url("/migrate/history/all/VISITS")
+ACTIVE = migration_url("/migrate/history/active/VISITS")
+DLQ = migration_url("/migrate/dead-letter-queue/VISITS")
+DLQ_COUNT = migration_url("/migrate/dead-letter-queue/VISITS/count")
+ROOMS = migration_url("/migrate/visits/rooms/usage")
+START = migration_url("/migrate/visits")
+COUNT = nomis_url("/visits/ids")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def three_migrations() -> list[dict]:
+    """The existing dashboard's pinned list (reference-dashboard.md §12)."""
+    return [
+        history_json("2022-03-15T11:00:35", failed=4, estimated=4,
+                     filter='{"prisonIds":["MDI","HEI"],"visitTypes":["SCON"],"ignoreMissingRoom":false}'),
+        history_json("2022-03-14T11:45:12", status="STARTED", migrated=1, failed=162794,
+                     estimated=205630, ended=None),
+        history_json("2022-03-14T10:13:56"),
+    ]  # fmt: skip
+
+
+# -- Access
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/visits-migration/", "/visits-migration/start", "/visits-migration/failures/",
+     "/visits-migration/2022-03-14T10:13:56/", "/visits-migration/failures/delete"],
+)  # fmt: skip
+def test_every_page_needs_a_role_naming_it_when_missing(client, no_role_user, tokens, path) -> None:
+    response = sign_in(client, no_role_user).get(path)
+    assert response.status_code == 403
+    assert "MIGRATE_VISITS" in response.content.decode()
+
+
+def test_anonymous_users_are_sent_to_sign_in(client) -> None:
+    response = client.get("/visits-migration/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in")
+
+
+def test_the_home_tile_comes_from_the_registry(visits_user) -> None:
+    from nomis_sync.tiles import tiles_for
+
+    assert [(t.title, t.href) for t in tiles_for(visits_user)] == [
+        ("Visits migration", "/visits-migration/")
+    ]
+
+
+# -- History list
+
+
+def test_history_lists_each_migration_with_its_links(visits_client, requests_mock) -> None:
+    requests_mock.get(HISTORY, json=three_migrations())
+    response = visits_client.get("/visits-migration/")
+    assert requests_mock.last_request.qs == {"includeonlyfailures": ["false"]}
+    page = text(response)
+    assert response.status_code == 200
+    assert "<title>Visits migrations - " in page
+    assert page.count('data-qa="migration-row"') == 3
+    assert "14 March 2022 - 10:13" in page
+    assert '<span data-qa="failedCount">162,794</span>' in page
+    assert '<span data-qa="estimatedCount">205,630</span>' in page
+    assert "Prisons: MDI, HEI" in page
+    # Only the running one offers progress and Insights; both with failures offer failures.
+    assert page.count('data-qa="progress-link"') == 1
+    assert page.count('data-qa="already-migrated-link"') == 1
+    assert page.count('data-qa="failures-link"') == 2
+    assert "?migrationId=2022-03-15T11%3A00%3A35" in page
+    assert 'class="govuk-tag " data-qa="status">STARTED' in page
+    assert 'govuk-tag--green" data-qa="status">COMPLETED' in page
+    assert "Start new migration" in page
+
+
+def test_history_pages_fifty_at_a_time(visits_client, requests_mock) -> None:
+    rows = [history_json(f"2022-03-14T10:{m:02d}:{s:02d}") for m in range(2) for s in range(60)]
+    requests_mock.get(HISTORY, json=rows)
+    first = text(visits_client.get("/visits-migration/?prisonId=HEI"))
+    assert first.count('data-qa="migration-row"') == 50
+    assert "Migrations 1 to 50 of 120" in first
+    assert "page=2" in first and "prisonId=HEI" in first
+    third = text(visits_client.get("/visits-migration/?prisonId=HEI&page=3"))
+    assert third.count('data-qa="migration-row"') == 20
+
+
+def test_history_filters_become_upstream_parameters_and_removable_tags(
+    visits_client, requests_mock
+) -> None:
+    requests_mock.get(HISTORY, json=[])
+    page = text(
+        visits_client.get(
+            "/visits-migration/?prisonId=hei&fromDateTime=2020-03-23&includeOnlyFailures=true"
+        )
+    )
+    assert requests_mock.last_request.qs == {
+        "prisonid": ["hei"],
+        "fromdatetime": ["2020-03-23t00:00:00"],
+        "includeonlyfailures": ["true"],
+    }
+    assert "No migration records found" in page
+    assert "Prison: HEI" in page and "Started from: 2020-03-23" in page and "Failures only" in page
+    assert "Clear filters" in page
+    # Each tag's link drops only its own filter.
+    assert 'href="/visits-migration/?fromDateTime=2020-03-23&amp;includeOnlyFailures=true"' in page
+
+
+@pytest.mark.parametrize("value", ["invalid", "1971-67-12"])
+def test_invalid_filter_dates_show_errors_and_call_nothing(
+    visits_client, requests_mock, value
+) -> None:
+    response = visits_client.get(f"/visits-migration/?fromDateTime={value}")
+    page = text(response)
+    assert "There is a problem" in page
+    assert "<title>Error: Visits migrations" in page
+    assert 'href="#fromDateTime"' in page
+    assert requests_mock.call_count == 0
+
+
+# -- Start form and preview
+
+
+def test_start_form_shows_govuk_errors_in_order(visits_client, requests_mock) -> None:
+    page = text(visits_client.post("/visits-migration/start", {}))
+    assert page.index("Enter one or more prison codes") < page.index(
+        "Select the type of visits to migrate"
+    )
+    assert "There is a problem" in page
+    assert requests_mock.call_count == 0
+
+
+def valid_start(client, **extra) -> None:
+    data = {"prisonIds": "hei", "visitTypes": ["SCON"], "fromDateTime": "2020-03-23", **extra}
+    response = client.post("/visits-migration/start", data)
+    assert response.status_code == 302
+    assert response["Location"] == "/visits-migration/start/preview"
+
+
+def mock_checks(requests_mock, *, estimate=100988, dlq=153, active=None, rooms=None) -> None:
+    requests_mock.get(COUNT, json=page_json(estimate))
+    requests_mock.get(DLQ_COUNT, text=str(dlq))
+    requests_mock.get(ACTIVE, json=active or active_json(status="COMPLETED"))
+    requests_mock.get(
+        ROOMS,
+        json=rooms
+        if rooms is not None
+        else [
+            {"agencyInternalLocationDescription": "AGI-VISITS-SOC_VIS", "count": 14314, "prisonId": "AGI"},
+            {"agencyInternalLocationDescription": "HEI-VISITS-SOC_VIS", "count": 3, "prisonId": "HEI",
+             "vsipRoom": "Visits Main Hall"},
+        ],
+    )  # fmt: skip
+
+
+def test_preview_shows_the_estimate_the_dead_letters_and_unmapped_rooms(
+    visits_client, requests_mock
+) -> None:
+    valid_start(visits_client)
+    mock_checks(requests_mock)
+    page = text(visits_client.get("/visits-migration/start/preview"))
+    assert "Estimated number of visits to be migrated: 100,988" in page
+    assert "including visits that have already been migrated" in page
+    assert "There are 153 messages on the migration dead letter queue" in page
+    assert "<strong>AGI-VISITS-SOC_VIS</strong>, count: 14,314" in page
+    assert "HEI-VISITS-SOC_VIS" not in page
+    assert "Delete failure messages" in page
+    assert '<dd class="govuk-summary-list__value" data-qa="prison-codes">HEI</dd>' in page
+    assert "23 March 2020 - 00:00" in page
+    assert 'name="preview_token" value="' in page
+    # The filter went to the estimate and the room check; the queue checks took the type.
+    [count] = [r for r in requests_mock.request_history if r.url.startswith(COUNT)]
+    assert count.qs["prisonids"] == ["hei"] and count.qs["size"] == ["1"]
+    assert count.qs["fromdatetime"] == ["2020-03-23t00:00:00"]
+
+
+def test_the_dead_letter_warning_shows_for_a_thousand_or_more(visits_client, requests_mock) -> None:
+    valid_start(visits_client)
+    mock_checks(requests_mock, dlq=1000)
+    assert "There are 1,000 messages" in text(visits_client.get("/visits-migration/start/preview"))
+
+
+def test_preview_with_a_running_migration_links_to_it_and_cannot_start(
+    visits_client, requests_mock
+) -> None:
+    valid_start(visits_client)
+    mock_checks(requests_mock, dlq=0, rooms=[], active=active_json("2024-01-01T10:00:00"))
+    page = text(visits_client.get("/visits-migration/start/preview"))
+    assert 'href="/visits-migration/2024-01-01T10:00:00/"' in page
+    assert "disabled" in page
+    assert "dead letter queue" not in page
+
+
+def test_a_timed_out_estimate_gives_advice_and_try_again_not_an_error_page(
+    visits_client, requests_mock
+) -> None:
+    valid_start(visits_client)
+    mock_checks(requests_mock)
+    requests_mock.get(COUNT, exc=requests.ReadTimeout)
+    response = visits_client.get("/visits-migration/start/preview")
+    page = text(response)
+    assert response.status_code == 200
+    assert "heavy query in NOMIS" in page and "Try again" in page
+    # No retries: the user decides when to try again.
+    assert len([r for r in requests_mock.request_history if r.url.startswith(COUNT)]) == 1
+    assert 'name="preview_token" value=""' in page
+
+
+def test_each_failed_check_is_reported_on_its_own(visits_client, requests_mock) -> None:
+    valid_start(visits_client)
+    mock_checks(requests_mock)
+    requests_mock.get(ROOMS, status_code=500)
+    requests_mock.get(DLQ_COUNT, text="not a number")
+    page = text(visits_client.get("/visits-migration/start/preview"))
+    assert "Estimated number of visits to be migrated: 100,988" in page
+    assert (
+        "Room mappings could not be checked: the migration service had a problem (HTTP 500)" in page
+    )
+    assert "dead letter queue could not be checked: the migration service sent a response" in page
+
+
+def test_change_comes_back_with_the_values_typed(visits_client) -> None:
+    valid_start(visits_client, toDateTime="2021-01-01T12")
+    page = text(visits_client.get("/visits-migration/amend"))
+    assert 'value="hei"' in page
+    assert 'value="2021-01-01T12"' in page
+    assert re.search(r'value="SCON" checked', page)
+
+
+# -- Start
+
+
+def preview_token(client, requests_mock) -> str:
+    valid_start(client)
+    mock_checks(requests_mock, dlq=0)
+    page = client.get("/visits-migration/start/preview").content.decode()
+    return re.search(r'name="preview_token" value="([^"]+)"', page).group(1)
+
+
+def test_start_posts_the_filter_and_confirms(visits_client, requests_mock) -> None:
+    token = preview_token(visits_client, requests_mock)
+    requests_mock.post(
+        START,
+        status_code=202,
+        json={"migrationId": "2022-03-23T11:11:56", "estimatedCount": 100988},
+    )
+    response = visits_client.post("/visits-migration/start/preview", {"preview_token": token})
+    assert response["Location"] == "/visits-migration/start/confirmation"
+    assert requests_mock.last_request.json() == {
+        "prisonIds": ["HEI"],
+        "visitTypes": ["SCON"],
+        "fromDateTime": "2020-03-23T00:00:00",
+        "ignoreMissingRoom": False,
+    }
+    page = text(visits_client.get("/visits-migration/start/confirmation"))
+    assert "Visits migration has successfully started" in page
+    assert "2022-03-23T11:11:56" in page and "100,988" in page
+    assert (
+        'href="/visits-migration/2022-03-23T11:11:56/"' in page and "View migration status" in page
+    )
+
+
+def test_a_second_submit_of_the_same_preview_never_starts_again(
+    visits_client, requests_mock
+) -> None:
+    token = preview_token(visits_client, requests_mock)
+    requests_mock.post(
+        START, status_code=202, json={"migrationId": "2022-03-23T11:11:56", "estimatedCount": 5}
+    )
+    visits_client.post("/visits-migration/start/preview", {"preview_token": token})
+    again = visits_client.post("/visits-migration/start/preview", {"preview_token": token})
+    assert (
+        again["Location"]
+        == "/visits-migration/start/confirmation?migrationId=2022-03-23T11%3A11%3A56"
+    )
+    assert len([r for r in requests_mock.request_history if r.method == "POST"]) == 1
+
+
+def test_a_start_without_a_valid_preview_token_sends_nothing(visits_client, requests_mock) -> None:
+    preview_token(visits_client, requests_mock)
+    requests_mock.post(START, status_code=202, json={"migrationId": "x", "estimatedCount": 5})
+    response = visits_client.post("/visits-migration/start/preview", {"preview_token": "forged"})
+    assert response["Location"] == "/visits-migration/start/preview"
+    assert not [r for r in requests_mock.request_history if r.method == "POST"]
+
+
+def test_a_conflict_says_a_migration_is_already_running_with_a_link(
+    visits_client, requests_mock
+) -> None:
+    token = preview_token(visits_client, requests_mock)
+    requests_mock.post(
+        START,
+        status_code=409,
+        json={"status": 409, "userMessage": "Migration already in progress: x"},
+    )
+    requests_mock.get(ACTIVE, json=active_json("2024-01-01T10:00:00"))
+    response = visits_client.post("/visits-migration/start/preview", {"preview_token": token})
+    assert response.status_code == 409
+    page = text(response)
+    assert "A visits migration is already running" in page
+    assert 'href="/visits-migration/2024-01-01T10:00:00/"' in page
+    [requested, failed] = AuditEvent.objects.order_by("id")
+    assert (failed.outcome, failed.upstream_status) == ("FAILED", 409)
+
+
+# -- Details, progress, cancel, refresh counts
+
+RUNNING = "2022-03-14T11:45:12"
+X = "2024-01-01T10:00:00"
+XE = X.replace(":", "%3A")
+
+
+def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
+    visits_client, requests_mock, monkeypatch
+) -> None:
+    import datetime as dt
+
+    monkeypatch.setattr(
+        "migrations_ui.services.london_now", lambda: dt.datetime(2022, 3, 14, 11, 55, 12)
+    )
+    requests_mock.get(migration_url(f"/migrate/history/{RUNNING.replace(':', '%3A')}"),
+                      json=history_json(RUNNING, status="STARTED", ended=None, estimated=24200,
+                                        filter='{"fromDateTime":"2016-03-23T00:00:00"}'))  # fmt: skip
+    requests_mock.get(ACTIVE, json=active_json(RUNNING, migrated=1000, failed=100))
+    response = visits_client.get(f"/visits-migration/{RUNNING}/")
+    page = text(response)
+    assert '<dd class="govuk-summary-list__value" data-qa="migratedCount">1,000</dd>' in page
+    assert 'data-qa="stillToBeProcessedCount">23,100</dd>' in page
+    assert 'data-qa="failedCount">100</dd>' in page
+    assert 'data-qa="ended">-</dd>' in page
+    assert "23 March 2016 - 00:00" in page
+    # 1,000 in 10 minutes: 100 a minute; 23,100 left -> 231 minutes from 11:55.
+    assert "100 records a minute" in page
+    assert 'data-qa="estimated-finish">14 March 2022 - 15:46' in page
+    assert "Cancel migration" in page
+    assert "What do all the numbers mean?" in page
+    assert "js/migration-progress" in page and 'data-poll-seconds="5"' in page
+
+
+def test_live_figures_of_another_migration_are_not_shown_as_this_ones(
+    visits_client, requests_mock
+) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.get(ACTIVE, json=active_json("2024-02-01T10:00:00", migrated=1000))
+    assert 'data-qa="migratedCount">0</dd>' in text(visits_client.get(f"/visits-migration/{X}/"))
+
+
+def test_details_of_a_cancelled_migration_show_its_end_and_no_cancel(
+    visits_client, requests_mock
+) -> None:
+    requests_mock.get(migration_url(f"/migrate/history/{XE}"),
+                      json=history_json(X, status="CANCELLED", migrated=2000, failed=101))  # fmt: skip
+    page = text(visits_client.get(f"/visits-migration/{X}/"))
+    assert 'data-qa="ended">14 March 2022 - 10:14' in page
+    assert 'data-qa="stillToBeProcessedCount">None' in page
+    assert 'data-qa="migratedCount">2,000' in page
+    assert "Cancel migration" not in page and "Refresh counts" not in page
+    assert "migration-progress.js" not in page
+    # Ended migrations need no live figures.
+    assert not [r for r in requests_mock.request_history if r.url.startswith(ACTIVE)]
+
+
+def test_completed_migrations_offer_refresh_counts(visits_client, requests_mock) -> None:
+    requests_mock.get(migration_url(f"/migrate/history/{XE}"), json=history_json(X))
+    requests_mock.post(migration_url(f"/migrate/refresh/{XE}"), status_code=204)
+    assert "Refresh counts" in text(visits_client.get(f"/visits-migration/{X}/"))
+    response = visits_client.post(f"/visits-migration/{X}/refresh-counts")
+    assert response["Location"] == f"/visits-migration/{X}/"
+    assert "counts were refreshed" in text(visits_client.get(f"/visits-migration/{X}/"))
+    assert [e.outcome for e in AuditEvent.objects.order_by("id")] == ["REQUESTED", "SUCCEEDED"]
+
+
+def test_the_progress_fragment_is_only_the_figures(visits_client, requests_mock) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.get(ACTIVE, json=active_json(X))
+    page = text(visits_client.get(f"/visits-migration/{X}/progress"))
+    assert page.strip().startswith('<div class="migration-progress"')
+    assert "<html" not in page and 'data-running="true"' in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/visits-migration/2022-03-14T10:13:56/", "/visits-migration/2022-03-14T10%3A13%3A56/"]
+)
+def test_migration_ids_are_accepted_raw_or_percent_encoded(
+    visits_client, requests_mock, path
+) -> None:
+    requests_mock.get(
+        migration_url("/migrate/history/2022-03-14T10%3A13%3A56"), json=history_json()
+    )
+    assert visits_client.get(path).status_code == 200
+
+
+def test_an_unknown_migration_is_a_404_page(visits_client, requests_mock) -> None:
+    requests_mock.get(
+        migration_url("/migrate/history/nope"),
+        status_code=404,
+        json={"status": 404, "userMessage": "Not Found: nope"},
+    )
+    response = visits_client.get("/visits-migration/nope/")
+    assert response.status_code == 404
+    assert "Migration not found" in text(response)
+
+
+def test_cancel_asks_for_confirmation_first_then_redirects(visits_client, requests_mock) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.post(migration_url(f"/migrate/cancel/{XE}"), status_code=202)
+    confirm = visits_client.get(f"/visits-migration/{X}/cancel")
+    assert "Are you sure you want to cancel this migration?" in text(confirm)
+    assert not [r for r in requests_mock.request_history if r.method == "POST"]
+    response = visits_client.post(f"/visits-migration/{X}/cancel")
+    assert response.status_code == 302 and response["Location"] == f"/visits-migration/{X}/"
+    assert len([r for r in requests_mock.request_history if r.method == "POST"]) == 1
+
+
+def test_cancel_is_refused_unless_started(visits_client, requests_mock) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="CANCELLED")
+    )
+    assert (
+        visits_client.get(f"/visits-migration/{X}/cancel")["Location"] == f"/visits-migration/{X}/"
+    )
+    visits_client.post(f"/visits-migration/{X}/cancel")
+    assert not [r for r in requests_mock.request_history if r.method == "POST"]
+    assert not AuditEvent.objects.exists()
+
+
+# -- Failures
+
+
+def test_failures_list_messages_with_insights_links_and_the_full_json(
+    visits_client, requests_mock
+) -> None:
+    requests_mock.get(DLQ, json={"messagesFoundCount": 353, "messagesReturnedCount": 2,
+                                 "messages": [dlq_message_json("m1", "a", 42), dlq_message_json("m2", "b", None)]})  # fmt: skip
+    page = text(visits_client.get("/visits-migration/failures/"))
+    assert "Failures displayed 2 of 353" in page
+    assert page.count('data-qa="insights-link"') == 2
+    assert 'data-qa="visit-id">42</td>' in page
+    assert "MIGRATE_BY_PAGE" in page and "Full message" in page
+    assert "&#34;visitId&#34;: 42" in page or '"visitId": 42' in page
+
+
+def test_failures_can_be_filtered_by_migration(visits_client, requests_mock) -> None:
+    requests_mock.get(DLQ, json={"messagesFoundCount": 2, "messagesReturnedCount": 2,
+                                 "messages": [dlq_message_json("m1", "a"), dlq_message_json("m2", "b")]})  # fmt: skip
+    page = text(visits_client.get("/visits-migration/failures/?migrationId=b"))
+    assert 'data-qa="message-id">m2<' in page and 'data-qa="message-id">m1<' not in page
+    assert "Showing failures of migration <strong>b</strong> only" in page
+
+
+@pytest.mark.parametrize("body", [{"messagesFoundCount": 0, "messagesReturnedCount": 0, "messages": []},
+                                  {"messagesFoundCount": 0, "messagesReturnedCount": 0}])  # fmt: skip
+def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_mock, body) -> None:
+    requests_mock.get(DLQ, json=body)
+    page = text(visits_client.get("/visits-migration/failures/"))
+    assert "There are no failures still waiting to be resolved" in page
+    assert "<table" not in page
+
+
+@pytest.mark.parametrize(("origin", "back"), [("preview", "/visits-migration/start/preview"),
+                                              ("failures", "/visits-migration/failures/"),
+                                              ("https://evil.example/", "/visits-migration/failures/")])  # fmt: skip
+def test_delete_failures_confirms_then_returns_only_to_known_pages(
+    visits_client, requests_mock, origin, back
+) -> None:
+    requests_mock.delete(DLQ, status_code=204)
+    confirm = visits_client.get(f"/visits-migration/failures/delete?from={origin}")
+    assert "Are you sure you want to delete the failure messages?" in text(confirm)
+    assert requests_mock.call_count == 0
+    response = visits_client.post("/visits-migration/failures/delete", {"from": origin})
+    assert response["Location"] == back
+    assert requests_mock.call_count == 1
+
+
+# -- Upstream failures on each page
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "title"),
+    [
+        ({"exc": requests.ReadTimeout}, 504, "The migration service did not respond in time"),
+        ({"exc": requests.ConnectionError}, 502, "The migration service could not be reached"),
+        ({"status_code": 500}, 502, "The migration service had a problem"),
+        ({"status_code": 403, "json": {"status": 403}}, 502, "refused the dashboard&#39;s request"),
+        ({"text": "{oops"}, 502, "could not read"),
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["/visits-migration/", "/visits-migration/failures/", f"/visits-migration/{X}/"]
+)
+def test_upstream_failures_name_the_service_with_a_fitting_status(
+    visits_client, requests_mock, failure, status, title, path
+) -> None:
+    for url in (HISTORY, DLQ, migration_url(f"/migrate/history/{XE}")):
+        requests_mock.get(url, **failure)
+    response = visits_client.get(path)
+    assert response.status_code == status
+    page = text(response)
+    assert title in page
+    assert "Traceback" not in page
