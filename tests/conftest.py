@@ -113,6 +113,26 @@ def run_manage(
 # -- The sandbox and the dashboard's live server, for integration and browser tests
 
 
+@pytest.fixture(scope="session", autouse=True)
+def serve_static_as_in_production() -> Iterator[None]:
+    """Let WhiteNoise serve the collected, hashed assets to the live server, as in production.
+
+    pytest-django wraps the live server in Django's static handler, which looks files up through
+    the finders and knows nothing of the hashed names pages link to: pages would be unstyled (and
+    axe would judge unstyled pages). Declining every path hands them to WhiteNoise instead.
+    """
+    from django.contrib.staticfiles import handlers
+
+    class PassThrough(handlers.StaticFilesHandler):
+        def _should_handle(self, path: str) -> bool:
+            return False
+
+    original = handlers.StaticFilesHandler
+    handlers.StaticFilesHandler = PassThrough  # type: ignore[misc]
+    yield
+    handlers.StaticFilesHandler = original  # type: ignore[misc]
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Any]:
     """The sandbox on the port the test settings point at, for the whole session."""

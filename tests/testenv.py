@@ -15,8 +15,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # Integration and browser tests run the dashboard's live server and the sandbox on fixed ports
 # (away from `make run`'s 8000 and 9091), so every upstream URL and the redirect URIs registered
 # with the sandbox's HMPPS Auth are known before Django reads its settings.
-# Keep in step with `--liveserver` in pyproject.toml.
-TEST_DASHBOARD_PORT = 8391
+# Override both to run a second test session beside another on the same machine.
+TEST_DASHBOARD_PORT = int(os.environ.get("TEST_DASHBOARD_PORT", "8391"))
 TEST_SANDBOX_PORT = int(os.environ.get("TEST_SANDBOX_PORT", "9391"))
 os.environ.setdefault("SANDBOX_URL", f"http://127.0.0.1:{TEST_SANDBOX_PORT}")
 os.environ.setdefault("INGRESS_URL", f"http://localhost:{TEST_DASHBOARD_PORT}")
+# pytest-django's live server listens here.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", f"localhost:{TEST_DASHBOARD_PORT}")
