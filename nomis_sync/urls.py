@@ -9,6 +9,7 @@ urlpatterns = [
     path("info", views.info, name="info"),
     path("health", views.health, name="health"),
     path("visits-migration/", include("migrations_ui.urls")),
+    path("audit/", include("migrations_ui.audit_urls")),
     path("", include("accounts.urls")),
 ]
 

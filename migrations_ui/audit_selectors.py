@@ -1,0 +1,154 @@
+"""Reads of the audit log: the review page and export, "Started by", timelines, unresolved attempts.
+
+Writes live in `migrations_ui.services.audit_event_record`; nothing here changes a row.
+
+A start is written as two rows sharing `attempt_id`: "requested" *before* the upstream call, so
+without a migration id (upstream assigns it), and the outcome after it, carrying the id. Selectors
+that look a migration up by id therefore follow `attempt_id` from the outcome row back to the
+"requested" row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from migrations_ui.models import AuditEvent
+from nomis_sync.formatting import LONDON
+
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The review page's filters, already validated; empty values filter nothing.
+
+    Dates are London calendar days, both ends inclusive.
+    """
+
+    user: str = ""
+    action: str = ""
+    outcome: str = ""
+    migration_type: str = ""
+    migration_id: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """Events matching the filters, newest first (ties broken by id, so pages never overlap)."""
+    events = AuditEvent.objects.all()
+    if filters.user:
+        events = events.filter(username__icontains=filters.user)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.migration_type:
+        events = events.filter(migration_type=filters.migration_type)
+    if filters.migration_id:
+        events = events.filter(migration_id=filters.migration_id)
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_london_midnight(filters.date_from))
+    if filters.date_to:
+        # Inclusive of the whole last day, whatever its length in London (clock changes).
+        next_day = filters.date_to + dt.timedelta(days=1)
+        events = events.filter(occurred_at__lt=_london_midnight(next_day))
+    return events.order_by("-occurred_at", "-id")
+
+
+def _start_outcomes(*, migration_type: str, migration_ids: Iterable[str]) -> QuerySet[AuditEvent]:
+    """Outcome rows of starts that produced one of these migration ids."""
+    return AuditEvent.objects.filter(
+        action=Action.START_MIGRATION,
+        migration_type=migration_type,
+        migration_id__in=list(migration_ids),
+    ).exclude(outcome=Outcome.REQUESTED)
+
+
+def audit_started_by(*, migration_type: str, migration_ids: list[str]) -> dict[str, AuditEvent]:
+    """The start event of each migration that has one, by migration id, in one query.
+
+    The value is the attempt's earliest "requested" row (who pressed Start, and when); a row
+    that names the id itself counts too, and if an attempt somehow has no "requested" row its
+    outcome row stands in. Each returned event carries `started_migration_id`.
+    """
+    ids = [migration_id for migration_id in dict.fromkeys(migration_ids) if migration_id]
+    if not ids:
+        return {}
+    outcomes = _start_outcomes(migration_type=migration_type, migration_ids=ids)
+    events = (
+        # Every row naming one of the ids, and its attempt's other rows (the "requested" one):
+        # a semi-join on attempt_id, which the attempt and migration indexes serve.
+        AuditEvent.objects.filter(
+            action=Action.START_MIGRATION,
+            migration_type=migration_type,
+            attempt_id__in=AuditEvent.objects.filter(
+                action=Action.START_MIGRATION,
+                migration_type=migration_type,
+                migration_id__in=ids,
+            ).values("attempt_id"),
+        )
+        .annotate(
+            started_migration_id=Coalesce(
+                NullIf("migration_id", Value("")),
+                Subquery(
+                    outcomes.filter(attempt_id=OuterRef("attempt_id")).values("migration_id")[:1]
+                ),
+            )
+        )
+        .order_by("occurred_at", "id")
+    )
+    started: dict[str, AuditEvent] = {}
+    for event in events:
+        key = event.started_migration_id
+        current = started.get(key)
+        if current is None or (
+            current.outcome != Outcome.REQUESTED and event.outcome == Outcome.REQUESTED
+        ):
+            started[key] = event
+    return started
+
+
+def audit_timeline(*, migration_type: str, migration_id: str) -> list[AuditEvent]:
+    """Every event of one migration, oldest first, in one query.
+
+    Includes the start's "requested" row, which has no migration id: it is found through the
+    `attempt_id` of the rows that do.
+    """
+    if not migration_id:
+        return []
+    named = AuditEvent.objects.filter(migration_type=migration_type, migration_id=migration_id)
+    return list(
+        AuditEvent.objects.filter(
+            migration_type=migration_type, attempt_id__in=named.values("attempt_id")
+        ).order_by("occurred_at", "id")
+    )
+
+
+def audit_unresolved(
+    *, older_than: dt.timedelta, now: dt.datetime | None = None
+) -> QuerySet[AuditEvent]:
+    """ "Requested" events older than `older_than` whose attempt has no outcome row, oldest first.
+
+    Each is an action that may have reached upstream without its result being recorded.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    outcome = AuditEvent.objects.filter(attempt_id=OuterRef("attempt_id")).exclude(
+        outcome=Outcome.REQUESTED
+    )
+    return (
+        AuditEvent.objects.filter(outcome=Outcome.REQUESTED, occurred_at__lt=cutoff)
+        .filter(~Exists(outcome))
+        .order_by("occurred_at", "id")
+    )

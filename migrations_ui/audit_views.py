@@ -1,0 +1,236 @@
+"""The audit log review page and its CSV export (both need `migrations_ui.view_audit_log`)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from accounts.mixins import PermissionRequiredMixin
+from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
+from migrations_ui.audit_selectors import AuditFilters, audit_event_list
+from migrations_ui.models import AuditEvent
+from migrations_ui.registry import MIGRATION_TYPES
+
+AUDIT_PAGE_SIZE = 50
+# Rows fetched per round trip while streaming the export: bounded memory, few round trips.
+EXPORT_CHUNK_SIZE = 2000
+AUDIT_PERMISSION = "migrations_ui.view_audit_log"
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+EXPORT_HEADER = (
+    "Time (UTC)",
+    "Username",
+    "Display name",
+    "Action",
+    "Migration type",
+    "Migration ID",
+    "Outcome",
+    "Filter",
+    "Estimate",
+    "Upstream status",
+    "Message",
+    "Request ID",
+    "Attempt ID",
+)
+
+
+def details_href(migration_type: str, migration_id: str) -> str | None:
+    """The migration's details page, when its type has pages here and the event names an id."""
+    if not migration_id:
+        return None
+    for registered in MIGRATION_TYPES.values():
+        if registered.upstream_type == migration_type:
+            history = reverse(f"{registered.namespace}:history")
+            return f"{history}{quote(migration_id, safe='')}/"
+    return None
+
+
+def filter_text(value: Any) -> str:
+    """A stored filter as one line of JSON (keys sorted, so equal filters read the same)."""
+    if value in (None, {}, []):
+        return ""
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "))
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix a quote to text a spreadsheet would run as a formula."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    details_href: str | None
+    filter_lines: list[tuple[str, str]]
+
+    @property
+    def has_details(self) -> bool:
+        event = self.event
+        return bool(self.filter_lines or event.message or event.upstream_status or event.estimate)
+
+
+def _filter_lines(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return [("Filter", filter_text(value))] if value not in (None, []) else []
+    lines = []
+    for key, item in value.items():
+        shown = ", ".join(str(i) for i in item) if isinstance(item, list) else str(item)
+        lines.append((str(key), shown))
+    return lines
+
+
+def _bind(request: HttpRequest) -> tuple[AuditFilterForm, dict[str, str], bool]:
+    """The filter form, the filters as given (for links) and whether any was given."""
+    given = {key: request.GET[key] for key in FILTER_KEYS if request.GET.get(key, "").strip()}
+    form = AuditFilterForm(given if given else None)
+    return form, given, bool(given)
+
+
+def _url(name: str, query: dict[str, Any] | None = None) -> str:
+    location = reverse(f"audit:{name}")
+    return f"{location}?{urlencode(query)}" if query else location
+
+
+def _pagination(paginator: Paginator, page: Page, filters: dict[str, str]) -> dict[str, Any] | None:
+    """GOV.UK pagination items for the page, keeping the filters in every link."""
+    if paginator.num_pages <= 1:
+        return None
+    current = page.number
+
+    def href(number: int) -> str:
+        return _url("log", {**filters, "page": number})
+
+    items: list[dict[str, Any]] = []
+    for number in paginator.get_elided_page_range(current, on_each_side=2, on_ends=1):
+        if number == paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append(
+                {"number": number, "href": href(int(number)), "current": number == current}
+            )
+    pagination: dict[str, Any] = {"items": items}
+    if current > 1:
+        pagination["previous"] = {"href": href(current - 1)}
+    if current < paginator.num_pages:
+        pagination["next"] = {"href": href(current + 1)}
+    return pagination
+
+
+class AuditLogView(PermissionRequiredMixin, View):
+    """GET /audit/: filtered events, newest first, 50 a page. Invalid filters run no query."""
+
+    permission_required = AUDIT_PERMISSION
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form, given, bound = _bind(request)
+        valid = not bound or form.is_valid()
+        context: dict[str, Any] = {
+            "form": form,
+            "rows": None,
+            "page": None,
+            "pagination": None,
+            "total": None,
+            "filter_tags": [],
+            "clear_href": _url("log"),
+            "export_href": None,
+            "page_has_errors": not valid,
+        }
+        if valid:
+            filters = form.filters() if bound else AuditFilters()
+            paginator = Paginator(audit_event_list(filters=filters), AUDIT_PAGE_SIZE)
+            page = paginator.get_page(request.GET.get("page"))
+            context.update(
+                {
+                    "rows": [
+                        AuditRow(
+                            event=event,
+                            details_href=details_href(event.migration_type, event.migration_id),
+                            filter_lines=_filter_lines(event.filter),
+                        )
+                        for event in page.object_list
+                    ],
+                    "page": page,
+                    "pagination": _pagination(paginator, page, given),
+                    "total": paginator.count,
+                    "filter_tags": [
+                        (label, _url("log", {k: v for k, v in given.items() if k != key}))
+                        for key, label in (form.active_filters() if bound else [])
+                    ],
+                    "export_href": _url("export", given),
+                }
+            )
+        return render(request, "audit/log.html", context)
+
+
+class AuditExportView(PermissionRequiredMixin, View):
+    """GET /audit/export.csv: the filtered events as CSV, streamed in chunks."""
+
+    permission_required = AUDIT_PERMISSION
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form, given, bound = _bind(request)
+        if bound and not form.is_valid():
+            # The page shows what is wrong with the filters.
+            return HttpResponseRedirect(_url("log", given))
+        filters = form.filters() if bound else AuditFilters()
+        events = audit_event_list(filters=filters)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response = StreamingHttpResponse(
+            _csv_lines(events.iterator(chunk_size=EXPORT_CHUNK_SIZE)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class _Echo:
+    """A file-like object whose `write` returns the line, for csv.writer inside a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_row(event: AuditEvent) -> list[Any]:
+    occurred = event.occurred_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    texts = [
+        event.username,
+        event.display_name,
+        event.action,
+        event.migration_type,
+        event.migration_id,
+        event.outcome,
+        filter_text(event.filter),
+    ]
+    return [
+        occurred,
+        *(neutralise_formula(text) for text in texts),
+        "" if event.estimate is None else event.estimate,
+        "" if event.upstream_status is None else event.upstream_status,
+        neutralise_formula(event.message),
+        neutralise_formula(event.request_id),
+        str(event.attempt_id),
+    ]
+
+
+def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # The byte order mark makes spreadsheet programs read the file as UTF-8.
+    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+    for event in events:
+        yield writer.writerow(_csv_row(event))
