@@ -66,7 +66,8 @@ def test_dead_letter_link_decodes_to_query_b_with_a_day_timespan() -> None:
     assert decode(url, "/timespan/P1D/limit/1000") == (
         "AppExceptions\n"
         "| where AppRoleName == 'hmpps-prisoner-from-nomis-migration'\n"
-        '| where Properties.["Logger Message"] == "MessageID:0c0e4a3f-8f61-4b4e-9c1f-5b0d5a1c2e77"\n'
+        '| where Properties.["Logger Message"] == '
+        '"MessageID:0c0e4a3f-8f61-4b4e-9c1f-5b0d5a1c2e77"\n'
         "| order by TimeGenerated desc"
     )
 

@@ -12,16 +12,16 @@ from django.test import RequestFactory
 
 from migrations_ui.models import AuditEvent, AuditLogIsAppendOnly
 from migrations_ui.registry import VISITS
-from tests.unit.conftest_visits import (  # noqa: F401 - fixtures
+from tests.unit.conftest_visits import (
     active_json,
     history_json,
     migration_url,
     nomis_url,
     page_json,
-    tokens,
-    visits_client,
-    visits_user,
 )
+
+# Fixtures shared by the visits tests.
+pytest_plugins = ["tests.unit.conftest_visits"]
 
 pytestmark = pytest.mark.django_db
 
@@ -172,11 +172,29 @@ def test_an_action_that_cannot_be_recorded_is_refused_and_never_sent(
 @pytest.mark.parametrize(
     ("path", "method", "upstream", "action", "status"),
     [
-        (f"/visits-migration/{STARTED}/cancel", "POST", f"/migrate/cancel/{ENCODED}", "CANCEL_MIGRATION", "STARTED"),
-        (f"/visits-migration/{STARTED}/refresh-counts", "POST", f"/migrate/refresh/{ENCODED}", "REFRESH_COUNTS", "COMPLETED"),
-        ("/visits-migration/failures/delete", "DELETE", "/migrate/dead-letter-queue/VISITS", "PURGE_DEAD_LETTERS", "COMPLETED"),
+        (
+            f"/visits-migration/{STARTED}/cancel",
+            "POST",
+            f"/migrate/cancel/{ENCODED}",
+            "CANCEL_MIGRATION",
+            "STARTED",
+        ),
+        (
+            f"/visits-migration/{STARTED}/refresh-counts",
+            "POST",
+            f"/migrate/refresh/{ENCODED}",
+            "REFRESH_COUNTS",
+            "COMPLETED",
+        ),
+        (
+            "/visits-migration/failures/delete",
+            "DELETE",
+            "/migrate/dead-letter-queue/VISITS",
+            "PURGE_DEAD_LETTERS",
+            "COMPLETED",
+        ),
     ],
-)  # fmt: skip
+)
 def test_cancel_refresh_and_purge_each_record_requested_then_outcome(
     visits_client, requests_mock, path, method, upstream, action, status
 ) -> None:

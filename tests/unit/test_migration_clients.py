@@ -9,15 +9,10 @@ import requests
 
 from migrations_ui.clients.migration_api import MigrationApiClient
 from nomis_sync import upstream
-from tests.unit.conftest_visits import (  # noqa: F401 - fixtures
-    active_json,
-    dlq_message_json,
-    history_json,
-    migration_api,
-    nomis_api,
-    page_json,
-    tokens,
-)
+from tests.unit.conftest_visits import active_json, dlq_message_json, history_json, page_json
+
+# Fixtures shared by the visits tests.
+pytest_plugins = ["tests.unit.conftest_visits"]
 
 
 def test_every_call_carries_the_users_system_token(migration_api, tokens, requests_mock) -> None:

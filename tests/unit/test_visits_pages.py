@@ -9,19 +9,18 @@ import requests
 from django.core.cache import cache
 
 from migrations_ui.models import AuditEvent
-from tests.unit.conftest_visits import (  # noqa: F401 - fixtures
+from tests.unit.conftest_visits import (
     active_json,
     dlq_message_json,
     history_json,
     migration_url,
-    no_role_user,
     nomis_url,
     page_json,
     sign_in,
-    tokens,
-    visits_client,
-    visits_user,
 )
+
+# Fixtures shared by the visits tests.
+pytest_plugins = ["tests.unit.conftest_visits"]
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +47,22 @@ def text(response) -> str:
 def three_migrations() -> list[dict]:
     """The existing dashboard's pinned list (reference-dashboard.md §12)."""
     return [
-        history_json("2022-03-15T11:00:35", failed=4, estimated=4,
-                     filter='{"prisonIds":["MDI","HEI"],"visitTypes":["SCON"],"ignoreMissingRoom":false}'),
-        history_json("2022-03-14T11:45:12", status="STARTED", migrated=1, failed=162794,
-                     estimated=205630, ended=None),
+        history_json(
+            "2022-03-15T11:00:35",
+            failed=4,
+            estimated=4,
+            filter='{"prisonIds":["MDI","HEI"],"visitTypes":["SCON"],"ignoreMissingRoom":false}',
+        ),
+        history_json(
+            "2022-03-14T11:45:12",
+            status="STARTED",
+            migrated=1,
+            failed=162794,
+            estimated=205630,
+            ended=None,
+        ),
         history_json("2022-03-14T10:13:56"),
-    ]  # fmt: skip
+    ]
 
 
 # -- Access
@@ -61,9 +70,14 @@ def three_migrations() -> list[dict]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/visits-migration/", "/visits-migration/start", "/visits-migration/failures/",
-     "/visits-migration/2022-03-14T10:13:56/", "/visits-migration/failures/delete"],
-)  # fmt: skip
+    [
+        "/visits-migration/",
+        "/visits-migration/start",
+        "/visits-migration/failures/",
+        "/visits-migration/2022-03-14T10:13:56/",
+        "/visits-migration/failures/delete",
+    ],
+)
 def test_every_page_needs_a_role_naming_it_when_missing(client, no_role_user, tokens, path) -> None:
     response = sign_in(client, no_role_user).get(path)
     assert response.status_code == 403
@@ -181,11 +195,19 @@ def mock_checks(requests_mock, *, estimate=100988, dlq=153, active=None, rooms=N
         json=rooms
         if rooms is not None
         else [
-            {"agencyInternalLocationDescription": "AGI-VISITS-SOC_VIS", "count": 14314, "prisonId": "AGI"},
-            {"agencyInternalLocationDescription": "HEI-VISITS-SOC_VIS", "count": 3, "prisonId": "HEI",
-             "vsipRoom": "Visits Main Hall"},
+            {
+                "agencyInternalLocationDescription": "AGI-VISITS-SOC_VIS",
+                "count": 14314,
+                "prisonId": "AGI",
+            },
+            {
+                "agencyInternalLocationDescription": "HEI-VISITS-SOC_VIS",
+                "count": 3,
+                "prisonId": "HEI",
+                "vsipRoom": "Visits Main Hall",
+            },
         ],
-    )  # fmt: skip
+    )
 
 
 def test_preview_shows_the_estimate_the_dead_letters_and_unmapped_rooms(
@@ -334,7 +356,7 @@ def test_a_conflict_says_a_migration_is_already_running_with_a_link(
     page = text(response)
     assert "A visits migration is already running" in page
     assert 'href="/visits-migration/2024-01-01T10:00:00/"' in page
-    [requested, failed] = AuditEvent.objects.order_by("id")
+    [_requested, failed] = AuditEvent.objects.order_by("id")
     assert (failed.outcome, failed.upstream_status) == ("FAILED", 409)
 
 
@@ -353,9 +375,16 @@ def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
     monkeypatch.setattr(
         "migrations_ui.services.london_now", lambda: dt.datetime(2022, 3, 14, 11, 55, 12)
     )
-    requests_mock.get(migration_url(f"/migrate/history/{RUNNING.replace(':', '%3A')}"),
-                      json=history_json(RUNNING, status="STARTED", ended=None, estimated=24200,
-                                        filter='{"fromDateTime":"2016-03-23T00:00:00"}'))  # fmt: skip
+    requests_mock.get(
+        migration_url(f"/migrate/history/{RUNNING.replace(':', '%3A')}"),
+        json=history_json(
+            RUNNING,
+            status="STARTED",
+            ended=None,
+            estimated=24200,
+            filter='{"fromDateTime":"2016-03-23T00:00:00"}',
+        ),
+    )
     requests_mock.get(ACTIVE, json=active_json(RUNNING, migrated=1000, failed=100))
     response = visits_client.get(f"/visits-migration/{RUNNING}/")
     page = text(response)
@@ -385,8 +414,10 @@ def test_live_figures_of_another_migration_are_not_shown_as_this_ones(
 def test_details_of_a_cancelled_migration_show_its_end_and_no_cancel(
     visits_client, requests_mock
 ) -> None:
-    requests_mock.get(migration_url(f"/migrate/history/{XE}"),
-                      json=history_json(X, status="CANCELLED", migrated=2000, failed=101))  # fmt: skip
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"),
+        json=history_json(X, status="CANCELLED", migrated=2000, failed=101),
+    )
     page = text(visits_client.get(f"/visits-migration/{X}/"))
     assert 'data-qa="ended">14 March 2022 - 10:14' in page
     assert 'data-qa="stillToBeProcessedCount">None' in page
@@ -471,8 +502,14 @@ def test_cancel_is_refused_unless_started(visits_client, requests_mock) -> None:
 def test_failures_list_messages_with_insights_links_and_the_full_json(
     visits_client, requests_mock
 ) -> None:
-    requests_mock.get(DLQ, json={"messagesFoundCount": 353, "messagesReturnedCount": 2,
-                                 "messages": [dlq_message_json("m1", "a", 42), dlq_message_json("m2", "b", None)]})  # fmt: skip
+    requests_mock.get(
+        DLQ,
+        json={
+            "messagesFoundCount": 353,
+            "messagesReturnedCount": 2,
+            "messages": [dlq_message_json("m1", "a", 42), dlq_message_json("m2", "b", None)],
+        },
+    )
     page = text(visits_client.get("/visits-migration/failures/"))
     assert "Failures displayed 2 of 353" in page
     assert page.count('data-qa="insights-link"') == 2
@@ -482,15 +519,26 @@ def test_failures_list_messages_with_insights_links_and_the_full_json(
 
 
 def test_failures_can_be_filtered_by_migration(visits_client, requests_mock) -> None:
-    requests_mock.get(DLQ, json={"messagesFoundCount": 2, "messagesReturnedCount": 2,
-                                 "messages": [dlq_message_json("m1", "a"), dlq_message_json("m2", "b")]})  # fmt: skip
+    requests_mock.get(
+        DLQ,
+        json={
+            "messagesFoundCount": 2,
+            "messagesReturnedCount": 2,
+            "messages": [dlq_message_json("m1", "a"), dlq_message_json("m2", "b")],
+        },
+    )
     page = text(visits_client.get("/visits-migration/failures/?migrationId=b"))
     assert 'data-qa="message-id">m2<' in page and 'data-qa="message-id">m1<' not in page
     assert "Showing failures of migration <strong>b</strong> only" in page
 
 
-@pytest.mark.parametrize("body", [{"messagesFoundCount": 0, "messagesReturnedCount": 0, "messages": []},
-                                  {"messagesFoundCount": 0, "messagesReturnedCount": 0}])  # fmt: skip
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messagesFoundCount": 0, "messagesReturnedCount": 0, "messages": []},
+        {"messagesFoundCount": 0, "messagesReturnedCount": 0},
+    ],
+)
 def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_mock, body) -> None:
     requests_mock.get(DLQ, json=body)
     page = text(visits_client.get("/visits-migration/failures/"))
@@ -498,9 +546,14 @@ def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_
     assert "<table" not in page
 
 
-@pytest.mark.parametrize(("origin", "back"), [("preview", "/visits-migration/start/preview"),
-                                              ("failures", "/visits-migration/failures/"),
-                                              ("https://evil.example/", "/visits-migration/failures/")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("origin", "back"),
+    [
+        ("preview", "/visits-migration/start/preview"),
+        ("failures", "/visits-migration/failures/"),
+        ("https://evil.example/", "/visits-migration/failures/"),
+    ],
+)
 def test_delete_failures_confirms_then_returns_only_to_known_pages(
     visits_client, requests_mock, origin, back
 ) -> None:
