@@ -397,6 +397,8 @@ def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
     assert "100 records a minute" in page
     assert 'data-qa="estimated-finish">14 March 2022 - 15:46' in page
     assert "Cancel migration" in page
+    # Without JavaScript, "Refresh" reloads the same page.
+    assert f'href="/visits-migration/{RUNNING}/" role="button"' in page
     assert "What do all the numbers mean?" in page
     assert "js/migration-progress" in page and 'data-poll-seconds="5"' in page
 
