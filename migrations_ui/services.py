@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -227,18 +226,18 @@ def migration_preview(
     preview = Preview(filter=dict(filter))
     username = _username(user)
     names = migration_type.preflight_checks
-    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="preflight") as pool:
-        futures = {
-            name: pool.submit(PREFLIGHT_CHECKS[name], migration_type, username, dict(filter))
-            for name in names
-        }
-        for name, future in futures.items():
-            result: CheckResult[Any] = getattr(preview, name)
-            try:
-                result.value = future.result()
-            except upstream.ApiError as error:
-                logger.warning("Pre-flight check %s failed: %s", name, error)
-                result.error = error
+    pool = upstream.executor()
+    futures = {
+        name: pool.submit(PREFLIGHT_CHECKS[name], migration_type, username, dict(filter))
+        for name in names
+    }
+    for name, future in futures.items():
+        result: CheckResult[Any] = getattr(preview, name)
+        try:
+            result.value = future.result()
+        except upstream.ApiError as error:
+            logger.warning("Pre-flight check %s failed: %s", name, error)
+            result.error = error
     preview.seconds = (timezone.now() - started).total_seconds()
     return preview
 
@@ -517,8 +516,13 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
     Live figures describe the latest migration of the type only (upstream-api.md §13.6), so they
     are used only when M5 names this migration.
     """
-    client = _migrations(user)
-    migration = client.migration(migration_id)
+    username = _username(user)
+    # M5 does not depend on M4's answer, so both are asked at once: the page waits for one round
+    # trip, not two. M5's answer is simply not used when the migration has ended.
+    live_future = upstream.executor().submit(
+        lambda: MigrationApiClient(username=username).active(migration_type.upstream_type)
+    )
+    migration = MigrationApiClient(username=username).migration(migration_id)
     if migration.status in ENDED_STATUSES or not migration.in_progress:
         return Progress(
             migration=migration,
@@ -530,7 +534,7 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
             rate_per_minute=None,
             estimated_finish=None,
         )
-    live = client.active(migration_type.upstream_type)
+    live = live_future.result()
     same = live.migration_id == migration.migration_id
     migrated = (live.records_migrated or 0) if same else 0
     failed = live.records_failed

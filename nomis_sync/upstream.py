@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -99,6 +101,32 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 521, 522, 524})
 
 
+# One connection pool per upstream base URL for the whole process, shared by every client object,
+# so consecutive requests reuse kept-alive connections instead of opening new ones. urllib3's pools
+# are thread-safe; the per-request Session objects around them are cheap.
+_POOLS: dict[str, HTTPAdapter] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool_for(base_url: str) -> HTTPAdapter:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(base_url)
+        if pool is None:
+            pool = _POOLS[base_url] = HTTPAdapter(
+                pool_connections=1, pool_maxsize=32, max_retries=0
+            )
+        return pool
+
+
+# Independent upstream calls of one request run side by side on this shared pool of threads, so
+# a page waits for its slowest call rather than their sum, without starting threads per request.
+_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="upstream")
+
+
+def executor() -> ThreadPoolExecutor:
+    return _EXECUTOR
+
+
 def path_segment(value: str) -> str:
     """Percent-encode one path segment (migration ids contain colons; room names spaces)."""
     return quote(value, safe="")
@@ -120,10 +148,11 @@ class ApiClient(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
+        self.mount(f"{self.base_url}/", _pool_for(self.base_url))
         self.headers["Accept"] = "application/json"
+
+    def close(self) -> None:
+        """Leave the shared connection pool open: it outlives any one client object."""
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
