@@ -21,6 +21,7 @@ from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
 from migrations_ui import forms, services, wizard
+from migrations_ui.audit_selectors import audit_started_by, audit_timeline
 from migrations_ui.registry import VISITS, MigrationType
 from nomis_sync import upstream
 
@@ -118,6 +119,12 @@ class HistoryView(MigrationTypeView):
             paginator = Paginator(rows, HISTORY_PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
             pagination = self._pagination(paginator, page.number, filters)
+        shown = page.object_list if page else rows
+        # Who pressed Start, from our own audit log: one query for the whole page.
+        started_by = audit_started_by(
+            migration_type=self.migration_type.upstream_type,
+            migration_ids=[row.migration.migration_id for row in shown or ()],
+        )
         tags = [
             (label, self.url("history", query={k: v for k, v in filters.items() if k != key}))
             for key, label, _ in (form.active_filters() if bound and form.is_valid() else [])
@@ -126,7 +133,8 @@ class HistoryView(MigrationTypeView):
             "history.html",
             {
                 "form": form,
-                "rows": page.object_list if page else rows,
+                "rows": shown,
+                "started_by": started_by,
                 "page": page,
                 "pagination": pagination,
                 "total": len(rows) if rows is not None else None,
@@ -319,7 +327,14 @@ class DetailsView(MigrationTypeView):
                 "flash": wizard.pop_flash(request.session, self.slug),
                 "poll_seconds": settings.MIGRATION_PROGRESS_POLL_SECONDS,
                 "can_cancel": request.user.has_perm(self.migration_type.cancel_permission),
+                "timeline": self.timeline(migration_id),
             },
+        )
+
+    def timeline(self, migration_id: str) -> list[Any]:
+        """What people did to this migration through the dashboard, from the audit log."""
+        return audit_timeline(
+            migration_type=self.migration_type.upstream_type, migration_id=migration_id
         )
 
 
@@ -327,6 +342,10 @@ class ProgressFragmentView(DetailsView):
     """Only the figures, for migration-progress.js to swap in while the migration runs."""
 
     template = "_progress.html"
+
+    def timeline(self, migration_id: str) -> list[Any]:
+        # The fragment shows figures only; polling it must not query the audit log.
+        return []
 
 
 class CancelView(MigrationTypeView):
