@@ -9,11 +9,15 @@ id_token, should one ever arrive, is verified the same way before anything else 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -25,6 +29,11 @@ from nomis_sync.upstream import ApiError, Unavailable
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/sign-in/callback"
+# Signed-in users are read from the cache (Redis) rather than the database on every request,
+# and each worker keeps the users it read for a few seconds more, saving the Redis round trip too.
+USER_CACHE_SECONDS = 300
+USER_LOCAL_SECONDS = 5.0
+_local_users: dict[Any, tuple[float, User]] = {}
 
 
 def callback_url() -> str:
@@ -102,6 +111,26 @@ class HmppsAuthBackend(OIDCAuthenticationBackend):
         )
         return user
 
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in user, from the cache when possible (a Redis read, not a query).
+
+        Every save of a user (each sign-in rewrites the roles) drops the shared copy and this
+        worker's; other workers see the change within USER_LOCAL_SECONDS.
+        """
+        now = time.monotonic()
+        local = _local_users.get(user_id)
+        if local is not None and now - local[0] < USER_LOCAL_SECONDS:
+            return local[1]
+        key = user_cache_key(user_id)
+        user = cache.get(key)
+        if not isinstance(user, User):
+            user = super().get_user(user_id)
+            if user is None:
+                return None
+            cache.set(key, user, USER_CACHE_SECONDS)
+        _local_users[user_id] = (now, user)
+        return user
+
     # Permissions come from roles (accounts.permissions.RolePermissionBackend) and never from
     # Django's permission tables, which ModelBackend would query on every check.
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
@@ -112,3 +141,13 @@ class HmppsAuthBackend(OIDCAuthenticationBackend):
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
+
+
+def user_cache_key(user_id: Any) -> str:
+    return f"signed-in-user:{user_id}"
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.drop_cached_user")
+def drop_cached_user(sender: type[User], instance: User, **kwargs: Any) -> None:
+    _local_users.pop(instance.pk, None)
+    cache.delete(user_cache_key(instance.pk))

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from migrations_ui import appinsights
+from migrations_ui.caching import StaleWhileRevalidate, cache_key, upstream_changed
 from migrations_ui.clients.migration_api import (
     ENDED_STATUSES,
     DlqMessage,
@@ -78,29 +79,84 @@ class HistoryRow:
     already_migrated_url: str | None
 
 
-def migration_history(
-    *, user: Any, migration_type: MigrationType, params: Mapping[str, Any]
-) -> list[HistoryRow]:
-    """M3 for the type, newest first, with each row's links worked out."""
-    migrations = _migrations(user).history(migration_type.upstream_type, params)
-    rows = []
-    for migration in migrations:
-        unaccounted = (
-            migration.records_migrated + migration.records_failed < migration.estimated_record_count
-        )
-        rows.append(
-            HistoryRow(
+class HistoryRows(Sequence[HistoryRow]):
+    """The history list, with each row's links worked out only when the row is shown.
+
+    A history can hold thousands of migrations while a page shows 50; building an App Insights
+    link (gzip + base64) for every row would dominate the page's time.
+    """
+
+    def __init__(self, migrations: Sequence[MigrationHistory], migration_type: MigrationType):
+        self._migrations = migrations
+        self._links = "already_migrated" in migration_type.insights_links
+        self._rows: dict[int, HistoryRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._migrations)
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryRow]: ...
+
+    def __getitem__(self, index: int | slice) -> HistoryRow | list[HistoryRow]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._row(index)
+
+    def _row(self, index: int) -> HistoryRow:
+        row = self._rows.get(index)
+        if row is None:
+            migration = self._migrations[index]
+            unaccounted = (
+                migration.records_migrated + migration.records_failed
+                < migration.estimated_record_count
+            )
+            row = self._rows[index] = HistoryRow(
                 migration=migration,
                 show_progress=migration.in_progress,
                 show_failures=migration.records_failed > 0,
                 already_migrated_url=appinsights.already_migrated_url(
                     migration.when_started, migration.when_ended
                 )
-                if unaccounted and "already_migrated" in migration_type.insights_links
+                if unaccounted and self._links
                 else None,
             )
+        return row
+
+
+@dataclass(frozen=True)
+class History:
+    rows: HistoryRows
+    # When this copy of the list was fetched from the migration service (epoch seconds).
+    fetched_at: float
+
+
+_history_cache: StaleWhileRevalidate[HistoryRows] = StaleWhileRevalidate(
+    fresh_seconds=settings.MIGRATION_HISTORY_FRESH_SECONDS,
+    max_stale_seconds=settings.MIGRATION_HISTORY_MAX_STALE_SECONDS,
+)
+
+
+def migration_history(
+    *, user: Any, migration_type: MigrationType, params: Mapping[str, Any]
+) -> History:
+    """M3 for the type, newest first, served from a short-lived per-process copy (see caching)."""
+    username = _username(user)
+
+    def fetch() -> HistoryRows:
+        migrations = MigrationApiClient(username=username).history(
+            migration_type.upstream_type, params
         )
-    return rows
+        return HistoryRows(migrations, migration_type)
+
+    cached = _history_cache.get(cache_key(migration_type.upstream_type, dict(params)), fetch)
+    return History(rows=cached.value, fetched_at=cached.fetched_wall)
 
 
 # -- Preview
@@ -342,6 +398,7 @@ def _audited(
     try:
         yield attempt
     except upstream.ApiError as error:
+        upstream_changed()
         _record_outcome(
             common,
             outcome=AuditEvent.Outcome.FAILED,
@@ -352,6 +409,8 @@ def _audited(
             + (f" - {error.user_message}" if error.user_message else ""),
         )
         raise
+    # Lists cached from before the action (e.g. the history) must not be shown after it.
+    upstream_changed()
     _record_outcome(
         common,
         outcome=AuditEvent.Outcome.SUCCEEDED,

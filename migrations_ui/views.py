@@ -103,15 +103,17 @@ class HistoryView(MigrationTypeView):
         keys = ("prisonId", "fromDateTime", "toDateTime", "includeOnlyFailures")
         bound = any(request.GET.get(key) for key in keys)
         form = forms.HistoryFilterForm(request.GET if bound else None)
-        rows: list[services.HistoryRow] | None = None
+        rows: services.HistoryRows | None = None
+        fetched_at: float | None = None
         if not bound:
             params: dict[str, Any] | None = {"includeOnlyFailures": "false"}
         else:
             params = form.upstream_params() if form.is_valid() else None
         if params is not None:
-            rows = services.migration_history(
+            history = services.migration_history(
                 user=request.user, migration_type=self.migration_type, params=params
             )
+            rows, fetched_at = history.rows, history.fetched_at
         filters = {key: request.GET[key] for key in keys if request.GET.get(key)}
         page = None
         pagination = None
@@ -135,6 +137,7 @@ class HistoryView(MigrationTypeView):
                 "form": form,
                 "rows": shown,
                 "started_by": started_by,
+                "fetched_at": fetched_at,
                 "page": page,
                 "pagination": pagination,
                 "total": len(rows) if rows is not None else None,

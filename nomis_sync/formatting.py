@@ -38,3 +38,12 @@ def parse_local_datetime(text: str) -> dt.datetime:
         digits = "".join(ch for ch in fraction if ch.isdigit())[:6].ljust(6, "0")
         parsed = parsed.replace(microsecond=int(digits))
     return parsed
+
+
+def clock(value: float | dt.datetime | None) -> str:
+    """London time of day, "10:13:05", from an epoch timestamp or an aware date-time."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromtimestamp(value, tz=LONDON)
+    return value.astimezone(LONDON).strftime("%H:%M:%S")

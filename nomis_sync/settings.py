@@ -410,6 +410,11 @@ LOGGING = {
 VISITS_ESTIMATE_TIMEOUT_SECONDS = env.float("VISITS_ESTIMATE_TIMEOUT_SECONDS", default=30.0)
 # How often a running migration's details page refreshes its figures.
 MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", default=5)
+# The history list (not paged upstream, thousands of rows) is kept per worker: fresh for this
+# long, then served while a fresh copy is fetched in the background, for at most the second
+# figure. The dashboard's own actions make every copy stale at once (migrations_ui.caching).
+MIGRATION_HISTORY_FRESH_SECONDS = env.float("MIGRATION_HISTORY_FRESH_SECONDS", default=5.0)
+MIGRATION_HISTORY_MAX_STALE_SECONDS = env.float("MIGRATION_HISTORY_MAX_STALE_SECONDS", default=60.0)
 
 # -- Fail fast
 # Collected above; raised once so the operator sees every missing variable in one message.

@@ -11,6 +11,9 @@ os.environ.setdefault("NO_HTTPS", "true")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Browser and integration tests reach the dashboard's live server through this name.
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# Tests see the upstream's history as it is at each request; the caching itself has its own tests.
+os.environ.setdefault("MIGRATION_HISTORY_FRESH_SECONDS", "0")
+os.environ.setdefault("MIGRATION_HISTORY_MAX_STALE_SECONDS", "0")
 
 # Integration and browser tests run the dashboard's live server and the sandbox on fixed ports
 # (away from `make run`'s 8000 and 9091), so every upstream URL and the redirect URIs registered

@@ -118,7 +118,7 @@ def test_history_lists_each_migration_with_its_links(visits_client, requests_moc
     assert page.count('data-qa="already-migrated-link"') == 1
     assert page.count('data-qa="failures-link"') == 2
     assert "?migrationId=2022-03-15T11%3A00%3A35" in page
-    assert 'class="govuk-tag " data-qa="status">STARTED' in page
+    assert 'class="govuk-tag" data-qa="status">STARTED' in page
     assert 'govuk-tag--green" data-qa="status">COMPLETED' in page
     assert "Start new migration" in page
 

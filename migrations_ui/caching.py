@@ -1,0 +1,138 @@
+"""A short-lived, per-process cache for upstream reads that are slow to fetch and large to parse.
+
+The migration service's history list is not paged: with thousands of past migrations it takes
+tens of milliseconds to send and to decode, while a page shows 50 rows. Each worker keeps the list
+it fetched last for a few seconds, and past that serves it while fetching a fresh copy in the
+background, so a page costs neither the fetch nor the parse. Anything the dashboard itself does to
+a migration (start, cancel, refresh, purge) moves a shared generation counter in the Django cache
+(Redis in deployed environments), which makes every worker's copy stale at once, so nobody sees a
+list that predates their own action.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.cache import cache
+
+from nomis_sync import upstream
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+GENERATION_KEY = "migrations:upstream-generation"
+
+
+def upstream_generation() -> int:
+    """The counter that dashboard actions move (0 before the first action)."""
+    value = cache.get(GENERATION_KEY)
+    return value if isinstance(value, int) else 0
+
+
+def upstream_changed() -> None:
+    """Call after an action that changes upstream state: every worker's copies go stale."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        # No counter yet (incr needs an existing key). A racing `add` loses harmlessly.
+        if not cache.add(GENERATION_KEY, 1):
+            cache.incr(GENERATION_KEY)
+
+
+@dataclass
+class Cached(Generic[T]):
+    value: T
+    fetched_at: float  # time.monotonic()
+    fetched_wall: float  # time.time(), for "updated at" display
+    generation: int
+    refreshing: bool = False
+
+
+class StaleWhileRevalidate(Generic[T]):
+    """Values by key: fresh for `fresh_seconds`, then served while a refresh runs, up to
+    `max_stale_seconds`; older, missing or from an earlier generation, fetched in the request.
+    """
+
+    def __init__(self, *, fresh_seconds: float, max_stale_seconds: float, max_entries: int = 8):
+        self.fresh_seconds = fresh_seconds
+        self.max_stale_seconds = max_stale_seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Cached[T]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, fetch: Callable[[], T]) -> Cached[T]:
+        generation = upstream_generation()
+        entry = self._current(key, generation)
+        if entry is not None:
+            age = time.monotonic() - entry.fetched_at
+            if age < self.fresh_seconds:
+                return entry
+            if age < self.max_stale_seconds:
+                self._refresh_in_background(key, fetch, entry)
+                return entry
+        # Concurrent misses for one key share a single fetch.
+        with self._key_lock(key):
+            entry = self._current(key, generation)
+            if entry is not None and time.monotonic() - entry.fetched_at < self.fresh_seconds:
+                return entry
+            return self._fetch(key, fetch, generation)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _current(self, key: Hashable, generation: int) -> Cached[T] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry if entry is not None and entry.generation == generation else None
+
+    def _fetch(self, key: Hashable, fetch: Callable[[], T], generation: int) -> Cached[T]:
+        value = fetch()
+        entry = Cached(value, time.monotonic(), time.time(), generation)
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return entry
+
+    def _refresh_in_background(
+        self, key: Hashable, fetch: Callable[[], T], entry: Cached[T]
+    ) -> None:
+        with self._lock:
+            if entry.refreshing:
+                return
+            entry.refreshing = True
+
+        def refresh() -> None:
+            try:
+                self._fetch(key, fetch, entry.generation)
+            except upstream.ApiError as error:
+                # The stale copy stays until it is too old; then a request fetches and reports.
+                logger.warning("Background refresh failed: %s", error)
+            finally:
+                entry.refreshing = False
+
+        upstream.executor().submit(refresh)
+
+    def _key_lock(self, key: Hashable) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+
+def cache_key(*parts: Any) -> tuple[Any, ...]:
+    """A hashable key from parts that may include mappings of query parameters."""
+    return tuple(
+        tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in p.items()))
+        if isinstance(p, dict)
+        else p
+        for p in parts
+    )

@@ -1,0 +1,178 @@
+"""The per-process history cache: fresh, stale-while-revalidate, and staleness after actions."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+
+from migrations_ui.caching import StaleWhileRevalidate, cache_key, upstream_changed
+from nomis_sync import upstream
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Source:
+    """Counts fetches; each returns a new version number."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls = 0
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def __call__(self) -> int:
+        time.sleep(self.delay)
+        with self.lock:
+            self.calls += 1
+            return self.calls
+
+
+def wait_for(condition, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_a_fresh_copy_is_served_without_fetching_again() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    source = Source()
+    assert swr.get("k", source).value == 1
+    assert swr.get("k", source).value == 1
+    assert source.calls == 1
+
+
+def test_a_stale_copy_is_served_at_once_and_refreshed_in_the_background() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=0.05, max_stale_seconds=60)
+    source = Source(delay=0.2)
+    assert swr.get("k", source).value == 1
+    time.sleep(0.06)
+    started = time.monotonic()
+    assert swr.get("k", source).value == 1  # stale, but no wait for the 0.2 s fetch
+    assert time.monotonic() - started < 0.1
+    wait_for(lambda: swr.get("k", source).value == 2)
+    assert source.calls == 2
+
+
+def test_a_copy_older_than_the_stale_limit_is_fetched_in_the_request() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=0.01, max_stale_seconds=0.02)
+    source = Source()
+    swr.get("k", source)
+    time.sleep(0.03)
+    assert swr.get("k", source).value == 2
+
+
+def test_an_action_makes_every_copy_stale_at_once() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    source = Source()
+    swr.get("k", source)
+    upstream_changed()
+    assert swr.get("k", source).value == 2
+    upstream_changed()
+    upstream_changed()
+    assert swr.get("k", source).value == 3
+
+
+def test_concurrent_misses_share_one_fetch() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    source = Source(delay=0.1)
+    barrier = threading.Barrier(8)
+    results: list[int] = []
+
+    def read() -> None:
+        barrier.wait()
+        results.append(swr.get("k", source).value)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [1] * 8
+    assert source.calls == 1
+
+
+def test_a_failed_background_refresh_keeps_the_stale_copy() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=0.01, max_stale_seconds=60)
+    calls = []
+
+    def fetch() -> str:
+        calls.append(1)
+        if len(calls) > 1:
+            raise upstream.Unavailable("migration service", "could not be reached")
+        return "first"
+
+    swr.get("k", fetch)
+    time.sleep(0.02)
+    assert swr.get("k", fetch).value == "first"
+    wait_for(lambda: len(calls) == 2)
+    assert swr.get("k", fetch).value == "first"
+
+
+def test_keys_differ_by_query_parameters() -> None:
+    assert cache_key("VISITS", {"prisonId": "HEI"}) != cache_key("VISITS", {"prisonId": "MDI"})
+    assert cache_key("VISITS", {"a": ["x"], "b": 1}) == cache_key("VISITS", {"b": 1, "a": ["x"]})
+
+
+def test_only_the_newest_entries_are_kept() -> None:
+    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120, max_entries=2)
+    source = Source()
+    for key in ("a", "b", "c"):
+        swr.get(key, source)
+    assert swr.get("c", source).value == 3
+    assert swr.get("a", source).value == 4  # "a" was dropped, so it is fetched again
+
+
+# -- The history page on top of it
+
+pytest_plugins = ["tests.unit.conftest_visits"]
+
+
+@pytest.fixture
+def caching_history(monkeypatch):
+    from migrations_ui import services
+
+    monkeypatch.setattr(services._history_cache, "fresh_seconds", 60)
+    monkeypatch.setattr(services._history_cache, "max_stale_seconds", 120)
+    services._history_cache.clear()
+    yield
+    services._history_cache.clear()
+
+
+@pytest.mark.django_db
+def test_history_comes_from_the_workers_copy_until_the_dashboard_acts(
+    caching_history, visits_client, requests_mock
+) -> None:
+    from tests.unit.conftest_visits import history_json, migration_url
+
+    history = migration_url("/migrate/history/all/VISITS")
+    requests_mock.get(history, json=[history_json("2024-01-01T10:00:00")])
+    assert visits_client.get("/visits-migration/").content.decode().count("migration-row") == 1
+    requests_mock.get(
+        history, json=[history_json("2024-01-02T10:00:00"), history_json("2024-01-01T10:00:00")]
+    )
+    html = visits_client.get("/visits-migration/").content.decode()
+    assert html.count('data-qa="migration-row"') == 1
+    assert 'data-qa="fetched-at">As of ' in html
+    upstream_changed()  # what every start, cancel, refresh and purge does
+    assert visits_client.get("/visits-migration/").content.decode().count("migration-row") == 2
+
+
+@pytest.mark.django_db
+def test_only_the_rows_shown_are_parsed(visits_client, requests_mock) -> None:
+    from tests.unit.conftest_visits import history_json, migration_url
+
+    rows = [history_json(f"2024-01-01T10:{m:02d}:{s:02d}") for m in range(2) for s in range(60)]
+    rows[100] = {"not": "a migration"}  # on page 3, not page 1
+    requests_mock.get(migration_url("/migrate/history/all/VISITS"), json=rows)
+    assert visits_client.get("/visits-migration/").status_code == 200
+    response = visits_client.get("/visits-migration/?page=3")
+    assert response.status_code == 502
+    assert "could not read" in response.content.decode()
