@@ -58,9 +58,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
-## test: build what is needed, lint, then the whole suite
+## test: build what is needed, lint, then the whole suite and a short benchmark smoke run
 test: install assets lint
 	$(DEV_ENV) $(PY) -m pytest
+	$(MAKE) --no-print-directory bench-smoke
 
 ## bench: the performance benchmark (about 4 minutes); writes bench/results/latest.{json,md,png}
 bench: install assets

@@ -16,7 +16,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 preload_app = True
 
 
-def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+def post_fork(server, worker):
     # Objects loaded before the fork (Django, templates) are never freed; moving them out of the
     # collector's view keeps garbage-collection pauses, the main cause of p99 spikes, short.
     gc.freeze()

@@ -28,8 +28,16 @@ def _body(token: str, expires_in: int = 3599) -> dict[str, Any]:
 
 
 @pytest.fixture(params=["redis", "locmem"])
-def token_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
-    """The Django cache on real Redis (a test key prefix) or on local memory."""
+def token_cache(
+    request: pytest.FixtureRequest, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The Django cache on real Redis (a test key prefix) or on local memory.
+
+    The per-process copy is switched off here so these tests exercise the shared cache; it has
+    tests of its own below.
+    """
+    monkeypatch.setattr(module, "LOCAL_SECONDS", 0)
+    module._local_tokens.clear()
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
         settings.CACHES = {
@@ -184,3 +192,30 @@ def test_other_processes_wait_on_the_redis_lock(token_cache: str, requests_mock:
     finally:
         module._process_lock = original  # type: ignore[assignment]
     assert len(calls) == 1
+
+
+def test_each_process_reuses_a_token_it_has_seen_without_reading_redis_again(
+    token_cache: str, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(module, "LOCAL_SECONDS", 30)
+    requests_mock.post(TOKEN_URL, json=_body("system-token-1"))
+    assert system_token("VISITS_USER") == "system-token-1"
+    cache.delete(cache_key("VISITS_USER"))  # the shared copy is no longer read
+    assert system_token("VISITS_USER") == "system-token-1"
+    assert requests_mock.call_count == 1
+
+
+def test_a_dropped_token_is_forgotten_by_the_process_too(
+    token_cache: str, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(module, "LOCAL_SECONDS", 30)
+    requests_mock.post(
+        TOKEN_URL, [{"json": _body("system-token-1")}, {"json": _body("system-token-2")}]
+    )
+    first = system_token("VISITS_USER")
+    drop_system_token("VISITS_USER", first)
+    assert system_token("VISITS_USER") == "system-token-2"
+
+
+def test_the_process_copy_lives_less_long_than_the_expiry_margin() -> None:
+    assert module.LOCAL_SECONDS < module.EXPIRY_MARGIN_SECONDS

@@ -1,0 +1,620 @@
+"""Performance benchmark: the dashboard's page latency against upstream latency.
+
+`make bench` runs this. It starts the sandbox (with an added upstream latency), the dashboard under
+gunicorn with production-like settings (DEBUG off, Redis sessions, PostgreSQL when DATABASE_URL is
+set, 2 workers with threads), signs a sandbox user in through the real HMPPS Auth flow, and drives
+each key page with a fixed number of requests at each upstream latency and concurrency. It writes
+bench/results/latest.json, latest.md and latest.png, prints the table, checks the targets and (with
+--check) exits non-zero on any FAIL. Every process it starts is stopped when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+from sandbox.testing import SandboxServer, free_port  # noqa: E402
+
+BENCH_USER = "SYSCON_USER"
+PASSWORD = "password123456"  # noqa: S105 - the sandbox's published test password
+
+
+# -- What is measured
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One page under load.
+
+    `critical_path` is the number of upstream round trips the page must wait for one after
+    another (concurrent calls count once): the page's unavoidable upstream time is
+    critical_path x the injected latency.
+    """
+
+    name: str
+    path: str
+    critical_path: int
+    method: str = "GET"
+    # Which sandbox state the page is measured against.
+    history: str = "small"
+
+
+def pages(running_migration_id: str) -> list[Page]:
+    quoted = running_migration_id.replace(":", "%3A")
+    return [
+        Page("home", "/", 0),
+        Page("history", "/visits-migration/", 1),
+        # The start form's POST only validates and redirects; this GET is the request that runs
+        # the four pre-flight checks (side by side), so it is the one measured.
+        Page("preview", "/visits-migration/start/preview", 1),
+        # M4 and M5 are asked at once.
+        Page("details", f"/visits-migration/{quoted}/", 1),
+        Page("progress", f"/visits-migration/{quoted}/progress", 1),
+        Page("failures", "/visits-migration/failures/", 1),
+        Page("health", "/health", 1),
+        # Last: it resets the sandbox to 5,000 past migrations.
+        Page("history-5000", "/visits-migration/", 1, history="large"),
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    latency_ms: int
+    concurrency: int
+    requests: int
+
+
+def settings_grid(smoke: bool, requests_per_page: int) -> list[Setting]:
+    only = os.environ.get("BENCH_ONLY")  # e.g. "0x16": one latency x concurrency, for profiling
+    if only:
+        latency, concurrency = (int(v) for v in only.split("x"))
+        return [Setting(latency, concurrency, requests_per_page)]
+    if smoke:
+        return [Setting(0, 1, 20), Setting(20, 4, 20)]
+    grid = []
+    for latency in (0, 20, 100):
+        for concurrency in (1, 16):
+            # Slow settings need fewer requests for stable percentiles and keep the run short.
+            count = requests_per_page if latency == 0 else max(60, requests_per_page // 4)
+            grid.append(Setting(latency, concurrency, count))
+    return grid
+
+
+# -- Processes
+
+
+@contextmanager
+def dashboard_server(sandbox: SandboxServer, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn with production-like settings, pointed at the sandbox."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
+        **sandbox.env_for_dashboard(),
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "INGRESS_URL": f"http://localhost:{port}",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "NO_HTTPS": "true",
+        "SECURE_SSL_REDIRECT": "false",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{RESULTS / 'bench-db.sqlite3'}"),
+        "CACHE_KEY_PREFIX": f"bench-{port}",
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(port),
+        "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", "2"),
+        "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", "8"),
+    }
+    python = sys.executable
+    subprocess.run(  # noqa: S603
+        [python, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    log = (RESULTS / "gunicorn.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603
+        [python, "-m", "gunicorn", "--config", "gunicorn.conf.py", "nomis_sync.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/ping", process)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        log.close()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"dashboard exited ({process.returncode}); see bench/results/gunicorn.log"
+            )
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"dashboard did not answer at {url}")
+
+
+def worker_pids(master: subprocess.Popen[bytes]) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set size (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# -- Signing in through the real flow
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form" and not self.action:
+            self.action = values.get("action", "")
+        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[values["name"]] = values.get("value", "")
+
+
+def sign_in(base_url: str, username: str) -> requests.Session:
+    """Sign in through /sign-in and the sandbox's HMPPS Auth form, as a browser would."""
+    session = requests.Session()
+    form_page = session.get(f"{base_url}/sign-in?next=/", timeout=10)
+    form_page.raise_for_status()
+    parser = _FormParser()
+    parser.feed(form_page.text)
+    action = urljoin(form_page.url, parser.action)
+    home = session.post(
+        action, data={**parser.fields, "username": username, "password": PASSWORD}, timeout=10
+    )
+    home.raise_for_status()
+    if urlparse(home.url).path != "/":
+        raise RuntimeError(f"sign-in ended at {home.url}, not the home page")
+    return session
+
+
+def fill_start_form(session: requests.Session, base_url: str) -> None:
+    """Submit the start form once, so the session holds a filter for the preview to check."""
+    form = session.get(f"{base_url}/visits-migration/start", timeout=30)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    if not match:
+        raise RuntimeError("no CSRF token on the start form")
+    answer = session.post(
+        f"{base_url}/visits-migration/start",
+        data={"csrfmiddlewaretoken": match.group(1), "prisonIds": "HEI", "visitTypes": "SCON"},
+        headers={"Referer": f"{base_url}/visits-migration/start"},
+        timeout=60,
+    )
+    if urlparse(answer.url).path != "/visits-migration/start/preview":
+        raise RuntimeError(f"the start form did not lead to the preview: {answer.url}")
+
+
+# -- Load generation
+#
+# Plain http.client over keep-alive connections: the cheapest Python client, so the measurement
+# is the server's. Several processes, so the client is not limited by one interpreter's lock.
+
+
+def _client_process(
+    port: int, page: Page, cookie: str, body: bytes, count: int, threads: int, queue: Any
+) -> None:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    per_thread = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
+
+    def run(n: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.connect()
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        headers = {"Cookie": cookie, "Host": f"localhost:{port}"}
+        if page.method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://localhost:{port}{page.path}"
+        local: list[float] = []
+        codes: dict[int, int] = {}
+        for _ in range(n):
+            started = time.perf_counter()
+            connection.request(page.method, page.path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            local.append((time.perf_counter() - started) * 1000)
+            codes[response.status] = codes.get(response.status, 0) + 1
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection.connect()
+        connection.close()
+        with lock:
+            latencies.extend(local)
+            for code, seen in codes.items():
+                statuses[code] = statuses.get(code, 0) + seen
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in per_thread if n]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    queue.put((latencies, statuses))
+
+
+def drive(port: int, page: Page, cookie: str, body: bytes, setting: Setting) -> dict[str, Any]:
+    processes = min(4, max(1, setting.concurrency // 4))
+    threads = max(1, setting.concurrency // processes)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    counts = [
+        setting.requests // processes + (1 if i < setting.requests % processes else 0)
+        for i in range(processes)
+    ]
+    started = time.perf_counter()
+    children = [
+        context.Process(target=_client_process, args=(port, page, cookie, body, n, threads, queue))
+        for n in counts
+    ]
+    for child in children:
+        child.start()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    for _ in children:
+        part, codes = queue.get(timeout=600)
+        latencies.extend(part)
+        for code, seen in codes.items():
+            statuses[code] = statuses.get(code, 0) + seen
+    for child in children:
+        child.join()
+    elapsed = time.perf_counter() - started
+    return {"latencies": latencies, "statuses": statuses, "elapsed_s": elapsed}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# -- Orchestration
+
+
+def token_requests(journal: list[dict[str, Any]]) -> int:
+    return sum(1 for e in journal if e["method"] == "POST" and e["path"].endswith("/oauth/token"))
+
+
+def prepare_state(sandbox: SandboxServer, history: str) -> str:
+    """Reset the sandbox and start one long-running migration; return its id."""
+    sandbox.clear_faults()
+    sandbox.set_latency(0)
+    if history == "large":
+        sandbox.reset("history", history_size=5000)
+    else:
+        sandbox.reset("history")
+    # Slow processing keeps the migration STARTED for the whole measurement.
+    sandbox.update_settings(visit_delay_ms=2000, workers=1)
+    token = sandbox.system_token(BENCH_USER)
+    response = requests.post(
+        f"{sandbox.url}/nomis-migration-api/migrate/visits",
+        json={"prisonIds": ["HEI"], "visitTypes": ["SCON"]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    if response.status_code != 202:
+        raise RuntimeError(f"could not start the benchmark migration: {response.status_code}")
+    return str(response.json()["migrationId"])
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    dashboard_port = free_port()
+    results: list[dict[str, Any]] = []
+    grid = settings_grid(args.smoke, args.requests)
+    with SandboxServer(
+        "history",
+        extra_redirect_uris=[
+            f"http://localhost:{dashboard_port}/sign-in/callback",
+            f"http://localhost:{dashboard_port}",
+        ],
+    ) as sandbox:
+        migration_id = prepare_state(sandbox, "small")
+        page_list = pages(migration_id)
+        if args.pages:
+            page_list = [p for p in page_list if p.name in args.pages]
+        with dashboard_server(sandbox, dashboard_port) as master:
+            base = f"http://localhost:{dashboard_port}"
+            session = sign_in(base, BENCH_USER)
+            fill_start_form(session, base)
+            cookie = "; ".join(
+                f"{c.name}={c.value}" for c in session.cookies if c.domain.startswith("localhost")
+            )
+            # Every token request after sign-in is a client-credentials (system) token request.
+            # The journal restarts at each sandbox reset, so counts are added up per segment.
+            segment_start = token_requests(sandbox.journal())
+            system_tokens = 0
+            current_history = "small"
+            body = b""
+            for page in page_list:
+                if page.history != current_history:
+                    system_tokens += token_requests(sandbox.journal()) - segment_start
+                    migration_id = prepare_state(sandbox, page.history)
+                    segment_start = 0
+                    current_history = page.history
+                for setting in grid:
+                    sandbox.set_latency(setting.latency_ms)
+                    # Warm up: connections, templates, the cached system token.
+                    drive(dashboard_port, page, cookie, body, Setting(setting.latency_ms, 2, 40))
+                    journal_before = token_requests(sandbox.journal())
+                    measured = drive(dashboard_port, page, cookie, body, setting)
+                    journal_after = token_requests(sandbox.journal())
+                    results.append(
+                        summarise(page, setting, measured, journal_after - journal_before)
+                    )
+                    print(_row(results[-1]), flush=True)
+            system_tokens += token_requests(sandbox.journal()) - segment_start
+            rss = {str(pid): round(peak_rss_mb(pid), 1) for pid in worker_pids(master)}
+    return {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "smoke": args.smoke,
+        "machine": {"cpus": os.cpu_count()},
+        "results": results,
+        "peak_rss_mb_per_worker": rss,
+        "system_token_requests": system_tokens,
+        "duration_s": round(time.monotonic() - started, 1),
+    }
+
+
+def summarise(
+    page: Page, setting: Setting, measured: dict[str, Any], tokens: int
+) -> dict[str, Any]:
+    latencies = measured["latencies"]
+    p50 = statistics.median(latencies)
+    critical_ms = page.critical_path * setting.latency_ms
+    return {
+        "page": page.name,
+        "latency_ms": setting.latency_ms,
+        "concurrency": setting.concurrency,
+        "requests": len(latencies),
+        "statuses": measured["statuses"],
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "rps": round(len(latencies) / measured["elapsed_s"], 1),
+        "critical_path_ms": critical_ms,
+        "p50_over_critical_path": round(p50 / critical_ms, 2) if critical_ms else None,
+        "token_requests_per_1000": round(tokens * 1000 / len(latencies), 2),
+    }
+
+
+def _row(r: dict[str, Any]) -> str:
+    ratio = "-" if r["p50_over_critical_path"] is None else f"{r['p50_over_critical_path']:.2f}"
+    return (
+        f"| {r['page']} | {r['latency_ms']} | {r['concurrency']} | {r['requests']} "
+        f"| {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} "
+        f"| {ratio} | {r['token_requests_per_1000']:.1f} | {_status_text(r['statuses'])} |"
+    )
+
+
+def _status_text(statuses: dict[Any, int]) -> str:
+    return " ".join(f"{code}x{count}" for code, count in sorted(statuses.items()))
+
+
+HEADER = (
+    "| page | upstream ms | concurrency | requests | p50 ms | p95 ms | p99 ms | req/s "
+    "| p50 / critical path | token requests / 1000 | statuses |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+# -- Targets (issue 7)
+
+
+@dataclasses.dataclass
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+def _find(
+    results: list[dict[str, Any]], page: str, latency: int, concurrency: int
+) -> dict[str, Any] | None:
+    for r in results:
+        if (r["page"], r["latency_ms"], r["concurrency"]) == (page, latency, concurrency):
+            return r
+    return None
+
+
+def check_targets(report: dict[str, Any]) -> list[Check]:
+    results = report["results"]
+    checks: list[Check] = []
+
+    def limit(
+        page: str, latency: int, concurrency: int, field: str, bound: float, label: str
+    ) -> None:
+        r = _find(results, page, latency, concurrency)
+        if r is None:
+            return
+        value = r[field]
+        checks.append(Check(label, value <= bound, f"{value:.2f} <= {bound:.2f}"))
+
+    limit("home", 0, 1, "p50_ms", 3, "home p50 <= 3 ms at 0 ms, c=1")
+    limit("history", 0, 1, "p50_ms", 6, "history p50 <= 6 ms at 0 ms, c=1")
+    limit("history-5000", 0, 1, "p50_ms", 15, "history (5,000 upstream) p50 <= 15 ms at 0 ms, c=1")
+    limit("details", 0, 1, "p50_ms", 5, "details p50 <= 5 ms at 0 ms, c=1")
+    limit("progress", 0, 1, "p50_ms", 3, "progress fragment p50 <= 3 ms at 0 ms, c=1")
+    for r in results:
+        if r["latency_ms"] == 0 and r["concurrency"] == 1:
+            checks.append(
+                Check(
+                    f"{r['page']} p99 <= 3 x p50 at 0 ms, c=1",
+                    r["p99_ms"] <= 3 * r["p50_ms"],
+                    f"{r['p99_ms']:.2f} <= {3 * r['p50_ms']:.2f}",
+                )
+            )
+    limit("preview", 100, 1, "p50_ms", 1.2 * 100 + 10, "preview p50 <= 1.2 x 100 + 10 ms at 100 ms")
+    details = _find(results, "details", 100, 1)
+    if details:
+        bound = 1.2 * details["critical_path_ms"] + 10
+        limit(
+            "details",
+            100,
+            1,
+            "p50_ms",
+            bound,
+            "details p50 <= 1.2 x critical path + 10 ms at 100 ms",
+        )
+    home16 = _find(results, "home", 0, 16)
+    if home16:
+        checks.append(
+            Check(
+                "home >= 800 req/s at 0 ms, c=16",
+                home16["rps"] >= 800,
+                f"{home16['rps']:.0f} >= 800",
+            )
+        )
+    # One user signed in for the whole run, shorter than one token lifetime (20 minutes): its
+    # system token must have been fetched once, across both workers.
+    tokens = report["system_token_requests"]
+    checks.append(
+        Check("one system token per user per lifetime, all workers", tokens <= 1, f"{tokens} <= 1")
+    )
+    for pid, mb in report["peak_rss_mb_per_worker"].items():
+        checks.append(Check(f"worker {pid} peak RSS <= 120 MB", mb <= 120, f"{mb:.1f} <= 120"))
+    failed_statuses = [r for r in results if set(map(int, r["statuses"])) - {200}]
+    checks.append(
+        Check(
+            "every measured response was 200",
+            not failed_statuses,
+            ", ".join(f"{r['page']}: {_status_text(r['statuses'])}" for r in failed_statuses)
+            or "all 200",
+        )
+    )
+    return checks
+
+
+# -- Reports
+
+
+def write_reports(report: dict[str, Any], checks: list[Check], name: str) -> str:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {**report, "checks": [dataclasses.asdict(c) for c in checks]}
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2))
+    lines = [HEADER, *(_row(r) for r in report["results"])]
+    lines += ["", "| target | result | measured |", "|---|---|---|"]
+    lines += [f"| {c.name} | {'PASS' if c.passed else 'FAIL'} | {c.detail} |" for c in checks]
+    rss = report["peak_rss_mb_per_worker"]
+    lines += ["", f"Peak RSS per worker (MB): {rss}"]
+    markdown = "\n".join(lines) + "\n"
+    (RESULTS / f"{name}.md").write_text(markdown)
+    _chart(report, RESULTS / f"{name}.png")
+    return markdown
+
+
+def _chart(report: dict[str, Any], path: Path) -> None:
+    """p50 and p95 per page against upstream latency (concurrency 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    by_page: dict[str, list[dict[str, Any]]] = {}
+    for r in report["results"]:
+        if r["concurrency"] == 1:
+            by_page.setdefault(r["page"], []).append(r)
+    for page, rows in sorted(by_page.items()):
+        rows.sort(key=lambda r: r["latency_ms"])
+        x = [r["latency_ms"] for r in rows]
+        line = axes.plot(x, [r["p50_ms"] for r in rows], marker="o", label=f"{page} p50")[0]
+        axes.plot(
+            x,
+            [r["p95_ms"] for r in rows],
+            marker="x",
+            linestyle="--",
+            color=line.get_color(),
+            label=f"{page} p95",
+        )
+    axes.set_xlabel("added upstream latency (ms)")
+    axes.set_ylabel("page latency (ms)")
+    axes.set_title("Dashboard page latency against upstream latency (concurrency 1)")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=7, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a few requests, to keep it working")
+    parser.add_argument("--check", action="store_true", help="exit 1 if any target fails")
+    parser.add_argument("--requests", type=int, default=400, help="requests per page at 0 ms")
+    parser.add_argument("--pages", nargs="*", help="only these pages")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    print(HEADER, flush=True)
+    report = run(args)
+    checks = [] if args.smoke else check_targets(report)
+    name = "smoke" if args.smoke else "latest"
+    markdown = write_reports(report, checks, name)
+    print()
+    print(markdown)
+    print(f"Finished in {time.monotonic() - started:.0f} s; results in bench/results/{name}.*")
+    failed = [c for c in checks if not c.passed]
+    if args.smoke:
+        bad = [r for r in report["results"] if set(map(int, r["statuses"])) - {200}]
+        if bad:
+            print("Smoke run saw non-200 responses.")
+            return 1
+    return 1 if (args.check and failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
