@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
 from migrations_ui.audit_selectors import AuditFilters, audit_event_list
 from migrations_ui.models import AuditEvent
 from migrations_ui.registry import MIGRATION_TYPES
+from nomis_sync.pagination import govuk_pagination
 
 AUDIT_PAGE_SIZE = 50
 # Rows fetched per round trip while streaming the export: bounded memory, few round trips.
@@ -105,31 +106,6 @@ def _url(name: str, query: dict[str, Any] | None = None) -> str:
     return f"{location}?{urlencode(query)}" if query else location
 
 
-def _pagination(paginator: Paginator, page: Page, filters: dict[str, str]) -> dict[str, Any] | None:
-    """GOV.UK pagination items for the page, keeping the filters in every link."""
-    if paginator.num_pages <= 1:
-        return None
-    current = page.number
-
-    def href(number: int) -> str:
-        return _url("log", {**filters, "page": number})
-
-    items: list[dict[str, Any]] = []
-    for number in paginator.get_elided_page_range(current, on_each_side=2, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append(
-                {"number": number, "href": href(int(number)), "current": number == current}
-            )
-    pagination: dict[str, Any] = {"items": items}
-    if current > 1:
-        pagination["previous"] = {"href": href(current - 1)}
-    if current < paginator.num_pages:
-        pagination["next"] = {"href": href(current + 1)}
-    return pagination
-
-
 class AuditLogView(PermissionRequiredMixin, View):
     """GET /audit/: filtered events, newest first, 50 a page. Invalid filters run no query."""
 
@@ -164,7 +140,11 @@ class AuditLogView(PermissionRequiredMixin, View):
                         for event in page.object_list
                     ],
                     "page": page,
-                    "pagination": _pagination(paginator, page, given),
+                    "pagination": govuk_pagination(
+                        paginator,
+                        page.number,
+                        lambda number: _url("log", {**given, "page": number}),
+                    ),
                     "total": paginator.count,
                     "filter_tags": [
                         (label, _url("log", {k: v for k, v in given.items() if k != key}))

@@ -24,6 +24,7 @@ from migrations_ui import forms, services, wizard
 from migrations_ui.audit_selectors import audit_started_by, audit_timeline
 from migrations_ui.registry import VISITS, MigrationType
 from nomis_sync import upstream
+from nomis_sync.pagination import govuk_pagination
 
 HISTORY_PAGE_SIZE = 50
 # Migration ids are second-precision local times (upstream-api.md §2.2); storage allows 40.
@@ -120,7 +121,11 @@ class HistoryView(MigrationTypeView):
         if rows:
             paginator = Paginator(rows, HISTORY_PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
-            pagination = self._pagination(paginator, page.number, filters)
+            pagination = govuk_pagination(
+                paginator,
+                page.number,
+                lambda number: self.url("history", query={**filters, "page": number}),
+            )
         shown = page.object_list if page else rows
         # Who pressed Start, from our own audit log: one query for the whole page.
         started_by = audit_started_by(
@@ -145,30 +150,6 @@ class HistoryView(MigrationTypeView):
                 "page_has_errors": bound and not form.is_valid(),
             },
         )
-
-    def _pagination(
-        self, paginator: Paginator, current: int, filters: dict[str, str]
-    ) -> dict[str, Any] | None:
-        if paginator.num_pages <= 1:
-            return None
-
-        def href(number: int) -> str:
-            return self.url("history", query={**filters, "page": number})
-
-        items: list[dict[str, Any]] = []
-        for number in paginator.get_elided_page_range(current, on_each_side=2, on_ends=1):
-            if number == paginator.ELLIPSIS:
-                items.append({"ellipsis": True})
-            else:
-                items.append(
-                    {"number": number, "href": href(int(number)), "current": number == current}
-                )
-        pagination: dict[str, Any] = {"items": items}
-        if current > 1:
-            pagination["previous"] = {"href": href(current - 1)}
-        if current < paginator.num_pages:
-            pagination["next"] = {"href": href(current + 1)}
-        return pagination
 
 
 # -- Start form, preview, start, confirmation
