@@ -1,4 +1,4 @@
-"""The audit log in the Django admin: read-only, for every user."""
+"""The audit log in the Django admin: read-only, for those who may review the audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from migrations_ui.models import AuditEvent
+from nomis_sync.admin import ADMIN_PERMISSION
 
 
 @admin.register(AuditEvent)
@@ -25,6 +26,13 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("username", "migration_id", "request_id")
     date_hierarchy = "occurred_at"
     actions = None
+
+    # Viewing follows the dashboard's audit permission (roles), not Django's permission tables.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(ADMIN_PERMISSION))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm(ADMIN_PERMISSION))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]

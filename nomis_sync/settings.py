@@ -68,7 +68,8 @@ ENVIRONMENT_NAME = env.str("ENVIRONMENT_NAME", default="")
 SERVICE_NAME = "NOMIS Migration and Synchronisation Dashboard"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is ours: behind HMPPS Auth sign-in, showing the read-only audit log.
+    "nomis_sync.apps.DashboardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,5 +1,6 @@
 """The dashboard's URLs. The sandbox has its own URL configuration and is never included here."""
 
+from django.contrib import admin
 from django.urls import include, path
 
 from nomis_sync import views
@@ -10,6 +11,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("visits-migration/", include("migrations_ui.urls")),
     path("audit/", include("migrations_ui.audit_urls")),
+    path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
 ]
 
