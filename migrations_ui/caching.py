@@ -136,3 +136,34 @@ def cache_key(*parts: Any) -> tuple[Any, ...]:
         else p
         for p in parts
     )
+
+
+class GenerationMemo(Generic[T]):
+    """Results that can only change when the dashboard acts, kept until the generation moves.
+
+    For reads of our own data that depend on dashboard actions alone, such as who started each
+    migration on a history page (from the audit log): computed once per page and generation.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[int, T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        generation = upstream_generation()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and entry[0] == generation:
+            return entry[1]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (generation, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -398,7 +398,6 @@ def _audited(
     try:
         yield attempt
     except upstream.ApiError as error:
-        upstream_changed()
         _record_outcome(
             common,
             outcome=AuditEvent.Outcome.FAILED,
@@ -408,9 +407,8 @@ def _audited(
             message=f"{error.service}: {error.message}"
             + (f" - {error.user_message}" if error.user_message else ""),
         )
+        upstream_changed()
         raise
-    # Lists cached from before the action (e.g. the history) must not be shown after it.
-    upstream_changed()
     _record_outcome(
         common,
         outcome=AuditEvent.Outcome.SUCCEEDED,
@@ -419,6 +417,9 @@ def _audited(
         upstream_status=None,
         message=attempt.message,
     )
+    # After the outcome is recorded: lists cached from before the action (the history, and who
+    # started each migration) must not be shown after it.
+    upstream_changed()
 
 
 def _record_outcome(common: dict[str, Any], **outcome: Any) -> None:

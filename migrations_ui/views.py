@@ -22,6 +22,7 @@ from django.views import View
 from accounts.mixins import PermissionRequiredMixin
 from migrations_ui import forms, services, wizard
 from migrations_ui.audit_selectors import audit_started_by, audit_timeline
+from migrations_ui.caching import GenerationMemo
 from migrations_ui.registry import VISITS, MigrationType
 from nomis_sync import upstream
 from nomis_sync.pagination import govuk_pagination
@@ -43,6 +44,9 @@ def client_ip(request: HttpRequest) -> str | None:
         except ValueError:
             continue
     return None
+
+
+_started_by_memo: GenerationMemo[dict[str, Any]] = GenerationMemo()
 
 
 class MigrationTypeView(PermissionRequiredMixin, View):
@@ -127,10 +131,14 @@ class HistoryView(MigrationTypeView):
                 lambda number: self.url("history", query={**filters, "page": number}),
             )
         shown = page.object_list if page else rows
-        # Who pressed Start, from our own audit log: one query for the whole page.
-        started_by = audit_started_by(
-            migration_type=self.migration_type.upstream_type,
-            migration_ids=[row.migration.migration_id for row in shown or ()],
+        # Who pressed Start, from our own audit log: one query for the whole page, and none
+        # while nothing has been started through the dashboard since it was last asked.
+        ids = [row.migration.migration_id for row in shown or ()]
+        started_by = _started_by_memo.get(
+            (self.migration_type.upstream_type, tuple(ids)),
+            lambda: audit_started_by(
+                migration_type=self.migration_type.upstream_type, migration_ids=ids
+            ),
         )
         tags = [
             (label, self.url("history", query={k: v for k, v in filters.items() if k != key}))

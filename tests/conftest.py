@@ -110,6 +110,22 @@ def run_manage(
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches() -> Iterator[None]:
+    """Each test starts without the per-process copies a long-running worker would hold.
+
+    Tests write audit events and change upstream data directly, not through dashboard actions,
+    so nothing would tell those copies that they are stale.
+    """
+    from migrations_ui import services, views
+
+    services._history_cache.clear()
+    views._started_by_memo.clear()
+    yield
+    services._history_cache.clear()
+    views._started_by_memo.clear()
+
+
 # -- The sandbox and the dashboard's live server, for integration and browser tests
 
 

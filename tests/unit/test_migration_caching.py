@@ -176,3 +176,32 @@ def test_only_the_rows_shown_are_parsed(visits_client, requests_mock) -> None:
     response = visits_client.get("/visits-migration/?page=3")
     assert response.status_code == 502
     assert "could not read" in response.content.decode()
+
+
+def test_a_generation_memo_recomputes_only_after_an_action() -> None:
+    from migrations_ui.caching import GenerationMemo
+
+    memo: GenerationMemo[int] = GenerationMemo()
+    source = Source()
+    assert memo.get("page-1", source) == 1
+    assert memo.get("page-1", source) == 1
+    assert memo.get("page-2", source) == 2
+    upstream_changed()
+    assert memo.get("page-1", source) == 3
+
+
+@pytest.mark.django_db
+def test_who_started_each_migration_is_not_queried_again_until_the_dashboard_acts(
+    visits_client, requests_mock, django_assert_num_queries
+) -> None:
+    from tests.unit.conftest_visits import history_json, migration_url
+
+    requests_mock.get(
+        migration_url("/migrate/history/all/VISITS"), json=[history_json("2024-01-01T10:00:00")]
+    )
+    visits_client.get("/visits-migration/")  # warm: the user, and the started-by query
+    with django_assert_num_queries(0):
+        visits_client.get("/visits-migration/")
+    upstream_changed()
+    with django_assert_num_queries(1):
+        visits_client.get("/visits-migration/")
