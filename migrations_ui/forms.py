@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -75,13 +76,15 @@ class GovukForm(forms.Form):
 
 
 class MigrationFilterForm(GovukForm):
-    """A migration type's start form: it gives the upstream filter and the values as typed."""
+    """A migration type's start form: it gives the upstream filter and the values as typed.
 
-    def upstream_filter(self) -> dict[str, Any]:
-        raise NotImplementedError
+    Each type's form adds its fields and two methods, which the start and preview views call:
+    `upstream_filter()` (the filter as the upstream's start endpoint takes it) and
+    `typed_values()` (what the user typed, for "Change" links and the preview's summary).
+    """
 
-    def typed_values(self) -> dict[str, Any]:
-        raise NotImplementedError
+    upstream_filter: Callable[[], dict[str, Any]]
+    typed_values: Callable[[], dict[str, Any]]
 
     def selected(self, name: str) -> list[str]:
         """A multiple-choice field's chosen values, bound or from the initial values."""
