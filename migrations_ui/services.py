@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -23,6 +25,7 @@ from migrations_ui import appinsights
 from migrations_ui.caching import StaleWhileRevalidate, cache_key, upstream_changed
 from migrations_ui.clients.migration_api import (
     ENDED_STATUSES,
+    IN_PROGRESS_STATUSES,
     DlqMessage,
     InProgressMigration,
     MigrationApiClient,
@@ -570,6 +573,30 @@ class Progress:
         return self.migration.status == "COMPLETED"
 
 
+# The last history row seen of each migration that was in progress. A running migration's id,
+# filter, start time and estimate never change, and M5 carries its live status and figures, so
+# while it runs (the progress fragment is polled every few seconds) M5 alone is enough.
+_running_rows: OrderedDict[str, MigrationHistory] = OrderedDict()
+_running_rows_lock = threading.Lock()
+_RUNNING_ROWS_KEPT = 64
+
+
+def _remember_running(migration: MigrationHistory) -> None:
+    with _running_rows_lock:
+        if migration.in_progress:
+            _running_rows[migration.migration_id] = migration
+            _running_rows.move_to_end(migration.migration_id)
+            while len(_running_rows) > _RUNNING_ROWS_KEPT:
+                _running_rows.popitem(last=False)
+        else:
+            _running_rows.pop(migration.migration_id, None)
+
+
+def _forget_running(migration_id: str) -> None:
+    with _running_rows_lock:
+        _running_rows.pop(migration_id, None)
+
+
 def migration_progress(*, user: Any, migration_type: MigrationType, migration_id: str) -> Progress:
     """M4, plus M5's live figures while the migration is in progress.
 
@@ -577,12 +604,21 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
     are used only when M5 names this migration.
     """
     username = _username(user)
+    known = _running_rows.get(migration_id)
+    if known is not None:
+        live = MigrationApiClient(username=username).active(migration_type.upstream_type)
+        if live.migration_id == migration_id and live.status in IN_PROGRESS_STATUSES:
+            # M5 reads this migration's own history row: its status is the row's status.
+            return _running_progress(replace(known, status=live.status), live)
+        # It has ended, or another migration has started since: read its row again.
+        _forget_running(migration_id)
     # M5 does not depend on M4's answer, so both are asked at once: the page waits for one round
     # trip, not two. M5's answer is simply not used when the migration has ended.
     live_future = upstream.executor().submit(
         lambda: MigrationApiClient(username=username).active(migration_type.upstream_type)
     )
     migration = MigrationApiClient(username=username).migration(migration_id)
+    _remember_running(migration)
     if migration.status in ENDED_STATUSES or not migration.in_progress:
         return Progress(
             migration=migration,
@@ -594,7 +630,10 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
             rate_per_minute=None,
             estimated_finish=None,
         )
-    live = live_future.result()
+    return _running_progress(migration, live_future.result())
+
+
+def _running_progress(migration: MigrationHistory, live: InProgressMigration) -> Progress:
     same = live.migration_id == migration.migration_id
     migrated = (live.records_migrated or 0) if same else 0
     failed = live.records_failed

@@ -47,6 +47,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 _started_by_memo: GenerationMemo[dict[str, Any]] = GenerationMemo()
+_timeline_memo: GenerationMemo[list[Any]] = GenerationMemo()
 
 
 class MigrationTypeView(PermissionRequiredMixin, View):
@@ -324,9 +325,14 @@ class DetailsView(MigrationTypeView):
         )
 
     def timeline(self, migration_id: str) -> list[Any]:
-        """What people did to this migration through the dashboard, from the audit log."""
-        return audit_timeline(
-            migration_type=self.migration_type.upstream_type, migration_id=migration_id
+        """What people did to this migration through the dashboard, from the audit log.
+
+        Only dashboard actions add to it, so it is read again only after one.
+        """
+        migration_type = self.migration_type.upstream_type
+        return _timeline_memo.get(
+            (migration_type, migration_id),
+            lambda: audit_timeline(migration_type=migration_type, migration_id=migration_id),
         )
 
 

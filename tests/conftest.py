@@ -119,11 +119,15 @@ def fresh_process_caches() -> Iterator[None]:
     """
     from migrations_ui import services, views
 
-    services._history_cache.clear()
-    views._started_by_memo.clear()
+    def clear() -> None:
+        services._history_cache.clear()
+        services._running_rows.clear()
+        views._started_by_memo.clear()
+        views._timeline_memo.clear()
+
+    clear()
     yield
-    services._history_cache.clear()
-    views._started_by_memo.clear()
+    clear()
 
 
 # -- The sandbox and the dashboard's live server, for integration and browser tests

@@ -205,3 +205,63 @@ def test_who_started_each_migration_is_not_queried_again_until_the_dashboard_act
     upstream_changed()
     with django_assert_num_queries(1):
         visits_client.get("/visits-migration/")
+
+
+# -- Polling a running migration
+
+
+@pytest.mark.django_db
+def test_polling_a_running_migration_asks_only_for_live_figures(
+    visits_client, requests_mock
+) -> None:
+    from tests.unit.conftest_visits import active_json, history_json, migration_url
+
+    migration_id = "2024-01-01T10:00:00"
+    row = requests_mock.get(
+        migration_url("/migrate/history/2024-01-01T10%3A00%3A00"),
+        json=history_json(migration_id, status="STARTED", ended=None, estimated=5000),
+    )
+    requests_mock.get(
+        migration_url("/migrate/history/active/VISITS"),
+        json=active_json(migration_id, migrated=1000),
+    )
+    visits_client.get(f"/visits-migration/{migration_id}/")
+    assert row.call_count == 1
+    live = requests_mock.get(
+        migration_url("/migrate/history/active/VISITS"),
+        json=active_json(migration_id, migrated=2500),
+    )
+    html = visits_client.get(f"/visits-migration/{migration_id}/progress").content.decode()
+    assert 'data-qa="migratedCount">2,500' in html
+    assert live.call_count == 1
+    assert row.call_count == 1  # the row's fixed parts were remembered
+
+
+@pytest.mark.django_db
+def test_once_live_figures_name_another_state_the_row_is_read_again(
+    visits_client, requests_mock
+) -> None:
+    from tests.unit.conftest_visits import active_json, history_json, migration_url
+
+    migration_id = "2024-01-01T10:00:00"
+    row = requests_mock.get(
+        migration_url("/migrate/history/2024-01-01T10%3A00%3A00"),
+        json=history_json(migration_id, status="STARTED", ended=None),
+    )
+    requests_mock.get(
+        migration_url("/migrate/history/active/VISITS"), json=active_json(migration_id)
+    )
+    visits_client.get(f"/visits-migration/{migration_id}/")
+    # It completed: M5 says so, and the page shows the row's final state.
+    requests_mock.get(
+        migration_url("/migrate/history/active/VISITS"),
+        json=active_json(migration_id, status="COMPLETED"),
+    )
+    row = requests_mock.get(
+        migration_url("/migrate/history/2024-01-01T10%3A00%3A00"),
+        json=history_json(migration_id, status="COMPLETED", migrated=4321),
+    )
+    html = visits_client.get(f"/visits-migration/{migration_id}/progress").content.decode()
+    assert row.call_count == 1
+    assert "COMPLETED" in html
+    assert "4,321" in html
