@@ -69,6 +69,11 @@ class GovukForm(forms.Form):
         errors = self.errors.get(name)
         return {"text": str(errors[0])} if errors else None
 
+    def error_text(self, name: str) -> str:
+        """The field's first error message, or "" (a plain, hashable value for cached fragments)."""
+        errors = self.errors.get(name)
+        return str(errors[0]) if errors else ""
+
     def raw(self, name: str) -> str:
         """The value as typed (for redisplay), trimmed."""
         value = self.data.get(name, "") if self.is_bound else self.initial.get(name, "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -55,12 +57,39 @@ def environment(**options: Any) -> Environment:
             fragment = fragments[name] = Markup(env.get_template(name).render())  # noqa: S704
         return fragment
 
+    cached: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+    cached_lock = threading.Lock()
+
+    def render_cached(name: str, **params: str | bool) -> Markup:
+        """A fragment rendered from plain parameters only, kept for the states that recur.
+
+        For macro-heavy parts whose output depends on a handful of strings (a filter form in
+        its usual, empty state); the few hundred most recent states are kept.
+        """
+        if any(isinstance(value, str) and len(value) > 64 for value in params.values()):
+            # Unusual input (these are typed values): rendered, never kept, so no one can fill
+            # the memory with long strings.
+            return Markup(env.get_template(name).render(**params))  # noqa: S704
+        key = (name, *sorted(params.items()))
+        with cached_lock:
+            fragment = cached.get(key)
+            if fragment is not None:
+                cached.move_to_end(key)
+                return fragment
+        fragment = Markup(env.get_template(name).render(**params))  # noqa: S704
+        with cached_lock:
+            cached[key] = fragment
+            while len(cached) > 256:
+                cached.popitem(last=False)
+        return fragment
+
     env.globals.update(
         {
             "static": static_url,
             "url": url,
             "service_name": settings.SERVICE_NAME,
             "rendered_once": rendered_once,
+            "render_cached": render_cached,
         }
     )
     env.filters.update(

@@ -94,3 +94,28 @@ def test_security_headers(client: Client) -> None:
     response = client.get("/ping")
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cached_fragments_escape_their_values_and_keep_each_state_apart() -> None:
+    from django.template import engines
+
+    render_cached = engines["jinja2"].env.globals["render_cached"]
+    params = {
+        "action": "/visits-migration/",
+        "prison_id_error": "",
+        "from_value": "",
+        "from_error": "",
+        "to_value": "",
+        "to_error": "",
+        "failures_only": False,
+    }
+    evil = render_cached("migrations_ui/_history_filters.html", prison_id='"><script>', **params)
+    assert "<script>" not in evil
+    assert "&#34;&gt;&lt;script&gt;" in evil or "&quot;&gt;&lt;script&gt;" in evil
+    plain = render_cached("migrations_ui/_history_filters.html", prison_id="HEI", **params)
+    assert 'value="HEI"' in plain
+    assert render_cached("migrations_ui/_history_filters.html", prison_id="HEI", **params) is plain
+    long_value = "X" * 100
+    assert long_value in render_cached(
+        "migrations_ui/_history_filters.html", prison_id=long_value, **params
+    )
