@@ -478,6 +478,24 @@ def _running_migration_id(client: MigrationApiClient, migration_type: MigrationT
     return active.migration_id if active.in_progress else None
 
 
+def _audited_call(
+    *,
+    user: Any,
+    action: str,
+    migration_type: MigrationType,
+    migration_id: str,
+    request_id: str,
+    client_ip: str | None,
+    call: Callable[[MigrationApiClient], None],
+) -> None:
+    """One upstream action with its "requested" and outcome audit events."""
+    context = AuditContext(user=user, request_id=request_id, client_ip=client_ip)
+    with _audited(
+        context=context, action=action, migration_type=migration_type, migration_id=migration_id
+    ):
+        call(_migrations(user))
+
+
 def migration_cancel(
     *,
     user: Any,
@@ -487,14 +505,15 @@ def migration_cancel(
     client_ip: str | None = None,
 ) -> None:
     """M6. Views offer it only while STARTED: the upstream itself does not check (§13.2)."""
-    context = AuditContext(user=user, request_id=request_id, client_ip=client_ip)
-    with _audited(
-        context=context,
+    _audited_call(
+        user=user,
         action=AuditEvent.Action.CANCEL_MIGRATION,
         migration_type=migration_type,
         migration_id=migration_id,
-    ):
-        _migrations(user).cancel(migration_id)
+        request_id=request_id,
+        client_ip=client_ip,
+        call=lambda client: client.cancel(migration_id),
+    )
 
 
 def migration_refresh_counts(
@@ -506,14 +525,15 @@ def migration_refresh_counts(
     client_ip: str | None = None,
 ) -> None:
     """M7: recount a COMPLETED migration's migrated and failed records."""
-    context = AuditContext(user=user, request_id=request_id, client_ip=client_ip)
-    with _audited(
-        context=context,
+    _audited_call(
+        user=user,
         action=AuditEvent.Action.REFRESH_COUNTS,
         migration_type=migration_type,
         migration_id=migration_id,
-    ):
-        _migrations(user).refresh(migration_id)
+        request_id=request_id,
+        client_ip=client_ip,
+        call=lambda client: client.refresh(migration_id),
+    )
 
 
 def dead_letters_purge(
@@ -524,13 +544,15 @@ def dead_letters_purge(
     client_ip: str | None = None,
 ) -> None:
     """M10: delete every message on the type's dead letter queue."""
-    context = AuditContext(user=user, request_id=request_id, client_ip=client_ip)
-    with _audited(
-        context=context,
+    _audited_call(
+        user=user,
         action=AuditEvent.Action.PURGE_DEAD_LETTERS,
         migration_type=migration_type,
-    ):
-        _migrations(user).purge_dead_letters(migration_type.upstream_type)
+        migration_id="",
+        request_id=request_id,
+        client_ip=client_ip,
+        call=lambda client: client.purge_dead_letters(migration_type.upstream_type),
+    )
 
 
 # -- Details and progress
