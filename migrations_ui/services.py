@@ -12,10 +12,10 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -36,6 +36,7 @@ from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.models import AuditEvent
 from nomis_sync import upstream
 from nomis_sync.formatting import LONDON
+from nomis_sync.lazy import LazyMap
 
 if TYPE_CHECKING:
     from migrations_ui.registry import MigrationType
@@ -82,55 +83,28 @@ class HistoryRow:
     already_migrated_url: str | None
 
 
-class HistoryRows(Sequence[HistoryRow]):
-    """The history list, with each row's links worked out only when the row is shown.
+def _history_row(migration: MigrationHistory, *, insights_links: bool) -> HistoryRow:
+    """A history row's links (reference-dashboard.md §4.1), worked out only for rows shown.
 
     A history can hold thousands of migrations while a page shows 50; building an App Insights
     link (gzip + base64) for every row would dominate the page's time.
     """
+    unaccounted = (
+        migration.records_migrated + migration.records_failed < migration.estimated_record_count
+    )
+    return HistoryRow(
+        migration=migration,
+        show_progress=migration.in_progress,
+        show_failures=migration.records_failed > 0,
+        already_migrated_url=appinsights.already_migrated_url(
+            migration.when_started, migration.when_ended
+        )
+        if unaccounted and insights_links
+        else None,
+    )
 
-    def __init__(self, migrations: Sequence[MigrationHistory], migration_type: MigrationType):
-        self._migrations = migrations
-        self._links = "already_migrated" in migration_type.insights_links
-        self._rows: dict[int, HistoryRow] = {}
 
-    def __len__(self) -> int:
-        return len(self._migrations)
-
-    @overload
-    def __getitem__(self, index: int) -> HistoryRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[HistoryRow]: ...
-
-    def __getitem__(self, index: int | slice) -> HistoryRow | list[HistoryRow]:
-        if isinstance(index, slice):
-            return [self._row(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        return self._row(index)
-
-    def _row(self, index: int) -> HistoryRow:
-        row = self._rows.get(index)
-        if row is None:
-            migration = self._migrations[index]
-            unaccounted = (
-                migration.records_migrated + migration.records_failed
-                < migration.estimated_record_count
-            )
-            row = self._rows[index] = HistoryRow(
-                migration=migration,
-                show_progress=migration.in_progress,
-                show_failures=migration.records_failed > 0,
-                already_migrated_url=appinsights.already_migrated_url(
-                    migration.when_started, migration.when_ended
-                )
-                if unaccounted and self._links
-                else None,
-            )
-        return row
+HistoryRows = LazyMap[MigrationHistory, HistoryRow]
 
 
 @dataclass(frozen=True)
@@ -156,7 +130,8 @@ def migration_history(
         migrations = MigrationApiClient(username=username).history(
             migration_type.upstream_type, params
         )
-        return HistoryRows(migrations, migration_type)
+        links = "already_migrated" in migration_type.insights_links
+        return LazyMap(migrations, lambda m: _history_row(m, insights_links=links))
 
     cached = _history_cache.get(cache_key(migration_type.upstream_type, dict(params)), fetch)
     return History(rows=cached.value, fetched_at=cached.fetched_wall)

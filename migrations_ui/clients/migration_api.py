@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import requests
 
 from migrations_ui.clients.base import SystemTokenClient
 from nomis_sync.formatting import parse_local_datetime
+from nomis_sync.lazy import LazyMap
 from nomis_sync.upstream import MalformedResponse, path_segment
 
 T = TypeVar("T")
@@ -303,7 +304,7 @@ class MigrationApiClient(SystemTokenClient):
 
     def history(
         self, migration_type: str, params: Mapping[str, Any] | None = None
-    ) -> ParsedList[MigrationHistory]:
+    ) -> LazyMap[Any, MigrationHistory]:
         """M3 `GET /migrate/history/all/{migrationType}`: newest first, not paged.
 
         The history can hold thousands of rows of which a page shows 50, so rows are parsed
@@ -316,13 +317,16 @@ class MigrationApiClient(SystemTokenClient):
         if not isinstance(data, list):
             raise self.malformed(response, "migration history")
         url = response.url
-        return ParsedList(
-            data,
-            MigrationHistory.from_json,
-            lambda: MalformedResponse(
-                self.service, "sent a migration history the dashboard could not read", url=url
-            ),
-        )
+
+        def parse(item: Any) -> MigrationHistory:
+            try:
+                return MigrationHistory.from_json(item)
+            except _Invalid as exc:
+                raise MalformedResponse(
+                    self.service, "sent a migration history the dashboard could not read", url=url
+                ) from exc
+
+        return LazyMap(data, parse)
 
     def migration(self, migration_id: str) -> MigrationHistory:
         """M4 `GET /migrate/history/{migrationId}`; 404 for an unknown id."""
@@ -365,51 +369,6 @@ class MigrationApiClient(SystemTokenClient):
     def purge_dead_letters(self, migration_type: str) -> None:
         """M10 `DELETE /migrate/dead-letter-queue/{migrationType}`: 204 (or 200 with a count)."""
         self.call("DELETE", f"/migrate/dead-letter-queue/{path_segment(migration_type)}")
-
-
-class ParsedList(Sequence[T]):
-    """An upstream JSON list whose items become typed objects only when they are read.
-
-    Items are parsed once and kept, so the list can be shared (e.g. cached) between requests.
-    """
-
-    def __init__(
-        self, raw: list[Any], parser: Callable[[Any], T], error: Callable[[], Exception]
-    ) -> None:
-        self._raw = raw
-        self._parser = parser
-        self._error = error
-        self._parsed: dict[int, T] = {}
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self._item(i) for i in range(*index.indices(len(self._raw)))]
-        if index < 0:
-            index += len(self._raw)
-        if not 0 <= index < len(self._raw):
-            raise IndexError(index)
-        return self._item(index)
-
-    def __iter__(self) -> Iterator[T]:
-        return (self._item(i) for i in range(len(self._raw)))
-
-    def _item(self, index: int) -> T:
-        item = self._parsed.get(index)
-        if item is None:
-            try:
-                item = self._parsed[index] = self._parser(self._raw[index])
-            except _Invalid as exc:
-                raise self._error() from exc
-        return item
 
 
 def _list_of(parser: Callable[[Any], T]) -> Callable[[Any], list[T]]:
