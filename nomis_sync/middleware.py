@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -20,8 +21,13 @@ logger = logging.getLogger(__name__)
 # An incoming id is echoed only if it is short and plain, so it cannot inject into logs or headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
-# Probes hit these every few seconds; logging them would drown everything else.
+# Probes hit these every few seconds, and every page loads several assets: logging their
+# successes would drown everything else (the existing dashboard does not record them either).
 _QUIET_PATHS = frozenset({"/ping", "/health", "/info"})
+
+
+def _quiet(path: str, status: int) -> bool:
+    return status < 400 and (path in _QUIET_PATHS or path.startswith(settings.STATIC_URL))
 
 
 class RequestIdMiddleware:
@@ -39,7 +45,10 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-Id"] = request_id
-            if not (response.status_code < 400 and request.path in _QUIET_PATHS):
+            # The level check comes first: naming the user may load the session.
+            if access_log.isEnabledFor(logging.INFO) and not _quiet(
+                request.path, response.status_code
+            ):
                 access_log.info(
                     "%s %s %s",
                     request.method,

@@ -47,10 +47,19 @@ def test_access_log_line_has_method_path_status_duration_and_request_id(caplog) 
     assert {"time", "user", "method", "path", "status", "duration_ms"} <= set(line)
 
 
-def test_successful_probes_are_not_logged(caplog) -> None:
+def test_successful_probes_and_assets_are_not_logged(caplog) -> None:
+    from django.templatetags.static import static
+
     with caplog.at_level(logging.INFO, logger="nomis_sync.access"):
         Client().get("/ping")
+        assert Client().get(static("css/application.css")).status_code == 200
     assert not [r for r in caplog.records if r.name == "nomis_sync.access"]
+
+
+def test_a_missing_asset_is_logged(caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="nomis_sync.access"):
+        Client().get("/assets/no-such-file.css")
+    assert [r for r in caplog.records if r.name == "nomis_sync.access" and r.status == 404]
 
 
 def test_log_lines_inside_a_request_carry_its_id() -> None:
