@@ -47,27 +47,15 @@ class SystemTokenClient(ApiClient):
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
         headers: Mapping[str, str] | None = None,
-        data: Any = None,
-        auth: Any = None,
-        timeout: tuple[float, float] | None = None,
+        **options: Any,
     ) -> requests.Response:
         # Looked up at each call so tests can replace the token source (accounts.system_token).
         tokens = importlib.import_module("accounts.system_token")
 
         def send(token: str) -> requests.Response:
-            return super(SystemTokenClient, self).call(
-                method,
-                path,
-                params=params,
-                json_body=json_body,
-                headers={**(headers or {}), "Authorization": f"Bearer {token}"},
-                data=data,
-                auth=auth,
-                timeout=timeout,
-            )
+            with_token = {**(headers or {}), "Authorization": f"Bearer {token}"}
+            return super(SystemTokenClient, self).call(method, path, headers=with_token, **options)
 
         token = tokens.system_token(self.username)
         try:
