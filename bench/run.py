@@ -58,7 +58,6 @@ class Page:
     name: str
     path: str
     critical_path: int
-    method: str = "GET"
     # Which sandbox state the page is measured against.
     history: str = "small"
 
@@ -252,7 +251,7 @@ def fill_start_form(session: requests.Session, base_url: str) -> None:
 
 
 def _client_process(
-    port: int, page: Page, cookie: str, body: bytes, count: int, threads: int, queue: Any
+    port: int, page: Page, cookie: str, count: int, threads: int, queue: Any
 ) -> None:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -264,14 +263,11 @@ def _client_process(
         connection.connect()
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         headers = {"Cookie": cookie, "Host": f"localhost:{port}"}
-        if page.method == "POST":
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://localhost:{port}{page.path}"
         local: list[float] = []
         codes: dict[int, int] = {}
         for _ in range(n):
             started = time.perf_counter()
-            connection.request(page.method, page.path, body=body or None, headers=headers)
+            connection.request("GET", page.path, headers=headers)
             response = connection.getresponse()
             response.read()
             local.append((time.perf_counter() - started) * 1000)
@@ -293,7 +289,7 @@ def _client_process(
     queue.put((latencies, statuses))
 
 
-def drive(port: int, page: Page, cookie: str, body: bytes, setting: Setting) -> dict[str, Any]:
+def drive(port: int, page: Page, cookie: str, setting: Setting) -> dict[str, Any]:
     processes = min(4, max(1, setting.concurrency // 4))
     threads = max(1, setting.concurrency // processes)
     context = multiprocessing.get_context("fork")
@@ -304,7 +300,7 @@ def drive(port: int, page: Page, cookie: str, body: bytes, setting: Setting) -> 
     ]
     started = time.perf_counter()
     children = [
-        context.Process(target=_client_process, args=(port, page, cookie, body, n, threads, queue))
+        context.Process(target=_client_process, args=(port, page, cookie, n, threads, queue))
         for n in counts
     ]
     for child in children:
@@ -388,7 +384,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             segment_start = token_requests(sandbox.journal())
             system_tokens = 0
             current_history = "small"
-            body = b""
             for page in page_list:
                 if page.history != current_history:
                     system_tokens += token_requests(sandbox.journal()) - segment_start
@@ -398,9 +393,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for setting in grid:
                     sandbox.set_latency(setting.latency_ms)
                     # Warm up: connections, templates, the cached system token.
-                    drive(dashboard_port, page, cookie, body, Setting(setting.latency_ms, 2, 40))
+                    drive(dashboard_port, page, cookie, Setting(setting.latency_ms, 2, 40))
                     journal_before = token_requests(sandbox.journal())
-                    measured = drive(dashboard_port, page, cookie, body, setting)
+                    measured = drive(dashboard_port, page, cookie, setting)
                     journal_after = token_requests(sandbox.journal())
                     results.append(
                         summarise(page, setting, measured, journal_after - journal_before)
