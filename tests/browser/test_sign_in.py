@@ -6,31 +6,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
-from django.views import View
 
-from accounts.mixins import PermissionRequiredMixin
-from nomis_sync.urls import handler403, handler404, handler500
-from nomis_sync.urls import urlpatterns as site_urlpatterns
 from tests.browser.axe import assert_no_axe_violations
-
-
-class VisitsOnlyPage(PermissionRequiredMixin, View):
-    permission_required = "migrations_ui.view_visits_migration"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse("visits page")
-
-
-# This module is also the URL configuration of its tests: the site plus a page guarded by the mixin.
-urlpatterns = [*site_urlpatterns, path("guarded", VisitsOnlyPage.as_view())]
-__all__ = ["handler403", "handler404", "handler500"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls(__name__),
+    pytest.mark.urls("tests.guarded_urls"),
 ]
 
 PASSWORD = "password123456"

@@ -16,34 +16,18 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.test import Client
-from django.urls import path
-from django.views import View
 
 from accounts import session as signed_in
-from accounts.mixins import PermissionRequiredMixin
 from accounts.tokens import JWKS_CACHE_KEY, REFETCH_MARKER_KEY
-from nomis_sync.urls import handler403, handler404, handler500
-from nomis_sync.urls import urlpatterns as site_urlpatterns
 from tests.unit.test_accounts_tokens import JWKS_URL, SigningKey, user_claims
 
 TOKEN_URL = f"{settings.HMPPS_AUTH_URL}/oauth/token"
 CALLBACK = f"{settings.INGRESS_URL}/sign-in/callback"
 
 
-class VisitsOnlyPage(PermissionRequiredMixin, View):
-    permission_required = "migrations_ui.view_visits_migration"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse("visits page")
-
-
-# This module is also the URL configuration of its tests: the site plus a page guarded by the mixin.
-urlpatterns = [*site_urlpatterns, path("guarded", VisitsOnlyPage.as_view())]
-__all__ = ["handler403", "handler404", "handler500"]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.guarded_urls")]
 
 
 @pytest.fixture(scope="module")
