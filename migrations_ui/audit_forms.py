@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from migrations_ui.audit_selectors import AuditFilters
-from migrations_ui.forms import GovukForm
+from migrations_ui.forms import GovukForm, ParsedTextField
 from migrations_ui.models import AuditEvent
 from migrations_ui.registry import MIGRATION_TYPES
 
@@ -37,22 +37,10 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-class DateTextField(forms.CharField):
+class DateTextField(ParsedTextField):
     """A date typed as text, as the history page's dates are."""
 
-    def __init__(self, *, invalid_message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.error_messages["invalid"] = invalid_message
-
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        parsed = parse_date(text)
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return parsed
+    parse = staticmethod(parse_date)
 
 
 def _choices(empty: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -35,22 +35,33 @@ def iso_local(value: dt.datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S") if value else None
 
 
-class DateTimeTextField(forms.CharField):
-    """A free-text date with an optional time, as users of the existing dashboard type them."""
+class ParsedTextField(forms.CharField):
+    """An optional value typed as free text and parsed by `parse` (None: not a valid value).
+
+    Dates are typed as text on these pages, as users of the existing dashboard type them.
+    """
+
+    parse: Callable[[str], Any]
 
     def __init__(self, *, invalid_message: str, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.error_messages["invalid"] = invalid_message
 
-    def to_python(self, value: Any) -> dt.datetime | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> Any:
         text = super().to_python(value)
         if not text:
             return None
-        parsed = parse_date_time(text)
+        parsed = type(self).parse(text)
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
+
+
+class DateTimeTextField(ParsedTextField):
+    """A date with an optional time."""
+
+    parse = staticmethod(parse_date_time)
 
 
 class GovukForm(forms.Form):
