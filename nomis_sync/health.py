@@ -2,6 +2,9 @@
 
 Checks are django-health-check plugins run concurrently, each with a short timeout, so `/health`
 costs about the slowest check rather than the sum, and a hung upstream cannot hang the probe.
+Probes come often, so each check reuses what the last one opened (the shared upstream connection
+pools, one Redis client per URL, the worker thread's database connection) instead of connecting
+afresh every time.
 """
 
 from __future__ import annotations
@@ -9,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import redis
 import requests
 from django.conf import settings
+from django.db import Error as DatabaseError
+from django.db import connections
 from health_check.base import HealthCheck, HealthCheckResult
-from health_check.checks import Database
-from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable
-from redis.asyncio import Redis as RedisClient
+
+from nomis_sync.upstream import ApiClient, executor
 
 
 class ComponentDown(ServiceUnavailable):
@@ -30,17 +37,19 @@ class ComponentDown(ServiceUnavailable):
 
 @dataclasses.dataclass
 class UpstreamPing(HealthCheck):
-    """GET `<base>/health/ping`; healthy when it answers 2xx and does not say DOWN."""
+    """GET `<base_url>/health/ping`; healthy when it answers 2xx and does not say DOWN."""
 
-    url: str
+    base_url: str
     timeout: dt.timedelta = dataclasses.field(
         default=dt.timedelta(seconds=2), repr=False, compare=False
     )
 
     def run(self) -> None:
         seconds = self.timeout.total_seconds()
+        # Over the upstream's shared, kept-alive connection pool; no retries, the probe reports.
+        client = ApiClient(self.base_url, timeout=(seconds, seconds))
         try:
-            response = requests.get(self.url, timeout=(seconds, seconds))
+            response = client.get(client.url("health/ping"), timeout=(seconds, seconds))
         except requests.Timeout as exc:
             raise ComponentDown("timed out", {"error": f"Timed out after {seconds:g}s"}) from exc
         except requests.RequestException as exc:
@@ -58,19 +67,66 @@ def _body_status(response: requests.Response) -> str | None:
     return body.get("status") if isinstance(body, dict) else None
 
 
+# Database checks run on this one thread, so each worker process holds at most one connection
+# for its probes however many arrive at once (SELECT 1 takes well under a millisecond).
+_DATABASE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-db")
+
+
+@dataclasses.dataclass
+class DatabasePing(HealthCheck):
+    """`SELECT 1` over the probe thread's own connection, kept between probes.
+
+    The library's check opens and closes a connection per probe (several milliseconds with
+    PostgreSQL). Here the connection is treated as Django treats a request's: dropped before and
+    after use once it has failed or outlived CONN_MAX_AGE (so with 0, never kept), and after any
+    error, so the next probe reconnects.
+    """
+
+    alias: str = "default"
+
+    def run(self) -> None:
+        connection = connections[self.alias]
+        connection.close_if_unusable_or_obsolete()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                result = cursor.fetchone()
+        except DatabaseError as exc:
+            connection.close()
+            raise ComponentDown("unreachable", {"error": "Database query failed"}) from exc
+        finally:
+            connection.close_if_unusable_or_obsolete()
+        if result != (1,):
+            raise ComponentDown("unexpected answer", {"error": "SELECT 1 did not return 1"})
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str, timeout_seconds: float) -> redis.Redis:
+    # One client (and so one small connection pool) per URL for the process's life.
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=timeout_seconds, socket_timeout=timeout_seconds
+    )
+
+
+@dataclasses.dataclass
+class RedisPing(HealthCheck):
+    """PING over a pooled connection; a broken connection is replaced on the next probe."""
+
+    url: str = dataclasses.field(repr=False)
+
+    def run(self) -> None:
+        try:
+            _redis_client(self.url, self.timeout.total_seconds()).ping()
+        except redis.RedisError as exc:
+            raise ComponentDown("unreachable", {"error": "Redis did not answer"}) from exc
+
+
 def configured_checks() -> dict[str, HealthCheck]:
     """The checks for this deployment, by the component name `/health` reports."""
     timeout = dt.timedelta(seconds=settings.HEALTH_CHECK_TIMEOUT_SECONDS)
-    checks: dict[str, HealthCheck] = {"db": Database()}
+    checks: dict[str, HealthCheck] = {"db": DatabasePing()}
     if settings.REDIS_URL:
-        redis_url = settings.REDIS_URL
-        checks["redis"] = Redis(
-            client_factory=lambda: RedisClient.from_url(
-                redis_url,
-                socket_connect_timeout=timeout.total_seconds(),
-                socket_timeout=timeout.total_seconds(),
-            )
-        )
+        checks["redis"] = RedisPing(url=settings.REDIS_URL)
     upstreams = {
         "hmppsAuth": settings.HMPPS_AUTH_URL,
         "nomisMigrationApi": settings.NOMIS_MIGRATION_API_URL,
@@ -80,7 +136,7 @@ def configured_checks() -> dict[str, HealthCheck]:
     if settings.TOKEN_VERIFICATION_ENABLED:
         upstreams["tokenVerification"] = settings.TOKEN_VERIFICATION_API_URL
     for name, base in upstreams.items():
-        checks[name] = UpstreamPing(url=f"{base}/health/ping", timeout=timeout)
+        checks[name] = UpstreamPing(base_url=base, timeout=timeout)
     for check in checks.values():
         check.timeout = timeout
     return checks
@@ -94,7 +150,15 @@ def _component(result: HealthCheckResult) -> dict[str, Any]:
 
 
 async def _run_all(checks: dict[str, HealthCheck]) -> dict[str, HealthCheckResult]:
-    results = await asyncio.gather(*(check.get_result() for check in checks.values()))
+    # On the shared pool of threads: asyncio's default executor would start new threads for every
+    # probe (and with them, new database connections).
+    pool = executor()
+    results = await asyncio.gather(
+        *(
+            check.get_result(_DATABASE_THREAD if isinstance(check, DatabasePing) else pool)
+            for check in checks.values()
+        )
+    )
     return dict(zip(checks, results, strict=True))
 
 

@@ -101,7 +101,7 @@ def test_health_is_down_when_the_database_is(upstreams, monkeypatch) -> None:
         raise OperationalError("connection refused")
 
     # The check runs on a worker thread, whose connection object is its own: patch the class.
-    monkeypatch.setattr(type(connections["default"]), "temporary_connection", refuse)
+    monkeypatch.setattr(type(connections["default"]), "cursor", refuse)
     body = Client().get("/health").json()
     assert body["status"] == "DOWN"
     assert body["components"]["db"]["status"] == "DOWN"
