@@ -496,6 +496,18 @@ HEADER = (
 )
 
 
+NOTES = """Notes:
+- "preview" is the user's "Continue to preview": the start form's POST (validation only) and the
+  GET it redirects to, which runs the four pre-flight checks side by side; timed as one.
+- Critical path: the upstream round trips a page must wait for one after another. details asks
+  M4 and M5 at once; the progress fragment asks M5 alone while the migration runs.
+- history is served from each worker's copy of the upstream list for up to 5 s (refreshed in the
+  background for up to 60 s, dropped whenever the dashboard changes anything upstream), so most of
+  its requests wait for no upstream call and its p50 / critical path is well below 1.
+- token requests / 1000 counts client-credentials token requests seen by the sandbox during each
+  measurement; the target counts them for the whole run, from sign-in on, across both workers."""
+
+
 # -- Targets (issue 7)
 
 
@@ -594,7 +606,7 @@ def write_reports(report: dict[str, Any], checks: list[Check], name: str) -> str
     lines += ["", "| target | result | measured |", "|---|---|---|"]
     lines += [f"| {c.name} | {'PASS' if c.passed else 'FAIL'} | {c.detail} |" for c in checks]
     rss = report["peak_rss_mb_per_worker"]
-    lines += ["", f"Peak RSS per worker (MB): {rss}"]
+    lines += ["", f"Peak RSS per worker (MB): {rss}", "", NOTES]
     markdown = "\n".join(lines) + "\n"
     (RESULTS / f"{name}.md").write_text(markdown)
     _chart(report, RESULTS / f"{name}.png")
