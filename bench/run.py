@@ -128,8 +128,15 @@ def dashboard_server(sandbox: SandboxServer, port: int) -> Iterator[subprocess.P
         "CACHE_KEY_PREFIX": f"bench-{port}",
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
-        "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", "2"),
-        "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", "8"),
+        # gunicorn.conf.py's own defaults unless set (2 workers, 16 threads each).
+        **{
+            name: os.environ[knob]
+            for name, knob in (
+                ("GUNICORN_WORKERS", "BENCH_WORKERS"),
+                ("GUNICORN_THREADS", "BENCH_THREADS"),
+            )
+            if knob in os.environ
+        },
     }
     python = sys.executable
     subprocess.run(  # noqa: S603
