@@ -83,6 +83,15 @@ def test_debug_is_off_unless_asked_for() -> None:
     assert run_manage("shell", "-c", script, env=env).stdout.strip().splitlines()[-1] == "True"
 
 
+def test_postgresql_connections_give_up_after_a_few_seconds() -> None:
+    script = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    options = run_manage("shell", "-c", script, env=PRODUCTION).stdout.strip().splitlines()[-1]
+    assert "'connect_timeout': 5" in options
+    env = {**PRODUCTION, "DATABASE_URL": PRODUCTION["DATABASE_URL"] + "?connect_timeout=12"}
+    options = run_manage("shell", "-c", script, env=env).stdout.strip().splitlines()[-1]
+    assert "'connect_timeout': 12" in options
+
+
 def test_env_example_documents_every_variable_the_settings_read() -> None:
     settings_source = (ROOT / "nomis_sync" / "settings.py").read_text()
     read = set(re.findall(r'_read\(\s*"([A-Z_]+)"', settings_source))
