@@ -8,9 +8,23 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox.util import BadRequest, error_response, json_response
+from sandbox.util import BadRequest, error_response, json_response, parse_local_dt
+from sandbox.visits import VisitFilter
 
 View = Callable[..., HttpResponse]
+
+
+def visit_filter(request: HttpRequest) -> VisitFilter:
+    """The visits filter of a query string (NOMIS `/visits/ids` and the migration service's M2)."""
+    get = request.GET
+    return VisitFilter(
+        prison_ids=tuple(get.getlist("prisonIds")),
+        visit_types=tuple(get.getlist("visitTypes")),
+        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
+        if get.get("fromDateTime")
+        else None,
+        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
+    )
 
 
 def claims_of(request: HttpRequest) -> dict[str, Any] | None:

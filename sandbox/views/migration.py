@@ -20,8 +20,7 @@ from sandbox.util import (
     parse_local_dt,
     read_json,
 )
-from sandbox.views.common import claims_of, principal, require_role
-from sandbox.visits import VisitFilter
+from sandbox.views.common import claims_of, principal, require_role, visit_filter
 
 ROLE = "ROLE_PRISONER_FROM_NOMIS__MIGRATION__RW"
 
@@ -75,18 +74,6 @@ def start_visits(request: HttpRequest) -> HttpResponse:
     return json_response(context, 202)
 
 
-def _query_filter(request: HttpRequest) -> VisitFilter:
-    get = request.GET
-    return VisitFilter(
-        prison_ids=tuple(get.getlist("prisonIds")),
-        visit_types=tuple(get.getlist("visitTypes")),
-        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
-        if get.get("fromDateTime")
-        else None,
-        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
-    )
-
-
 @require_role(ROLE)
 def rooms_usage(request: HttpRequest) -> HttpResponse:
     """M2 ``GET /migrate/visits/rooms/usage``: future visits per room, with the mapped DPS room."""
@@ -94,7 +81,7 @@ def rooms_usage(request: HttpRequest) -> HttpResponse:
     from urllib.parse import quote
 
     engine = get_engine()
-    flt = _query_filter(request)
+    flt = visit_filter(request)
     try:
         lifecycle.downstream(engine, "nomisPrisonerApi", "/visits/rooms/usage-count")
         rows = engine.state.visits.room_usage(flt, today=date.today(), future_only=True)

@@ -7,29 +7,16 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.engine import get_engine
-from sandbox.util import BadRequest, error_response, json_response, parse_bool, parse_local_dt
-from sandbox.views.common import page_json, paging, require_role
-from sandbox.visits import VisitFilter
+from sandbox.util import BadRequest, error_response, json_response, parse_bool
+from sandbox.views.common import page_json, paging, require_role, visit_filter
 
 ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
-
-
-def _filter(request: HttpRequest) -> VisitFilter:
-    get = request.GET
-    return VisitFilter(
-        prison_ids=tuple(get.getlist("prisonIds")),
-        visit_types=tuple(get.getlist("visitTypes")),
-        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
-        if get.get("fromDateTime")
-        else None,
-        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
-    )
 
 
 @require_role(ROLE)
 def visit_ids(request: HttpRequest) -> HttpResponse:
     """``GET /visits/ids``: creation order ascending; ``size=1`` is the counting idiom."""
-    flt = _filter(request)
+    flt = visit_filter(request)
     page, size = paging(request)
     ids, total = get_engine().state.visits.page_ids(flt, page, size)
     return json_response(
@@ -40,7 +27,7 @@ def visit_ids(request: HttpRequest) -> HttpResponse:
 @require_role(ROLE)
 def rooms_usage_count(request: HttpRequest) -> HttpResponse:
     """``GET /visits/rooms/usage-count``: future visits only unless ``futureVisitsOnly=false``."""
-    flt = _filter(request)
+    flt = visit_filter(request)
     future_only = parse_bool(request.GET.get("futureVisitsOnly"), "futureVisitsOnly", True)
     rows = get_engine().state.visits.room_usage(flt, today=date.today(), future_only=future_only)
     return json_response(rows)
