@@ -30,13 +30,6 @@ class _Invalid(ValueError):
     """A field is missing or has the wrong type; turned into MalformedResponse by the client."""
 
 
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise _Invalid(key)
-    return value
-
-
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is None:
@@ -46,11 +39,9 @@ def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def _int(data: Mapping[str, Any], key: str, default: int | None = 0) -> int:
-    value = data.get(key)
-    if value is None and default is not None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = _opt_str(data, key)
+    if value is None:
         raise _Invalid(key)
     return value
 
@@ -62,6 +53,12 @@ def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Invalid(key)
     return value
+
+
+def _int(data: Mapping[str, Any], key: str) -> int:
+    """A count: missing or null reads as 0."""
+    value = _opt_int(data, key)
+    return 0 if value is None else value
 
 
 def _opt_datetime(data: Mapping[str, Any], key: str) -> dt.datetime | None:
