@@ -456,81 +456,82 @@ def _status_check(
     engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
 ) -> None:
     """Stage 5 (§5.5): complete after ``empty_readings`` consecutive empty readings."""
-    settings = engine.settings
-    check = int(body.get("checkCount", 0))
-    with engine.cond:
-        migration = state.by_id.get(context["migrationId"])
-        if migration is None or migration.status != "STARTED":
-            return
-        if state.queue.visible(engine.now()) > 0:
-            _send(
-                engine,
-                state,
-                "MIGRATE_STATUS_CHECK",
-                context,
-                {"checkCount": 0},
-                settings.recheck_delay_s,
-            )
-        elif check >= settings.empty_readings - 1:
-            migration.status = "COMPLETED"
-            _write_counts(engine, state, migration)
-            state.event(
-                "visits-migration-completed",
-                {
-                    "migrationId": migration.migration_id,
-                    "estimatedCount": str(migration.estimated),
-                    "durationMinutes": _duration_minutes(migration),
-                    "properties": "{}",
-                },
-            )
-        else:
-            _send(
-                engine,
-                state,
-                "MIGRATE_STATUS_CHECK",
-                context,
-                {"checkCount": check + 1},
-                settings.empty_check_interval_s,
-            )
+    _end_when_drained(
+        engine,
+        state,
+        context,
+        body,
+        waiting="STARTED",
+        message="MIGRATE_STATUS_CHECK",
+        final="COMPLETED",
+        event="visits-migration-completed",
+        event_extra={"properties": "{}"},
+        purge=False,
+    )
 
 
 def _cancel_check(
     engine: Engine, state: State, context: dict[str, Any], body: dict[str, Any]
 ) -> None:
-    """§5.7 step 4."""
+    """§5.7 step 4: as stage 5, but purging the queue at every reading."""
+    _end_when_drained(
+        engine,
+        state,
+        context,
+        body,
+        waiting="CANCELLED_REQUESTED",
+        message="CANCEL_MIGRATION",
+        final="CANCELLED",
+        event="visits-migration-cancelled",
+        event_extra={},
+        purge=True,
+    )
+
+
+def _end_when_drained(
+    engine: Engine,
+    state: State,
+    context: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    waiting: str,
+    message: str,
+    final: str,
+    event: str,
+    event_extra: dict[str, str],
+    purge: bool,
+) -> None:
+    """Read the queue: once it has been empty ``empty_readings`` times in a row, the migration
+    (still ``waiting``) becomes ``final``; until then ``message`` is sent again to read later."""
     settings = engine.settings
     check = int(body.get("checkCount", 0))
     with engine.cond:
         migration = state.by_id.get(context["migrationId"])
-        if migration is None or migration.status != "CANCELLED_REQUESTED":
+        if migration is None or migration.status != waiting:
             return
-        if state.queue.visible(engine.now()) > 0:
-            state.queue.purge()
-            _send(
-                engine,
-                state,
-                "CANCEL_MIGRATION",
-                context,
-                {"checkCount": 0},
-                settings.recheck_delay_s,
-            )
-        elif check >= settings.empty_readings - 1:
-            migration.status = "CANCELLED"
+        busy = state.queue.visible(engine.now()) > 0
+        if not busy and check >= settings.empty_readings - 1:
+            migration.status = final
             _write_counts(engine, state, migration)
             state.event(
-                "visits-migration-cancelled",
+                event,
                 {
                     "migrationId": migration.migration_id,
                     "estimatedCount": str(migration.estimated),
                     "durationMinutes": _duration_minutes(migration),
+                    **event_extra,
                 },
             )
-        else:
+            return
+        if purge:
             state.queue.purge()
+        if busy:
+            _send(engine, state, message, context, {"checkCount": 0}, settings.recheck_delay_s)
+        else:
             _send(
                 engine,
                 state,
-                "CANCEL_MIGRATION",
+                message,
                 context,
                 {"checkCount": check + 1},
                 settings.empty_check_interval_s,
