@@ -1,4 +1,7 @@
-"""HMPPS roles -> dashboard permissions, through the one table in settings.ROLE_PERMISSIONS.
+"""HMPPS roles -> dashboard permissions: settings.ROLE_PERMISSIONS plus what apps grant at start.
+
+The migration types' permissions come from their registry (`migrations_ui.types`), which grants
+them here when the app starts; the rest (the audit log) are in settings.
 
 A user's roles are the `authorities` of their HMPPS Auth token, stored on the user at every sign-in
 and session refresh; permissions are derived from them on each check, so a role removed in HMPPS
@@ -20,8 +23,25 @@ def normalise_role(role: str) -> str:
     return role.removeprefix("ROLE_")
 
 
+# Permissions granted by apps at start-up (role -> permissions), beside settings.ROLE_PERMISSIONS.
+_GRANTED: dict[str, set[str]] = {}
+
+
+def grant(role: str, permissions: Iterable[str]) -> None:
+    """Give a role permissions (idempotent, so app reloads do not matter)."""
+    _GRANTED.setdefault(normalise_role(role), set()).update(permissions)
+
+
+def role_table() -> dict[str, set[str]]:
+    """The whole role -> permissions table: settings' entries merged with the granted ones."""
+    table = {role: set(permissions) for role, permissions in _GRANTED.items()}
+    for role, permissions in settings.ROLE_PERMISSIONS.items():
+        table.setdefault(role, set()).update(permissions)
+    return table
+
+
 def permissions_for_roles(roles: Iterable[str]) -> set[str]:
-    table: dict[str, list[str]] = settings.ROLE_PERMISSIONS
+    table = role_table()
     granted: set[str] = set()
     for role in roles:
         granted.update(table.get(normalise_role(role), ()))
@@ -30,10 +50,9 @@ def permissions_for_roles(roles: Iterable[str]) -> set[str]:
 
 def role_needed_for(permission: str) -> str | None:
     """The role to ask an administrator for: the narrowest one granting the permission."""
-    candidates = [
-        role for role, permissions in settings.ROLE_PERMISSIONS.items() if permission in permissions
-    ]
-    return min(candidates, key=lambda role: len(settings.ROLE_PERMISSIONS[role]), default=None)
+    table = role_table()
+    candidates = [role for role, permissions in table.items() if permission in permissions]
+    return min(candidates, key=lambda role: len(table[role]), default=None)
 
 
 class RolePermissionBackend(BaseBackend):

@@ -59,13 +59,20 @@ def utc_text(local: dt.datetime | None) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def already_migrated_query(started: dt.datetime | None, ended: dt.datetime | None) -> str:
-    """Query A: distinct "already migrated" log lines between a run's start and end (or now)."""
+def already_migrated_query(
+    log_line: str, started: dt.datetime | None, ended: dt.datetime | None
+) -> str:
+    """Query A: distinct "already migrated" log lines between a run's start and end (or now).
+
+    `log_line` is the start of the line the migration service writes when it skips a record of
+    the type (each type's package names it, as the service really writes it).
+    """
+    safe_line = log_line.replace("'", "").replace("\\", "")
     return "\n".join(
         [
             "AppTraces",
             f"| where AppRoleName == '{ROLE_NAME}'",
-            "| where Message contains 'Will not migrate visit since it is migrated already,'",
+            f"| where Message contains '{safe_line}'",
             f"| where TimeGenerated between (datetime({utc_text(started)}) .. "
             f"datetime({utc_text(ended)}))",
             "| summarize dcount(Message)",
@@ -87,8 +94,10 @@ def dead_letter_query(message_id: str) -> str:
     )
 
 
-def already_migrated_url(started: dt.datetime | None, ended: dt.datetime | None) -> str:
-    return log_analytics_url(already_migrated_query(started, ended))
+def already_migrated_url(
+    log_line: str, started: dt.datetime | None, ended: dt.datetime | None
+) -> str:
+    return log_analytics_url(already_migrated_query(log_line, started, ended))
 
 
 def dead_letter_url(message_id: str) -> str:

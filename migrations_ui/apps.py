@@ -6,8 +6,8 @@ class MigrationsUiConfig(AppConfig):
     verbose_name = "Migrations"
 
     def ready(self) -> None:
-        from migrations_ui.registry import register_tiles
+        from migrations_ui import types
         from nomis_sync.tiles import Tile, register_tile
 
-        register_tiles()
+        types.register()
         register_tile(Tile("Audit log", "/audit/", "migrations_ui.view_audit_log"))

@@ -11,10 +11,10 @@ from typing import Any
 
 from django import forms
 
-from migrations_ui.audit_selectors import AuditFilters
 from migrations_ui.forms import GovukForm, ParsedTextField
 from migrations_ui.models import AuditEvent
-from migrations_ui.registry import MIGRATION_TYPES
+from migrations_ui.selectors.audit import AuditFilters
+from migrations_ui.types import MIGRATION_TYPES
 
 FILTER_KEYS = ("user", "action", "outcome", "migrationType", "migrationId", "dateFrom", "dateTo")
 
@@ -48,7 +48,7 @@ def _choices(empty: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]
 
 
 def migration_type_choices() -> list[tuple[str, str]]:
-    return [(t.upstream_type, t.title.removesuffix(" migration")) for t in MIGRATION_TYPES.values()]
+    return [(t.upstream_type, t.name) for t in MIGRATION_TYPES.values()]
 
 
 class AuditFilterForm(GovukForm):

@@ -19,9 +19,9 @@ from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
 from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
-from migrations_ui.audit_selectors import AuditFilters, audit_event_list
 from migrations_ui.models import AuditEvent
-from migrations_ui.registry import MIGRATION_TYPES
+from migrations_ui.selectors.audit import AuditFilters, audit_event_list
+from migrations_ui.types import MIGRATION_TYPES
 from nomis_sync.pagination import govuk_pagination
 
 AUDIT_PAGE_SIZE = 50

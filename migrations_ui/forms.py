@@ -12,10 +12,8 @@ from typing import Any
 
 from django import forms
 
-VISIT_TYPE_CHOICES = [("SCON", "Social visits"), ("OFFI", "Official visits")]
-
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))?)?)?$")
-_PRISON_CODE = re.compile(r"^[A-Z]{3}$")
+PRISON_CODE = re.compile(r"^[A-Z]{3}$")
 
 
 def parse_date_time(text: str) -> dt.datetime | None:
@@ -110,81 +108,14 @@ class MigrationFilterForm(GovukForm):
         return list(self.initial.get(name) or [])
 
 
-class VisitsMigrationForm(MigrationFilterForm):
-    """The visits start form (reference-dashboard.md §4.3), with the fixes of §13.
-
-    Field names are the existing dashboard's, so bookmarked and scripted URLs keep working.
-    """
-
-    prisonIds = forms.CharField(
-        error_messages={"required": "Enter one or more prison codes"},
-    )
-    visitTypes = forms.MultipleChoiceField(
-        choices=VISIT_TYPE_CHOICES,
-        error_messages={
-            "required": "Select the type of visits to migrate",
-            "invalid_choice": "Select the type of visits to migrate",
-        },
-    )
-    fromDateTime = DateTimeTextField(
-        invalid_message=(
-            "Enter a real date for the created after date, like 2020-03-23 or 2020-03-23T12:00:00"
-        ),
-    )
-    toDateTime = DateTimeTextField(
-        invalid_message=(
-            "Enter a real date for the created before date, like 2020-03-28 or 2020-03-28T12:00:00"
-        ),
-    )
-
-    def clean_prisonIds(self) -> list[str]:
-        text = self.cleaned_data["prisonIds"]
-        codes = [code.upper() for code in re.split(r"[\s,]+", text) if code]
-        if not codes:
-            raise forms.ValidationError("Enter one or more prison codes", code="required")
-        bad = [code for code in codes if not _PRISON_CODE.match(code)]
-        if bad:
-            raise forms.ValidationError(
-                "Prison codes must be 3 letters, like HEI or HEI, MDI", code="invalid"
-            )
-        # Keep the order typed, without repeats.
-        return list(dict.fromkeys(codes))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("fromDateTime"), cleaned.get("toDateTime")
-        if start and end and start >= end:
-            self.add_error(
-                "fromDateTime",
-                forms.ValidationError(
-                    "The created after date must be before the created before date",
-                    code="order",
-                ),
-            )
-        return cleaned
+class NoFilterForm(MigrationFilterForm):
+    """The start form of a type that takes no filter: its start page is a plain "Continue"."""
 
     def upstream_filter(self) -> dict[str, Any]:
-        """The `VisitsMigrationFilter` for M1, M2 and the NOMIS count (§3.2)."""
-        data = self.cleaned_data
-        body: dict[str, Any] = {
-            "prisonIds": data["prisonIds"],
-            "visitTypes": list(data["visitTypes"]),
-        }
-        if data.get("fromDateTime"):
-            body["fromDateTime"] = iso_local(data["fromDateTime"])
-        if data.get("toDateTime"):
-            body["toDateTime"] = iso_local(data["toDateTime"])
-        body["ignoreMissingRoom"] = False
-        return body
+        return {}
 
     def typed_values(self) -> dict[str, Any]:
-        """What the user typed, kept in the session so "Change" refills the form."""
-        return {
-            "prisonIds": self.raw("prisonIds"),
-            "visitTypes": self.selected("visitTypes"),
-            "fromDateTime": self.raw("fromDateTime"),
-            "toDateTime": self.raw("toDateTime"),
-        }
+        return {}
 
 
 class HistoryFilterForm(GovukForm):
@@ -201,7 +132,7 @@ class HistoryFilterForm(GovukForm):
 
     def clean_prisonId(self) -> str:
         code = str(self.cleaned_data.get("prisonId") or "").strip().upper()
-        if code and not _PRISON_CODE.match(code):
+        if code and not PRISON_CODE.match(code):
             raise forms.ValidationError("Enter a prison code of 3 letters, like HEI")
         return code
 

@@ -41,6 +41,13 @@ class AuditEvent(models.Model):
         PURGE_DEAD_LETTERS = "PURGE_DEAD_LETTERS", "Delete failure messages"
         REFRESH_COUNTS = "REFRESH_COUNTS", "Refresh counts"
 
+    class SubjectKind(models.TextChoices):
+        """What kind of thing an action was done to; `subject_id` says which one."""
+
+        MIGRATION = "MIGRATION", "Migration"
+        DEAD_LETTER_QUEUE = "DEAD_LETTER_QUEUE", "Dead letter queue"
+        ROOM_MAPPING = "ROOM_MAPPING", "Room mapping"
+
     class Outcome(models.TextChoices):
         REQUESTED = "REQUESTED", "Requested"
         SUCCEEDED = "SUCCEEDED", "Succeeded"
@@ -54,10 +61,17 @@ class AuditEvent(models.Model):
     auth_source = models.CharField(max_length=20, blank=True)
     # What
     action = models.CharField(max_length=40, choices=Action.choices)
-    migration_type = models.CharField(max_length=40)
+    # The subject: what the action was done to, whatever it is ("VISITS 2024-01-01T10:00:00" for
+    # a migration, "VISITS" for a type's dead letter queue, "MDI / Room 1" for a room mapping).
+    subject_kind = models.CharField(max_length=40, choices=SubjectKind.choices)
+    subject_id = models.CharField(max_length=200, blank=True)
+    # Set when the subject belongs to a migration type, so its pages can find their events.
+    migration_type = models.CharField(max_length=40, blank=True)
     migration_id = models.CharField(max_length=40, blank=True)
     filter = models.JSONField(null=True, blank=True)
     estimate = models.BigIntegerField(null=True, blank=True)
+    # Anything else worth keeping about the action (a room mapping's DPS description, ...).
+    details = models.JSONField(null=True, blank=True)
     # Outcome
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -74,6 +88,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["occurred_at"], name="audit_occurred_at_idx"),
             models.Index(fields=["migration_type", "migration_id"], name="audit_migration_idx"),
             models.Index(fields=["attempt_id"], name="audit_attempt_idx"),
+            models.Index(fields=["subject_kind", "subject_id"], name="audit_subject_idx"),
         ]
         # Add only: no "change" or "delete" permission is ever granted.
         default_permissions = ("add", "view")

@@ -1,29 +1,46 @@
-"""Visits migration pages, under /visits-migration/ (reference-dashboard.md §2.2).
+"""Every migration type's pages, generated from the registry at the existing dashboard's prefixes
+(`/visits-migration/`, `/visitslots-migration/`, ...), so users' bookmarks keep working.
 
-Migration ids contain colons; they are accepted raw or percent-encoded (the server decodes the
-path before routing), so `<str:migration_id>` matches both.
+Each type gets its own URL namespace (its slug) and views built for it. Migration ids contain
+colons; they are accepted raw or percent-encoded (the server decodes the path before routing), so
+`<str:migration_id>` matches both.
 """
 
-from django.urls import path
+from __future__ import annotations
 
-from migrations_ui import views
+from django.urls import URLPattern, URLResolver, include, path
 
-app_name = "visits"
+from migrations_ui import types, views
+from migrations_ui.types.base import MigrationType
 
-urlpatterns = [
-    path("", views.HistoryView.as_view(), name="history"),
-    path("start", views.StartView.as_view(), name="start"),
-    path("amend", views.AmendView.as_view(), name="amend"),
-    path("start/preview", views.PreviewView.as_view(), name="preview"),
-    path("start/confirmation", views.ConfirmationView.as_view(), name="confirmation"),
-    path("failures/", views.FailuresView.as_view(), name="failures"),
-    path("failures/delete", views.DeleteFailuresView.as_view(), name="delete-failures"),
-    path("<str:migration_id>/", views.DetailsView.as_view(), name="details"),
-    path("<str:migration_id>/progress", views.ProgressFragmentView.as_view(), name="progress"),
-    path("<str:migration_id>/cancel", views.CancelView.as_view(), name="cancel"),
+
+def type_urlpatterns(migration_type: MigrationType) -> list[URLPattern]:
+    def view(cls: type[views.MigrationTypeView]) -> object:
+        return cls.as_view(migration_type=migration_type)
+
+    return [
+        path("", view(views.HistoryView), name="history"),
+        path("start", view(views.StartView), name="start"),
+        path("amend", view(views.AmendView), name="amend"),
+        path("start/preview", view(views.PreviewView), name="preview"),
+        path("start/confirmation", view(views.ConfirmationView), name="confirmation"),
+        path("failures/", view(views.FailuresView), name="failures"),
+        path("failures/delete", view(views.DeleteFailuresView), name="delete-failures"),
+        path("<str:migration_id>/", view(views.DetailsView), name="details"),
+        path("<str:migration_id>/progress", view(views.ProgressFragmentView), name="progress"),
+        path("<str:migration_id>/cancel", view(views.CancelView), name="cancel"),
+        path(
+            "<str:migration_id>/refresh-counts",
+            view(views.RefreshCountsView),
+            name="refresh-counts",
+        ),
+    ]
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path(
-        "<str:migration_id>/refresh-counts",
-        views.RefreshCountsView.as_view(),
-        name="refresh-counts",
-    ),
+        f"{migration_type.url_prefix}/",
+        include((type_urlpatterns(migration_type), migration_type.slug)),
+    )
+    for migration_type in types.REGISTERED
 ]

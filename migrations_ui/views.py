@@ -1,7 +1,8 @@
-"""The migration pages: thin class-based views over `migrations_ui.services`.
+"""The migration pages of every type: thin, generic class-based views.
 
-Each view checks a permission, binds a form or reads the session, calls one service function and
-picks a template. Upstream failures a view does not handle here reach
+Each view is built for one migration type (`as_view(migration_type=...)`, see urls.py), checks
+that type's permission, binds the type's form or reads the session, calls one service (writes)
+or selector (reads) and picks a template. Upstream failures a view does not handle here reach
 `nomis_sync.middleware.UpstreamErrorMiddleware`, which names the service on a GOV.UK page.
 """
 
@@ -20,10 +21,25 @@ from django.urls import reverse
 from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
-from migrations_ui import forms, services, wizard
-from migrations_ui.audit_selectors import audit_started_by, audit_timeline
-from migrations_ui.caching import GenerationMemo
-from migrations_ui.registry import VISITS, MigrationType
+from migrations_ui import caching, forms, wizard
+from migrations_ui.selectors.audit import audit_started_by, audit_timeline
+from migrations_ui.selectors.failures import dead_letters_list
+from migrations_ui.selectors.history import HistoryRows, migration_history
+from migrations_ui.selectors.preview import migration_preview
+from migrations_ui.selectors.progress import (
+    MigrationNotFound,
+    migration_get,
+    migration_progress,
+)
+from migrations_ui.services.audit import AuditContext, AuditUnavailable
+from migrations_ui.services.migrations import (
+    AlreadyRunning,
+    dead_letters_purge,
+    migration_cancel,
+    migration_refresh_counts,
+    migration_start,
+)
+from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
 from nomis_sync.pagination import govuk_pagination
 
@@ -46,14 +62,11 @@ def client_ip(request: HttpRequest) -> str | None:
     return None
 
 
-_started_by_memo: GenerationMemo[dict[str, Any]] = GenerationMemo()
-_timeline_memo: GenerationMemo[list[Any]] = GenerationMemo()
-
-
 class MigrationTypeView(PermissionRequiredMixin, View):
     """A page of one migration type; subclasses name which of the type's permissions they need."""
 
-    migration_type: ClassVar[MigrationType] = VISITS
+    # Set per type by `as_view(migration_type=...)` in urls.py.
+    migration_type: MigrationType = None  # type: ignore[assignment]
     permission_attribute: ClassVar[str] = "view_permission"
     template_name: ClassVar[str] = ""
 
@@ -71,7 +84,7 @@ class MigrationTypeView(PermissionRequiredMixin, View):
     def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
         return render(
             self.request,
-            f"migrations_ui/{template}",
+            self.migration_type.template(template),
             {
                 "migration_type": self.migration_type,
                 "ns": self.migration_type.namespace,
@@ -81,13 +94,12 @@ class MigrationTypeView(PermissionRequiredMixin, View):
             status=status,
         )
 
-    def audit_kwargs(self) -> dict[str, Any]:
-        return {
-            "user": self.request.user,
-            "migration_type": self.migration_type,
-            "request_id": getattr(self.request, "request_id", ""),
-            "client_ip": client_ip(self.request),
-        }
+    def audit_context(self) -> AuditContext:
+        return AuditContext(
+            user=self.request.user,
+            request_id=getattr(self.request, "request_id", ""),
+            client_ip=client_ip(self.request),
+        )
 
     def refused_unrecorded(self) -> HttpResponse:
         return self.render("audit_unavailable.html", {}, status=503)
@@ -109,14 +121,14 @@ class HistoryView(MigrationTypeView):
         keys = ("prisonId", "fromDateTime", "toDateTime", "includeOnlyFailures")
         bound = any(request.GET.get(key) for key in keys)
         form = forms.HistoryFilterForm(request.GET if bound else None)
-        rows: services.HistoryRows | None = None
+        rows: HistoryRows | None = None
         fetched_at: float | None = None
         if not bound:
             params: dict[str, Any] | None = {"includeOnlyFailures": "false"}
         else:
             params = form.upstream_params() if form.is_valid() else None
         if params is not None:
-            history = services.migration_history(
+            history = migration_history(
                 user=request.user, migration_type=self.migration_type, params=params
             )
             rows, fetched_at = history.rows, history.fetched_at
@@ -135,7 +147,7 @@ class HistoryView(MigrationTypeView):
         # Who pressed Start, from our own audit log: one query for the whole page, and none
         # while nothing has been started through the dashboard since it was last asked.
         ids = [row.migration.migration_id for row in shown or ()]
-        started_by = _started_by_memo.get(
+        started_by = caching.started_by.get(
             (self.migration_type.upstream_type, tuple(ids)),
             lambda: audit_started_by(
                 migration_type=self.migration_type.upstream_type, migration_ids=ids
@@ -171,10 +183,10 @@ class StartView(MigrationTypeView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         wizard.clear(request.session, self.slug)
-        return self.render("start.html", {"form": self.migration_type.filter_form()})
+        return self.render("start.html", {"form": self.migration_type.form()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.migration_type.filter_form(request.POST)
+        form = self.migration_type.form(request.POST)
         if not form.is_valid():
             return self.render("start.html", {"form": form, "page_has_errors": True})
         wizard.clear(request.session, self.slug)
@@ -194,7 +206,7 @@ class AmendView(MigrationTypeView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         typed = wizard.state(request.session, self.slug).get("typed") or {}
-        return self.render("start.html", {"form": self.migration_type.filter_form(initial=typed)})
+        return self.render("start.html", {"form": self.migration_type.form(initial=typed)})
 
 
 class PreviewView(MigrationTypeView):
@@ -204,9 +216,10 @@ class PreviewView(MigrationTypeView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         state = wizard.state(request.session, self.slug)
-        if not state.get("filter"):
+        # A type without a filter keeps an empty one: "filter" is present once the form was sent.
+        if state.get("filter") is None:
             return HttpResponseRedirect(self.url("start"))
-        preview = services.migration_preview(
+        preview = migration_preview(
             user=request.user, migration_type=self.migration_type, filter=state["filter"]
         )
         token = (
@@ -235,15 +248,18 @@ class PreviewView(MigrationTypeView):
         if data is None:
             return self._repeated_submit(request, token)
         try:
-            started = services.migration_start(
-                filter=data["filter"], estimate=data.get("estimate"), **self.audit_kwargs()
+            started = migration_start(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                filter=data["filter"],
+                estimate=data.get("estimate"),
             )
-        except services.AlreadyRunning as running:
+        except AlreadyRunning as running:
             wizard.record_result(token, None)
             return self.render(
                 "already_running.html", {"running_id": running.migration_id}, status=409
             )
-        except services.AuditUnavailable:
+        except AuditUnavailable:
             wizard.record_result(token, None)
             return self.refused_unrecorded()
         except upstream.ApiError:
@@ -290,8 +306,10 @@ class ConfirmationView(MigrationTypeView):
         estimate = started.get("estimate")
         if estimate is None:
             # Reached through a repeated submit: the first submit knows the estimate, M4 too.
-            estimate = services.migration_get(
-                user=request.user, migration_id=started["migration_id"]
+            estimate = migration_get(
+                user=request.user,
+                migration_type=self.migration_type,
+                migration_id=started["migration_id"],
             ).estimated_record_count
         return self.render(
             "confirmation.html", {"migration_id": started["migration_id"], "estimate": estimate}
@@ -307,10 +325,10 @@ class DetailsView(MigrationTypeView):
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
         migration_id = self.checked_migration_id(migration_id)
         try:
-            progress = services.migration_progress(
+            progress = migration_progress(
                 user=request.user, migration_type=self.migration_type, migration_id=migration_id
             )
-        except upstream.NotFound:
+        except MigrationNotFound:
             return self.not_found(migration_id)
         return self.render(
             self.template,
@@ -330,7 +348,7 @@ class DetailsView(MigrationTypeView):
         Only dashboard actions add to it, so it is read again only after one.
         """
         migration_type = self.migration_type.upstream_type
-        return _timeline_memo.get(
+        return caching.timelines.get(
             (migration_type, migration_id),
             lambda: audit_timeline(migration_type=migration_type, migration_id=migration_id),
         )
@@ -371,8 +389,12 @@ class CancelView(MigrationTypeView):
             )
             return HttpResponseRedirect(self.url("details", migration_id))
         try:
-            services.migration_cancel(migration_id=migration_id, **self.audit_kwargs())
-        except services.AuditUnavailable:
+            migration_cancel(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                migration_id=migration_id,
+            )
+        except AuditUnavailable:
             return self.refused_unrecorded()
         wizard.flash(
             request.session,
@@ -383,11 +405,14 @@ class CancelView(MigrationTypeView):
         return HttpResponseRedirect(self.url("details", migration_id))
 
     def _migration(self, migration_id: str) -> Any:
+        """This type's migration, or None for an unknown id or another type's migration."""
         try:
-            return services.migration_get(
-                user=self.request.user, migration_id=self.checked_migration_id(migration_id)
+            return migration_get(
+                user=self.request.user,
+                migration_type=self.migration_type,
+                migration_id=self.checked_migration_id(migration_id),
             )
-        except upstream.NotFound:
+        except MigrationNotFound:
             return None
 
 
@@ -400,10 +425,18 @@ class RefreshCountsView(MigrationTypeView):
     def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
         migration_id = self.checked_migration_id(migration_id)
         try:
-            services.migration_refresh_counts(migration_id=migration_id, **self.audit_kwargs())
-        except services.AuditUnavailable:
+            # Looked up first: only this type's migrations are recounted (and audited as such).
+            migration_get(
+                user=request.user, migration_type=self.migration_type, migration_id=migration_id
+            )
+            migration_refresh_counts(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                migration_id=migration_id,
+            )
+        except AuditUnavailable:
             return self.refused_unrecorded()
-        except upstream.NotFound:
+        except (MigrationNotFound, upstream.NotFound):
             return self.not_found(migration_id)
         except upstream.BadRequest as error:
             wizard.flash(
@@ -424,7 +457,7 @@ class FailuresView(MigrationTypeView):
         migration_id = request.GET.get("migrationId", "").strip()
         if migration_id:
             migration_id = self.checked_migration_id(migration_id)
-        failures = services.dead_letters_list(
+        failures = dead_letters_list(
             user=request.user, migration_type=self.migration_type, migration_id=migration_id
         )
         return self.render(
@@ -456,8 +489,8 @@ class DeleteFailuresView(MigrationTypeView):
     def post(self, request: HttpRequest) -> HttpResponse:
         _name, back = self._return_to(request.POST.get("from", ""))
         try:
-            services.dead_letters_purge(**self.audit_kwargs())
-        except services.AuditUnavailable:
+            dead_letters_purge(context=self.audit_context(), migration_type=self.migration_type)
+        except AuditUnavailable:
             return self.refused_unrecorded()
         wizard.flash(
             request.session,

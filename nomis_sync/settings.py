@@ -312,22 +312,16 @@ HMPPS_AUTH_JWKS_CACHE_SECONDS = env.int("HMPPS_AUTH_JWKS_CACHE_SECONDS", default
 SESSION_RENEW_INTERVAL_SECONDS = 60
 
 # -- Roles and permissions
-# The one table from HMPPS roles (without the ROLE_ prefix) to dashboard permissions. Permissions
-# are derived from the token's roles at each check (accounts.permissions), never stored.
+# HMPPS roles (without the ROLE_ prefix) to dashboard permissions. Permissions are derived from the
+# token's roles at each check (accounts.permissions), never stored. Each migration type's roles
+# and permissions come from its registry entry (migrations_ui.types), which adds them to these.
 
-VISITS_PERMISSIONS = [
-    "migrations_ui.view_visits_migration",
-    "migrations_ui.start_visits_migration",
-    "migrations_ui.cancel_visits_migration",
-    "migrations_ui.manage_visits_dead_letters",
-]
 AUDIT_PERMISSIONS = ["migrations_ui.view_audit_log"]
 # A read-only role for people who review the audit log without running migrations.
 AUDIT_ROLE = env.str("AUDIT_ROLE", default="NOMIS_SYNC_DASHBOARD__AUDIT__RO").removeprefix("ROLE_")
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "MIGRATE_VISITS": VISITS_PERMISSIONS,
-    # The "super" role: every migration permission and the audit log.
-    "MIGRATE_NOMIS_SYSCON": [*VISITS_PERMISSIONS, *AUDIT_PERMISSIONS],
+    # The "super" role: every migration type's permissions (from the registry) and the audit log.
+    "MIGRATE_NOMIS_SYSCON": AUDIT_PERMISSIONS,
     AUDIT_ROLE: AUDIT_PERMISSIONS,
 }
 

@@ -9,7 +9,8 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("info", views.info, name="info"),
     path("health", views.health, name="health"),
-    path("visits-migration/", include("migrations_ui.urls")),
+    # One set of pages per migration type, at the existing dashboard's prefixes.
+    path("", include("migrations_ui.urls")),
     path("audit/", include("migrations_ui.audit_urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -117,17 +117,11 @@ def fresh_process_caches() -> Iterator[None]:
     Tests write audit events and change upstream data directly, not through dashboard actions,
     so nothing would tell those copies that they are stale.
     """
-    from migrations_ui import services, views
+    from migrations_ui import caching
 
-    def clear() -> None:
-        services._history_cache.clear()
-        services._running_rows.clear()
-        views._started_by_memo.clear()
-        views._timeline_memo.clear()
-
-    clear()
+    caching.reset()
     yield
-    clear()
+    caching.reset()
 
 
 # -- The sandbox and the dashboard's live server, for integration and browser tests

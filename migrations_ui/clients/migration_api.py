@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -77,49 +77,20 @@ def _object(value: Any, key: str) -> Mapping[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class MigrationFilter:
-    """A stored `VisitsMigrationFilter` (or any type's filter), parsed from its JSON string."""
+def parse_filter(text: str | None) -> dict[str, Any]:
+    """A history row's `filter` string (§4.2) as a mapping; unreadable or non-object text gives {}.
 
-    prison_ids: list[str] = field(default_factory=list)
-    visit_types: list[str] = field(default_factory=list)
-    from_datetime: dt.datetime | None = None
-    to_datetime: dt.datetime | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_text(cls, text: str | None) -> MigrationFilter:
-        """Parse the history row's `filter` string (§4.2); unreadable text gives an empty filter.
-
-        The filter is informative only, so an odd stored value must not break the whole list.
-        """
-        if not text:
-            return cls()
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            return cls()
-        if not isinstance(raw, dict):
-            return cls()
-
-        def strings(key: str) -> list[str]:
-            value = raw.get(key)
-            return [str(v) for v in value] if isinstance(value, list) else []
-
-        def when(key: str) -> dt.datetime | None:
-            value = raw.get(key)
-            try:
-                return parse_local_datetime(value) if isinstance(value, str) and value else None
-            except ValueError:
-                return None
-
-        return cls(
-            prison_ids=strings("prisonIds"),
-            visit_types=strings("visitTypes"),
-            from_datetime=when("fromDateTime"),
-            to_datetime=when("toDateTime"),
-            raw=raw,
-        )
+    The filter is informative only, so an odd stored value must not break the whole list. Each
+    type stores its own shape (visits a `VisitsMigrationFilter`, visit slots the JSON text `""`);
+    the type's package says how to show it.
+    """
+    if not text:
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return {}
+    return raw if isinstance(raw, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -134,7 +105,7 @@ class MigrationHistory:
     estimated_record_count: int
     records_migrated: int
     records_failed: int
-    filter: MigrationFilter
+    filter: dict[str, Any]
 
     @classmethod
     def from_json(cls, data: Any) -> MigrationHistory:
@@ -148,7 +119,7 @@ class MigrationHistory:
             estimated_record_count=_int(data, "estimatedRecordCount"),
             records_migrated=_int(data, "recordsMigrated"),
             records_failed=_int(data, "recordsFailed"),
-            filter=MigrationFilter.from_text(_opt_str(data, "filter")),
+            filter=parse_filter(_opt_str(data, "filter")),
         )
 
     @property
@@ -229,13 +200,17 @@ class RoomUsage:
 
 @dataclass(frozen=True)
 class DlqMessage:
-    """One dead-letter message (§4.4). Readers tolerate any `type` and a missing visit id."""
+    """One dead-letter message (§4.4, upstream-api-types.md §5): any `type`, any entity body.
+
+    `entity` is the message's `context.body`, the record that failed, whose shape depends on the
+    migration type (`{"visitId": 1}`, `{"offenderNo": "A1234AA"}`, a bare number...).
+    """
 
     message_id: str
     body: Any
     message_type: str
     migration_id: str
-    visit_id: int | None
+    entity: Any
 
     @classmethod
     def from_json(cls, data: Any) -> DlqMessage:
@@ -244,16 +219,12 @@ class DlqMessage:
         envelope = body if isinstance(body, Mapping) else {}
         context = envelope.get("context")
         context = context if isinstance(context, Mapping) else {}
-        payload = context.get("body")
-        visit_id = payload.get("visitId") if isinstance(payload, Mapping) else None
         return cls(
             message_id=_str(data, "messageId"),
             body=body,
             message_type=str(envelope.get("type") or ""),
             migration_id=str(context.get("migrationId") or ""),
-            visit_id=visit_id
-            if isinstance(visit_id, int) and not isinstance(visit_id, bool)
-            else None,
+            entity=context.get("body"),
         )
 
 
@@ -289,9 +260,15 @@ class MigrationApiClient(SystemTokenClient):
         except _Invalid as exc:
             raise self.malformed(response, what) from exc
 
-    def start_visits(self, body: Mapping[str, Any]) -> MigrationContext:
-        """M1 `POST /migrate/visits`: 202 `MigrationContext`; 409 if one is in progress."""
-        response = self.call("POST", "/migrate/visits", json_body=dict(body))
+    def start(self, start_path: str, body: Mapping[str, Any] | None) -> MigrationContext:
+        """`POST /migrate/{start_path}` (M1, S1-S10): 202 `MigrationContext`; 409 if one of the
+        type is in progress. Types that take no filter (visit slots) are sent no body at all.
+        """
+        response = self.call(
+            "POST",
+            f"/migrate/{start_path}",
+            json_body=dict(body) if body is not None else None,
+        )
         return self._parse(response, "migration context", MigrationContext.from_json)
 
     def visit_rooms_usage(self, params: Mapping[str, Any]) -> list[RoomUsage]:

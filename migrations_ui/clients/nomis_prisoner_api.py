@@ -1,9 +1,16 @@
-"""The NOMIS prisoner API: the visits count used as the migration estimate (upstream-api.md §6)."""
+"""The NOMIS prisoner API: the counts used as migration estimates.
+
+Contracts: upstream-api.md §6 (visits) and upstream-api-types.md §4.2 (N5, N6). NOMIS answers
+counts in two page shapes: the "classic" Spring `Page` with `totalElements` at the top, and the
+newer `PagedModel` with it under `page`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import requests
 
 from migrations_ui.clients.base import SystemTokenClient
 
@@ -19,10 +26,33 @@ class NomisPrisonerApiClient(SystemTokenClient):
         It is a heavy query that can time out; callers show the "try again" advice.
         """
         response = self.call("GET", "/visits/ids", params={**params, "page": 0, "size": 1})
+        return self._total(response, "visit count", paged_model=False)
+
+    def prisoner_count(self) -> int:
+        """N5 `GET /prisoners/ids/all?size=1`: every NOMIS prisoner (classic page)."""
+        response = self.call("GET", "/prisoners/ids/all", params={"page": 0, "size": 1})
+        return self._total(response, "prisoner count", paged_model=False)
+
+    def time_slot_count(self) -> int:
+        """N6 `GET /visits/configuration/time-slots/ids?size=1`: `page.totalElements`."""
+        response = self.call(
+            "GET", "/visits/configuration/time-slots/ids", params={"page": 0, "size": 1}
+        )
+        return self._total(response, "time slot count", paged_model=True)
+
+    def _total(self, response: requests.Response, what: str, *, paged_model: bool) -> int:
+        """The page's total; a missing or null total reads as 0, any other shape is malformed."""
         body = self.json_of(response)
-        total = body.get("totalElements", 0) if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise self.malformed(response, what)
+        if paged_model:
+            page = body.get("page")
+            if not isinstance(page, dict):
+                raise self.malformed(response, what)
+            body = page
+        total = body.get("totalElements")
         if total is None:
-            total = 0
+            return 0
         if isinstance(total, bool) or not isinstance(total, int):
-            raise self.malformed(response, "visit count")
+            raise self.malformed(response, what)
         return total

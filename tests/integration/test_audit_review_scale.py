@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from migrations_ui.audit_selectors import (
+from migrations_ui.models import AuditEvent
+from migrations_ui.selectors.audit import (
     AuditFilters,
     audit_event_list,
     audit_started_by,
     audit_timeline,
 )
-from migrations_ui.models import AuditEvent
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db]
 

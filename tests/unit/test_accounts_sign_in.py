@@ -21,6 +21,7 @@ from django.test import Client
 
 from accounts import session as signed_in
 from accounts.tokens import JWKS_CACHE_KEY, REFETCH_MARKER_KEY
+from migrations_ui import types
 from tests.unit.test_accounts_tokens import JWKS_URL, SigningKey, user_claims
 
 TOKEN_URL = f"{settings.HMPPS_AUTH_URL}/oauth/token"
@@ -297,7 +298,9 @@ def test_role_table_maps_visits_and_syscon_roles(
     assert user.get_all_permissions() == visits
     sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_NOMIS_SYSCON"]))
     user = get_user_model().objects.get()
-    assert user.get_all_permissions() == {*visits, "migrations_ui.view_audit_log"}
+    every_type = {p for t in types.REGISTERED for p in t.permissions}
+    assert visits < every_type
+    assert user.get_all_permissions() == {*every_type, "migrations_ui.view_audit_log"}
     sign_in(client, auth, auth_key.token(authorities=[]))
     assert get_user_model().objects.get().get_all_permissions() == set()
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from migrations_ui import appinsights
+from migrations_ui.types import VISITS
 
 PREFIX = (
     "https://portal.azure.com/#blade/Microsoft_OperationsManagementSuite_Workspace/Logs.ReactView"
@@ -38,7 +39,9 @@ def decode(url: str, suffix: str) -> str:
 
 def test_already_migrated_link_decodes_to_query_a_in_utc_with_milliseconds() -> None:
     url = appinsights.already_migrated_url(
-        dt.datetime(2025, 2, 3, 1, 2, 3, 456789), dt.datetime(2025, 7, 1, 10, 0, 0)
+        VISITS.already_migrated_log,
+        dt.datetime(2025, 2, 3, 1, 2, 3, 456789),
+        dt.datetime(2025, 7, 1, 10, 0, 0),
     )
     assert decode(url, "/limit/1000") == (
         "AppTraces\n"
@@ -56,7 +59,8 @@ def test_a_migration_not_yet_ended_is_queried_up_to_now(monkeypatch) -> None:
     fixed = dt.datetime(2025, 2, 3, 12, 0, tzinfo=dt.UTC)
     monkeypatch.setattr("migrations_ui.appinsights.timezone.now", lambda: fixed)
     query = decode(
-        appinsights.already_migrated_url(dt.datetime(2025, 2, 3, 1, 0), None), "/limit/1000"
+        appinsights.already_migrated_url("Will not migrate", dt.datetime(2025, 2, 3, 1, 0), None),
+        "/limit/1000",
     )
     assert "datetime(2025-02-03T12:00:00.000Z))" in query
 
@@ -79,3 +83,13 @@ def test_the_same_query_always_gives_the_same_link() -> None:
 def test_a_quote_in_a_message_id_cannot_end_the_query_string() -> None:
     query = decode(appinsights.dead_letter_url('m1" or true or "'), "/timespan/P1D/limit/1000")
     assert '"MessageID:m1 or true or "' in query
+
+
+def test_the_log_line_searched_for_is_the_types_and_cannot_end_the_kql_string() -> None:
+    query = decode(
+        appinsights.already_migrated_url(
+            "Will not migrate the nomis visit time slot'|x", None, None
+        ),
+        "/limit/1000",
+    )
+    assert "| where Message contains 'Will not migrate the nomis visit time slot|x'\n" in query

@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from django.test import RequestFactory
 
 from migrations_ui.models import AuditEvent, AuditLogIsAppendOnly
-from migrations_ui.registry import VISITS
+from migrations_ui.types import VISITS
 from tests.unit.conftest_visits import (
     active_json,
     history_json,
@@ -212,6 +212,7 @@ def test_cancel_refresh_and_purge_each_record_requested_then_outcome(
 
 
 def test_a_failed_refresh_records_the_refusal(visits_client, requests_mock) -> None:
+    requests_mock.get(migration_url(f"/migrate/history/{ENCODED}"), json=history_json(STARTED))
     requests_mock.post(
         migration_url(f"/migrate/refresh/{ENCODED}"),
         status_code=400,

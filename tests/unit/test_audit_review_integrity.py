@@ -14,8 +14,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from migrations_ui.audit_selectors import audit_started_by, audit_timeline
 from migrations_ui.models import AuditEvent, AuditLogIsAppendOnly
+from migrations_ui.selectors.audit import audit_started_by, audit_timeline
 from tests.unit.test_audit_review import WINTER, make_event, make_start
 
 pytestmark = pytest.mark.django_db

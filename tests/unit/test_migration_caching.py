@@ -137,13 +137,13 @@ pytest_plugins = ["tests.unit.conftest_visits"]
 
 @pytest.fixture
 def caching_history(monkeypatch):
-    from migrations_ui import services
+    from migrations_ui import caching
 
-    monkeypatch.setattr(services._history_cache, "fresh_seconds", 60)
-    monkeypatch.setattr(services._history_cache, "max_stale_seconds", 120)
-    services._history_cache.clear()
+    monkeypatch.setattr(caching.history, "fresh_seconds", 60)
+    monkeypatch.setattr(caching.history, "max_stale_seconds", 120)
+    caching.history.clear()
     yield
-    services._history_cache.clear()
+    caching.history.clear()
 
 
 @pytest.mark.django_db

@@ -35,7 +35,7 @@ def test_a_401_drops_the_token_and_retries_once_even_for_a_post(
             },
         ],
     )
-    context = migration_api.start_visits({"prisonIds": ["HEI"]})
+    context = migration_api.start("visits", {"prisonIds": ["HEI"]})
     assert context.migration_id == "2024-01-01T10:00:00"
     assert tokens.dropped == [("VISITS_USER", "token-1-VISITS_USER")]
     assert requests_mock.request_history[1].headers["Authorization"] == "Bearer token-2-VISITS_USER"
@@ -45,7 +45,7 @@ def test_a_401_drops_the_token_and_retries_once_even_for_a_post(
 def test_a_second_401_is_an_error(migration_api, tokens, requests_mock) -> None:
     requests_mock.post(migration_api.url("/migrate/visits"), status_code=401)
     with pytest.raises(upstream.Unauthorised):
-        migration_api.start_visits({})
+        migration_api.start("visits", {})
     assert requests_mock.call_count == 2
 
 
@@ -65,8 +65,19 @@ def test_history_is_parsed_with_its_filter_string(migration_api, requests_mock) 
     assert requests_mock.last_request.qs == {"includeonlyfailures": ["false"]}
     assert migration.migration_id == "2022-03-14T10:13:56"
     assert migration.when_started == dt.datetime(2022, 3, 14, 10, 13, 56, 878627)
-    assert migration.filter.prison_ids == ["MDI", "HEI"]
-    assert migration.filter.from_datetime == dt.datetime(2016, 3, 23)
+    assert migration.filter == {"prisonIds": ["MDI", "HEI"], "fromDateTime": "2016-03-23T00:00:00"}
+
+
+@pytest.mark.parametrize("stored", ['""', "not json", "[1, 2]", None])
+def test_a_filter_that_is_not_an_object_reads_as_empty(
+    stored, migration_api, requests_mock
+) -> None:
+    # Visit slots store the JSON text "" (upstream-api-types.md §4.1); nothing odd breaks a list.
+    requests_mock.get(
+        migration_api.url("/migrate/history/all/VISIT_SLOTS"), json=[history_json(filter=stored)]
+    )
+    [migration] = migration_api.history("VISIT_SLOTS")
+    assert migration.filter == {}
 
 
 def test_migration_ids_are_percent_encoded_in_paths(migration_api, requests_mock) -> None:
@@ -107,9 +118,9 @@ def test_dead_letters_tolerate_other_message_types(migration_api, requests_mock)
     )
     result = migration_api.dead_letters("VISITS")
     assert result.messages_found == 353
-    assert [(m.message_id, m.visit_id, m.message_type) for m in result.messages] == [
-        ("m1", 42, "MIGRATE_ENTITY"),
-        ("m2", None, "MIGRATE_BY_PAGE"),
+    assert [(m.message_id, m.entity, m.message_type) for m in result.messages] == [
+        ("m1", {"visitId": 42}, "MIGRATE_ENTITY"),
+        ("m2", {"pageNumber": 3}, "MIGRATE_BY_PAGE"),
     ]
 
 
@@ -149,7 +160,7 @@ def test_purge_accepts_an_empty_204_or_a_200_with_a_count(
             {"messages": 3},
         ),
         ("GET", "/migrate/visits/rooms/usage", lambda c: c.visit_rooms_usage({}), [{"count": 1}]),
-        ("POST", "/migrate/visits", lambda c: c.start_visits({}), {"estimatedCount": 1}),
+        ("POST", "/migrate/visits", lambda c: c.start("visits", {}), {"estimatedCount": 1}),
     ],
 )
 def test_bodies_of_the_wrong_shape_are_malformed_responses(
@@ -172,7 +183,7 @@ def test_unreadable_json_is_a_malformed_response(migration_api, requests_mock) -
 def test_starting_is_never_retried(migration_api, requests_mock) -> None:
     requests_mock.post(migration_api.url("/migrate/visits"), exc=requests.ConnectionError)
     with pytest.raises(upstream.Unavailable):
-        migration_api.start_visits({})
+        migration_api.start("visits", {})
     assert requests_mock.call_count == 1
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.http import QueryDict
 
-from migrations_ui.forms import HistoryFilterForm, VisitsMigrationForm, parse_date_time
+from migrations_ui.forms import HistoryFilterForm, parse_date_time
+from migrations_ui.types.visits.forms import VisitsMigrationForm
 
 
 def form(**data: str | list[str]) -> VisitsMigrationForm:

@@ -373,7 +373,7 @@ def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
     import datetime as dt
 
     monkeypatch.setattr(
-        "migrations_ui.services.london_now", lambda: dt.datetime(2022, 3, 14, 11, 55, 12)
+        "migrations_ui.selectors.progress.london_now", lambda: dt.datetime(2022, 3, 14, 11, 55, 12)
     )
     requests_mock.get(
         migration_url(f"/migrate/history/{RUNNING.replace(':', '%3A')}"),
@@ -517,7 +517,7 @@ def test_failures_list_messages_with_insights_links_and_the_full_json(
     page = text(visits_client.get("/visits-migration/failures/"))
     assert "Failures displayed 2 of 353" in page
     assert page.count('data-qa="insights-link"') == 2
-    assert 'data-qa="visit-id">42</td>' in page
+    assert 'data-qa="entity-id">42</td>' in page
     assert "MIGRATE_BY_PAGE" in page and "Full message" in page
     assert "&#34;visitId&#34;: 42" in page or '"visitId": 42' in page
 

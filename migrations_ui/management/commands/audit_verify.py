@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from migrations_ui.audit_selectors import audit_unresolved
+from migrations_ui.selectors.audit import audit_unresolved
 from nomis_sync.formatting import datetime_display
 
 

@@ -1,6 +1,6 @@
 """Reads of the audit log: the review page and export, "Started by", timelines, unresolved attempts.
 
-Writes live in `migrations_ui.services.audit_event_record`; nothing here changes a row.
+Writes live in `migrations_ui.services.audit.audit_event_record`; nothing here changes a row.
 
 A start is written as two rows sharing `attempt_id`: "requested" *before* the upstream call, so
 without a migration id (upstream assigns it), and the outcome after it, carrying the id. Selectors
@@ -111,7 +111,7 @@ def audit_started_by(*, migration_type: str, migration_ids: list[str]) -> dict[s
     )
     started: dict[str, AuditEvent] = {}
     for event in events:
-        key = event.started_migration_id
+        key = event.started_migration_id  # type: ignore[attr-defined]  # from annotate()
         current = started.get(key)
         if current is None or (
             current.outcome != Outcome.REQUESTED and event.outcome == Outcome.REQUESTED

@@ -1,0 +1,151 @@
+"""One migration and its live figures (M4, M5), only ever under its own type's pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.utils import timezone
+
+from migrations_ui import caching
+from migrations_ui.clients.migration_api import (
+    ENDED_STATUSES,
+    IN_PROGRESS_STATUSES,
+    InProgressMigration,
+    MigrationApiClient,
+    MigrationHistory,
+)
+from migrations_ui.selectors import username_of
+from migrations_ui.types.base import MigrationType
+from nomis_sync import upstream
+from nomis_sync.formatting import LONDON
+
+
+class MigrationNotFound(Exception):
+    """No such migration, or it is another type's: its pages never show or act on it."""
+
+
+def london_now() -> dt.datetime:
+    """Now as the upstream's naive local time (upstream-api.md §2.2)."""
+    return timezone.now().astimezone(LONDON).replace(tzinfo=None)
+
+
+def _owned(migration: MigrationHistory, migration_type: MigrationType) -> MigrationHistory:
+    if migration.migration_type != migration_type.upstream_type:
+        raise MigrationNotFound(migration.migration_id)
+    return migration
+
+
+def migration_get(
+    *, user: Any, migration_type: MigrationType, migration_id: str
+) -> MigrationHistory:
+    """M4: one migration of this type; `MigrationNotFound` for an unknown id or another type's."""
+    try:
+        migration = MigrationApiClient(username=username_of(user)).migration(migration_id)
+    except upstream.NotFound as exc:
+        raise MigrationNotFound(migration_id) from exc
+    return _owned(migration, migration_type)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A migration's figures as the details page shows them (reference-dashboard.md §4.7)."""
+
+    migration: MigrationHistory
+    running: bool
+    migrated: int
+    failed: int
+    still_to_be_processed: int | None
+    being_processed: int | None
+    # Records a minute, and when the rest should be done; only while STARTED and moving.
+    rate_per_minute: float | None
+    estimated_finish: dt.datetime | None
+
+    @property
+    def status(self) -> str:
+        return self.migration.status
+
+    @property
+    def ended(self) -> dt.datetime | None:
+        """Shown for every ended status (the existing dashboard showed COMPLETED only)."""
+        return self.migration.when_ended if self.migration.status in ENDED_STATUSES else None
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.migration.status == "STARTED"
+
+    @property
+    def can_refresh_counts(self) -> bool:
+        return self.migration.status == "COMPLETED"
+
+
+def migration_progress(*, user: Any, migration_type: MigrationType, migration_id: str) -> Progress:
+    """M4, plus M5's live figures while the migration is in progress.
+
+    Live figures describe the latest migration of the type only (upstream-api.md §13.6), so they
+    are used only when M5 names this migration. `MigrationNotFound` for an unknown id or a
+    migration of another type.
+    """
+    username = username_of(user)
+    upstream_type = migration_type.upstream_type
+    known = caching.running_rows.get(migration_id)
+    if known is not None and known.migration_type == upstream_type:
+        live = MigrationApiClient(username=username).active(upstream_type)
+        if live.migration_id == migration_id and live.status in IN_PROGRESS_STATUSES:
+            # M5 reads this migration's own history row: its status is the row's status.
+            return _running_progress(replace(known, status=live.status), live)
+        # It has ended, or another migration has started since: read its row again.
+        caching.running_rows.forget(migration_id)
+    # M5 does not depend on M4's answer, so both are asked at once: the page waits for one round
+    # trip, not two. M5's answer is simply not used when the migration has ended.
+    live_future = upstream.executor().submit(
+        lambda: MigrationApiClient(username=username).active(upstream_type)
+    )
+    migration = migration_get(user=user, migration_type=migration_type, migration_id=migration_id)
+    caching.running_rows.remember(migration)
+    if migration.status in ENDED_STATUSES or not migration.in_progress:
+        return Progress(
+            migration=migration,
+            running=False,
+            migrated=migration.records_migrated,
+            failed=migration.records_failed,
+            still_to_be_processed=None,
+            being_processed=None,
+            rate_per_minute=None,
+            estimated_finish=None,
+        )
+    return _running_progress(migration, live_future.result())
+
+
+def _running_progress(migration: MigrationHistory, live: InProgressMigration) -> Progress:
+    same = live.migration_id == migration.migration_id
+    migrated = (live.records_migrated or 0) if same else 0
+    failed = live.records_failed
+    rate, finish = _rate_and_finish(migration, migrated, failed)
+    return Progress(
+        migration=migration,
+        running=True,
+        migrated=migrated,
+        failed=failed,
+        still_to_be_processed=live.to_be_processed if same else 0,
+        being_processed=live.being_processed if same else 0,
+        rate_per_minute=rate,
+        estimated_finish=finish,
+    )
+
+
+def _rate_and_finish(
+    migration: MigrationHistory, migrated: int, failed: int
+) -> tuple[float | None, dt.datetime | None]:
+    if migration.status != "STARTED" or migration.when_started is None or migrated <= 0:
+        return None, None
+    now = london_now()
+    minutes = (now - migration.when_started).total_seconds() / 60
+    if minutes <= 0:
+        return None, None
+    rate = migrated / minutes
+    remaining = max(migration.estimated_record_count - migrated - failed, 0)
+    finish = now + dt.timedelta(minutes=math.ceil(remaining / rate)) if remaining else now
+    return rate, finish

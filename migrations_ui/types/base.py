@@ -1,0 +1,148 @@
+"""What a migration type is: the one interface generic pages, services and selectors use.
+
+A type's package (`migrations_ui/types/<slug>/`) builds one `MigrationType` and holds only what
+differs between types: its start form, its estimate and any extra pre-flight checks, how its
+stored filter reads, the words for its records and its App Insights log line. Generic code never
+names a type (style.md §13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrations_ui.forms import MigrationFilterForm
+
+# The role that may use every page of every type (reference-dashboard.md §3).
+SYSCON_ROLE = "MIGRATE_NOMIS_SYSCON"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One labelled value: a preview summary row or a line of a stored filter.
+
+    `key` names the form field a preview row's "Change" link jumps to, and the `data-qa` hook.
+    """
+
+    key: str
+    label: str
+    value: str
+    # The preview row's `data-qa` hook, when it is not the key.
+    qa: str = ""
+
+
+# (username, start filter) -> a number of records, or a value a check shows on the preview.
+Check = Callable[[str | None, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class MigrationType:
+    # Python-safe name: permissions, URL namespaces, session keys, template folders.
+    slug: str
+    # The migration service's `MigrationType` (upstream-api.md §4.6, upstream-api-types.md §1.2).
+    upstream_type: str
+    # The existing dashboard's prefix, so bookmarks keep working ("visits-migration").
+    url_prefix: str
+    # `POST /migrate/<start_path>` starts one (M1, S1-S10).
+    start_path: str
+    # Title-case name for headings and tiles ("Court Sentencing"), and the records it moves in
+    # sentences ("Estimated number of prisoners to be migrated").
+    name: str
+    records: str
+    # Roles, besides MIGRATE_NOMIS_SYSCON, that may use every page of the type.
+    roles: tuple[str, ...]
+    form: type[MigrationFilterForm]
+    # (username, filter) -> the estimated record count shown on the preview.
+    estimate: Check
+    # The preview's rows for the filter ("Prison codes: HEI, MDI").
+    summary: Callable[[Mapping[str, Any]], list[Line]]
+    # A stored filter (the history row's parsed `filter`) as lines for the list and details.
+    filter_lines: Callable[[Mapping[str, Any]], list[Line]]
+    # The failures page's entity id column: its heading and how a message's entity body reads.
+    entity_id_label: str
+    entity_id: Callable[[Any], str]
+    # The start of the line the service logs when it skips an already migrated record, or None
+    # when the type never skips (then no "already migrated" link is offered).
+    already_migrated_log: str | None
+    # Extra pre-flight checks run beside the estimate, dead letters and "already running",
+    # keyed by name; a type's preview template shows their results.
+    extra_checks: Mapping[str, Check] = field(default_factory=dict)
+    # Template overrides, by generic template name: only where a page really differs.
+    templates: Mapping[str, str] = field(default_factory=dict)
+    # Whether the form has any field (no filter: the start page is a plain "Continue").
+    has_filter: bool = True
+
+    # -- Words
+
+    @property
+    def lower_name(self) -> str:
+        """The name inside a sentence: "Start a new court sentencing migration"."""
+        return self.name.lower()
+
+    @property
+    def tile_title(self) -> str:
+        return f"{self.name} migration"
+
+    # -- Permissions (granted by role, accounts.permissions)
+
+    def permission(self, action: str) -> str:
+        return f"migrations_ui.{action}_{self.slug}_migration"
+
+    @property
+    def view_permission(self) -> str:
+        return self.permission("view")
+
+    @property
+    def start_permission(self) -> str:
+        return self.permission("start")
+
+    @property
+    def cancel_permission(self) -> str:
+        return self.permission("cancel")
+
+    @property
+    def dead_letters_permission(self) -> str:
+        return f"migrations_ui.manage_{self.slug}_dead_letters"
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return (
+            self.view_permission,
+            self.start_permission,
+            self.cancel_permission,
+            self.dead_letters_permission,
+        )
+
+    # -- Pages
+
+    @property
+    def namespace(self) -> str:
+        return self.slug
+
+    @property
+    def home_href(self) -> str:
+        return f"/{self.url_prefix}/"
+
+    def template(self, name: str) -> str:
+        return self.templates.get(name, f"migrations_ui/{name}")
+
+
+def text_list(value: Any) -> str:
+    """A stored list (or a comma-separated string) as "A, B"."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def entity_field(name: str) -> Callable[[Any], str]:
+    """Reads one field of a dead-letter message's entity body (`context.body`)."""
+
+    def read(body: Any) -> str:
+        if isinstance(body, Mapping):
+            value = body.get(name)
+            return "" if value is None or isinstance(value, (dict, list)) else str(value)
+        return ""
+
+    return read

@@ -1,0 +1,99 @@
+"""Visits (`VISITS`): the first type, reference-dashboard.md §4 and upstream-api.md."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+
+from migrations_ui.clients.migration_api import MigrationApiClient, RoomUsage
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.types.base import Line, MigrationType, entity_field, text_list
+from migrations_ui.types.visits.forms import VisitsMigrationForm
+from nomis_sync.formatting import datetime_display
+
+
+def _query_of(filter: Mapping[str, Any]) -> dict[str, Any]:
+    """A start filter as query parameters (lists repeat; `ignoreMissingRoom` is not a filter)."""
+    return {key: value for key, value in filter.items() if key != "ignoreMissingRoom"}
+
+
+def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
+    """NOMIS `/visits/ids?size=1` for the filter, with the estimate's own timeout and no retry.
+
+    The count is a heavy query (upstream-api.md §6.1): the user is told to try again rather than
+    being kept waiting through retries.
+    """
+    connect, _read = settings.UPSTREAM_TIMEOUTS["nomisPrisonerApi"]
+    client = NomisPrisonerApiClient(
+        username=username, timeout=(connect, settings.VISITS_ESTIMATE_TIMEOUT_SECONDS)
+    )
+    client.retries = 0
+    return client.visit_count(_query_of(filter))
+
+
+def unmapped_rooms(username: str | None, filter: Mapping[str, Any]) -> list[RoomUsage]:
+    """M2: rooms of future visits that have no DPS room mapping (their visits would fail)."""
+    rooms = MigrationApiClient(username=username).visit_rooms_usage(_query_of(filter))
+    return [room for room in rooms if not room.vsip_room]
+
+
+def summary(filter: Mapping[str, Any]) -> list[Line]:
+    return [
+        Line("visitTypes", "Visit types", text_list(filter.get("visitTypes")), "visit-types"),
+        Line("prisonIds", "Prison codes", text_list(filter.get("prisonIds")), "prison-codes"),
+        Line(
+            "fromDateTime",
+            "Created after date",
+            datetime_display(filter.get("fromDateTime")),
+            "created-after",
+        ),
+        Line(
+            "toDateTime",
+            "Created before date",
+            datetime_display(filter.get("toDateTime")),
+            "created-before",
+        ),
+    ]
+
+
+def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
+    def when(key: str) -> str:
+        value = filter.get(key)
+        if not isinstance(value, str) or not value:
+            return ""
+        try:
+            return datetime_display(value)
+        except ValueError:
+            return value  # an odd stored value is shown as it is, not allowed to break the list
+
+    return [
+        Line("prisons", "Prisons", text_list(filter.get("prisonIds"))),
+        Line("visit-types", "Visit types", text_list(filter.get("visitTypes"))),
+        Line("from", "Created from", when("fromDateTime")),
+        Line("to", "Created to", when("toDateTime")),
+    ]
+
+
+TYPE = MigrationType(
+    slug="visits",
+    upstream_type="VISITS",
+    url_prefix="visits-migration",
+    start_path="visits",
+    name="Visits",
+    records="visits",
+    roles=("MIGRATE_VISITS",),
+    form=VisitsMigrationForm,
+    estimate=estimate,
+    summary=summary,
+    filter_lines=filter_lines,
+    entity_id_label="Visit ID",
+    entity_id=entity_field("visitId"),
+    already_migrated_log="Will not migrate visit since it is migrated already,",
+    extra_checks={"unmapped_rooms": unmapped_rooms},
+    templates={
+        "_start_fields.html": "migrations_ui/visits/_start_fields.html",
+        "_preview_checks.html": "migrations_ui/visits/_preview_checks.html",
+    },
+)
