@@ -31,9 +31,10 @@ def types() -> list[str]:
 
 def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
+    from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
-    for entity in (Visits(),):
+    for entity in (Visits(), VisitSlots()):
         _register(entity)
 
 
