@@ -187,6 +187,15 @@ def default_users() -> dict[str, User]:
                 active_caseload="BXI",
             ),
             User(
+                "SENTENCING_USER",
+                SANDBOX_PASSWORD,
+                "Sid Sentencing",
+                ["ROLE_MIGRATE_SENTENCING"],
+                user_id="485004",
+                staff_id=485004,
+                active_caseload="LEI",
+            ),
+            User(
                 "NO_ROLE_USER",
                 SANDBOX_PASSWORD,
                 "Nora Norole",

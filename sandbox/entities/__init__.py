@@ -31,10 +31,11 @@ def types() -> list[str]:
 
 def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
+    from sandbox.entities.court_sentencing import CourtSentencing
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
-    for entity in (Visits(), VisitSlots()):
+    for entity in (Visits(), VisitSlots(), CourtSentencing()):
         _register(entity)
 
 
