@@ -29,7 +29,8 @@ class SandboxSettings:
     # -- Lifecycle (upstream-api §5.9)
     page_size: int = 1000
     workers: int = 8
-    # Simulated work per visit record (NOMIS read, DPS create, mapping write).
+    # Simulated work per record (NOMIS read, DPS create, mapping write) of every type; the name
+    # predates the other types and stays so SANDBOX_VISIT_DELAY_MS keeps working.
     visit_delay_ms: float = 30.0
     first_check_delay_s: float = 10.0
     recheck_delay_s: float = 10.0
