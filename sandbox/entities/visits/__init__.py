@@ -130,7 +130,7 @@ class Visits(Entity):
         job.downstream("nomisPrisonerApi", f"/visits/{visit_id}")
         today = date.today()
         visit = data.visits.visit(visit_id, today=today) if isinstance(visit_id, int) else None
-        if visit is None:
+        if visit is None or not isinstance(visit_id, int):
             raise RecordFailed(f"NOMIS visit {visit_id} not found")
         vtype = visit["visitType"]["code"]
         if vtype not in ("SCON", "OFFI"):
