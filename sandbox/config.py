@@ -29,7 +29,8 @@ class SandboxSettings:
     # -- Lifecycle (upstream-api §5.9)
     page_size: int = 1000
     workers: int = 8
-    # Simulated work per visit record (NOMIS read, DPS create, mapping write).
+    # Simulated work per record (NOMIS read, DPS create, mapping write) of every type; the name
+    # predates the other types and stays so SANDBOX_VISIT_DELAY_MS keeps working.
     visit_delay_ms: float = 30.0
     first_check_delay_s: float = 10.0
     recheck_delay_s: float = 10.0
@@ -185,6 +186,15 @@ def default_users() -> dict[str, User]:
                 user_id="485002",
                 staff_id=485002,
                 active_caseload="BXI",
+            ),
+            User(
+                "SENTENCING_USER",
+                SANDBOX_PASSWORD,
+                "Sid Sentencing",
+                ["ROLE_MIGRATE_SENTENCING"],
+                user_id="485004",
+                staff_id=485004,
+                active_caseload="LEI",
             ),
             User(
                 "NO_ROLE_USER",

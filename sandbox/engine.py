@@ -11,6 +11,7 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,7 @@ class Engine:
         self.latency_ms: float = 0.0
         self.journal: deque[dict[str, Any]] = deque(maxlen=200_000)
         self._workers: list[threading.Thread] = []
+        self._worker: Callable[[Engine, int], None] | None = None
         self._started = False
 
     # -- Scenario
@@ -204,29 +206,33 @@ class Engine:
 
     # -- Workers
 
-    def start(self) -> None:
-        """Start the lifecycle worker pool and the scheduler thread (idempotent)."""
-        from sandbox import lifecycle  # imported late: lifecycle imports this module
+    def start(
+        self, *, worker: Callable[[Engine, int], None], scheduler: Callable[[Engine], None]
+    ) -> None:
+        """Start the worker pool and the scheduler thread (idempotent).
 
+        The loops come from the caller (sandbox.lifecycle.run) so this module, which the
+        lifecycle uses, need not import it.
+        """
         with self.lock:
             if self._started:
                 return
             self._started = True
+            self._worker = worker
         self.ensure_workers()
         threading.Thread(
-            target=lifecycle.scheduler_loop, args=(self,), name="sandbox-scheduler", daemon=True
+            target=scheduler, args=(self,), name="sandbox-scheduler", daemon=True
         ).start()
 
     def ensure_workers(self) -> None:
-        """Grow the pool to ``settings.workers``; surplus ones idle (``lifecycle.worker_loop``)."""
-        from sandbox import lifecycle
-
-        if not self._started:
+        """Grow the pool to ``settings.workers``; surplus ones idle."""
+        worker = self._worker
+        if not self._started or worker is None:
             return
         while len(self._workers) < self.settings.workers:
             index = len(self._workers)
             thread = threading.Thread(
-                target=lifecycle.worker_loop,
+                target=worker,
                 args=(self, index),
                 name=f"sandbox-worker-{index}",
                 daemon=True,

@@ -9,8 +9,9 @@ import heapq
 import itertools
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Message:
@@ -22,12 +23,16 @@ class Message:
 
     __slots__ = ("_id", "context", "deleted", "kind", "payload", "receive_count")
 
+    # Per migration type: a compact MIGRATE_ENTITY payload → its JSON body (filled in by
+    # sandbox.entities from each plug-in's ``entity_body``).
+    entity_bodies: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
     def __init__(
         self, kind: str, context: dict[str, Any], payload: Any, message_id: str | None = None
     ) -> None:
         self.kind = kind
         self.context = context  # MigrationContext without "body"
-        # MIGRATE_ENTITY payloads are kept as the bare visit id (int) to save memory.
+        # MIGRATE_ENTITY payloads may be kept compact (visits: the bare id) to save memory.
         self.payload = payload
         self.receive_count = 0
         # Set when a purge removed the message while a worker held it: its outcome is then ignored.
@@ -42,8 +47,10 @@ class Message:
 
     @property
     def payload_json(self) -> Any:
-        if self.kind == "MIGRATE_ENTITY" and isinstance(self.payload, int):
-            return {"visitId": self.payload}
+        if self.kind == "MIGRATE_ENTITY":
+            expand = self.entity_bodies.get(self.context.get("type", ""))
+            if expand is not None:
+                return expand(self.payload)
         return self.payload
 
     @property
@@ -59,7 +66,7 @@ class Message:
 
 
 class MainQueue:
-    """Visible (ready), delayed and in-flight messages of one main queue."""
+    """Visible (ready), delayed and in-flight messages of one type's main queue."""
 
     def __init__(self) -> None:
         self.ready: deque[Message] = deque()

@@ -1,9 +1,21 @@
 """URL map of every sandboxed service. Each upstream keeps its real paths under its own prefix."""
 
-from django.urls import include, path
+from importlib import import_module
 
-from sandbox.views import auth, control, mapping, migration, nomis
+from django.urls import URLPattern, include, path
+
+from sandbox import entities
+from sandbox.views import auth, control, migration
 from sandbox.views.common import health, methods
+
+
+def _entity_patterns(name: str) -> list[URLPattern]:
+    """Every registered type's ``<name>`` list (``nomis_patterns`` …) from its urls module."""
+    out: list[URLPattern] = []
+    for entity in entities.every():
+        out += getattr(import_module(entity.urls_module), name, [])
+    return out
+
 
 auth_patterns = [
     path("oauth/authorize", auth.authorize),
@@ -25,8 +37,11 @@ verification_patterns = [
 ]
 
 migration_patterns = [
-    path("migrate/visits", methods(POST=migration.start_visits)),
-    path("migrate/visits/rooms/usage", methods(GET=migration.rooms_usage)),
+    *(
+        path(f"migrate/{entity.slug}", methods(POST=migration.start_view(entity)))
+        for entity in entities.every()
+    ),
+    *_entity_patterns("migration_patterns"),
     path("migrate/history/all/<str:migration_type>", methods(GET=migration.history_all)),
     path("migrate/history/active/<str:migration_type>", methods(GET=migration.active)),
     path("migrate/history/<str:migration_id>", methods(GET=migration.history_one)),
@@ -47,36 +62,12 @@ migration_patterns = [
 ]
 
 nomis_patterns = [
-    path("visits/ids", methods(GET=nomis.visit_ids)),
-    path("visits/rooms/usage-count", methods(GET=nomis.rooms_usage_count)),
-    path("visits/<str:visit_id>", methods(GET=nomis.visit)),
+    *_entity_patterns("nomis_patterns"),
     path("health/ping", health),
 ]
 
 mapping_patterns = [
-    path(
-        "mapping/visits",
-        methods(POST=mapping.create_visit_mapping, DELETE=mapping.delete_visit_mappings),
-    ),
-    path("mapping/visits/nomisId/<int:nomis_id>", methods(GET=mapping.by_nomis_id)),
-    path("mapping/visits/vsipId/<str:vsip_id>", methods(GET=mapping.by_vsip_id)),
-    path("mapping/visits/migrated/latest", methods(GET=mapping.latest_migrated)),
-    path(
-        "mapping/visits/migration-id/<str:migration_id>",
-        methods(GET=mapping.by_migration_id, DELETE=mapping.delete_by_migration_id),
-    ),
-    path(
-        "prison/<str:prison_id>/room/nomis-room-id/<path:description>",
-        methods(GET=mapping.room_lookup),
-    ),
-    path(
-        "prison/<str:prison_id>/room-mappings",
-        methods(GET=mapping.room_list, POST=mapping.room_create),
-    ),
-    path(
-        "prison/<str:prison_id>/room-mappings/nomis-room-id/<path:description>",
-        methods(DELETE=mapping.room_delete),
-    ),
+    *_entity_patterns("mapping_patterns"),
     path("health/ping", health),
 ]
 

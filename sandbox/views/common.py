@@ -8,23 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox.util import BadRequest, error_response, json_response, parse_local_dt
-from sandbox.visits import VisitFilter
+from sandbox.util import BadRequest, error_response, json_response
 
 View = Callable[..., HttpResponse]
-
-
-def visit_filter(request: HttpRequest) -> VisitFilter:
-    """The visits filter of a query string (NOMIS `/visits/ids` and the migration service's M2)."""
-    get = request.GET
-    return VisitFilter(
-        prison_ids=tuple(get.getlist("prisonIds")),
-        visit_types=tuple(get.getlist("visitTypes")),
-        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
-        if get.get("fromDateTime")
-        else None,
-        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
-    )
 
 
 def claims_of(request: HttpRequest) -> dict[str, Any] | None:
@@ -91,7 +77,7 @@ def methods(**handlers: View) -> View:
 
 
 def page_json(content: list[Any], *, page: int, size: int, total: int) -> dict[str, Any]:
-    """Spring ``Page`` JSON (upstream-api §2.5)."""
+    """Classic Spring ``Page`` JSON, ``totalElements`` at the top level (upstream-api §2.5)."""
     total_pages = (total + size - 1) // size if size else 0
     sort = {"empty": True, "sorted": False, "unsorted": True}
     return {
@@ -113,6 +99,15 @@ def page_json(content: list[Any], *, page: int, size: int, total: int) -> dict[s
         "first": page == 0,
         "numberOfElements": len(content),
         "empty": not content,
+    }
+
+
+def paged_model_json(content: list[Any], *, page: int, size: int, total: int) -> dict[str, Any]:
+    """Spring ``PagedModel`` JSON: the counts under ``page`` (upstream-api-types §4.2)."""
+    total_pages = (total + size - 1) // size if size else 0
+    return {
+        "content": content,
+        "page": {"size": size, "number": page, "totalElements": total, "totalPages": total_pages},
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox import lifecycle, scenarios
+from sandbox import entities, lifecycle, scenarios
 from sandbox.config import ConfigError
 from sandbox.engine import FaultError, get_engine
 from sandbox.util import BadRequest, empty_response, json_response, read_json
@@ -26,22 +26,32 @@ def _bad(message: str) -> HttpResponse:
 
 
 def _summary() -> dict[str, Any]:
+    """Counts per type, plus the queue totals over every type's queues."""
     engine = get_engine()
     with engine.lock:
         state = engine.state
         now = engine.now()
-        return {
-            "scenario": state.scenario,
-            "visits": len(state.visits),
-            "history": len(state.history),
-            "visitMappings": len(state.mappings.by_nomis),
-            "roomMappings": len(state.mappings.rooms),
-            "queueVisible": state.queue.visible(now),
-            "queueInFlight": state.queue.in_flight(),
-            "dlq": len(state.dlq.messages),
-            "faults": len(engine.faults),
-            "latency_ms": engine.latency_ms,
+        queues = {
+            t: {
+                "queueVisible": queue.visible(now),
+                "queueInFlight": queue.in_flight(),
+                "dlq": len(state.dlqs[t].messages),
+            }
+            for t, queue in state.queues.items()
         }
+        summary: dict[str, Any] = {"scenario": state.scenario}
+        for entity in entities.every():
+            summary.update(entity.summary(state))
+        summary.update(
+            history=len(state.history),
+            queueVisible=sum(q["queueVisible"] for q in queues.values()),
+            queueInFlight=sum(q["queueInFlight"] for q in queues.values()),
+            dlq=sum(q["dlq"] for q in queues.values()),
+            queues=queues,
+            faults=len(engine.faults),
+            latency_ms=engine.latency_ms,
+        )
+        return summary
 
 
 def reset(request: HttpRequest) -> HttpResponse:
@@ -163,5 +173,6 @@ def telemetry(_request: HttpRequest) -> HttpResponse:
 
 
 def dlq_retry(_request: HttpRequest) -> HttpResponse:
-    """Run the scheduled DLQ retry once, now."""
-    return json_response({"messagesFoundCount": lifecycle.retry_dlq(get_engine())})
+    """Run the scheduled DLQ retry once, now, for every type's DLQ (the total moved)."""
+    moved = lifecycle.retry_all_dlqs(get_engine())
+    return json_response({"messagesFoundCount": sum(moved.values())})

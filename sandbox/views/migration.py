@@ -1,4 +1,8 @@
-"""Migration service (``/nomis-migration-api``): upstream-api §3, lifecycle in sandbox.lifecycle."""
+"""Migration service (``/nomis-migration-api``): upstream-api §3 for every registered type.
+
+The lifecycle is sandbox.lifecycle; types the sandbox only lists (not in sandbox.entities) have
+empty history, zero counts and empty dead-letter queues.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,21 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox import lifecycle
+from sandbox import entities, lifecycle
 from sandbox.engine import get_engine
+from sandbox.entities.base import Entity
 from sandbox.state import MIGRATION_TYPES
 from sandbox.util import (
     BadRequest,
     empty_response,
     error_response,
-    format_dt,
     format_ts,
     json_response,
     parse_bool,
+    parse_int,
     parse_local_dt,
-    read_json,
 )
-from sandbox.views.common import claims_of, principal, require_role, visit_filter
+from sandbox.views.common import claims_of, principal, require_role
 
 ROLE = "ROLE_PRISONER_FROM_NOMIS__MIGRATION__RW"
 
@@ -31,79 +35,27 @@ def _migration_type(value: str) -> str:
     return value
 
 
-def _string_list(value: Any, name: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"Validation failure: {name} must be a list of strings")
-    return value
+def start_view(entity: Entity) -> Any:
+    """M1 and its kin (S4, S6): ``POST /migrate/<slug>`` for one registered type."""
 
-
-def _filter_from_body(raw: Any) -> dict[str, Any]:
-    """Validate a ``VisitsMigrationFilter`` and fill in its defaults (§3.2)."""
-    if not isinstance(raw, dict):
-        raise BadRequest("Validation failure: JSON parse error: expected an object")
-    flt: dict[str, Any] = {"prisonIds": _string_list(raw.get("prisonIds"), "prisonIds")}
-    flt["visitTypes"] = (
-        ["SCON"] if raw.get("visitTypes") is None else _string_list(raw["visitTypes"], "visitTypes")
-    )
-    for name in ("fromDateTime", "toDateTime"):
-        if raw.get(name) is not None:
-            flt[name] = format_dt(parse_local_dt(raw[name], name))
-    ignore = raw.get("ignoreMissingRoom", False)
-    if ignore is None:
-        ignore = False
-    if not isinstance(ignore, bool):
-        raise BadRequest("Validation failure: ignoreMissingRoom must be a boolean")
-    flt["ignoreMissingRoom"] = ignore
-    return flt
-
-
-@require_role(ROLE)
-def start_visits(request: HttpRequest) -> HttpResponse:
-    """M1 ``POST /migrate/visits``."""
-    flt = _filter_from_body(read_json(request.body))
-    try:
-        context = lifecycle.start_migration(get_engine(), flt, principal(claims_of(request)))
-    except lifecycle.Conflict as exc:
-        return error_response(
-            409, f"Migration already in progress: VISITS migration {exc} is still in progress"
-        )
-    except lifecycle.DownstreamError as exc:
-        return error_response(500, f"Unexpected error: {exc}")
-    return json_response(context, 202)
-
-
-@require_role(ROLE)
-def rooms_usage(request: HttpRequest) -> HttpResponse:
-    """M2 ``GET /migrate/visits/rooms/usage``: future visits per room, with the mapped DPS room."""
-    from datetime import date
-    from urllib.parse import quote
-
-    engine = get_engine()
-    flt = visit_filter(request)
-    try:
-        lifecycle.downstream(engine, "nomisPrisonerApi", "/visits/rooms/usage-count")
-        rows = engine.state.visits.room_usage(flt, today=date.today(), future_only=True)
-        out = []
-        for row in rows:
-            prison, description = row["prisonId"], row["agencyInternalLocationDescription"]
-            lifecycle.downstream(
-                engine, "mappingApi", f"/prison/{prison}/room/nomis-room-id/{quote(description)}"
+    @require_role(ROLE)
+    def start(request: HttpRequest) -> HttpResponse:
+        try:
+            context = lifecycle.start_migration(
+                get_engine(), entity, request.body, principal(claims_of(request))
             )
-            mapping = engine.state.mappings.rooms.get((prison, description))
-            item = {
-                "agencyInternalLocationDescription": description,
-                "count": row["count"],
-                "prisonId": prison,
-            }
-            if mapping is not None:
-                item["vsipRoom"] = mapping.vsip_id
-            out.append(item)
-    except lifecycle.DownstreamError as exc:
-        return error_response(500, f"Unexpected error: {exc}")
-    out.sort(key=lambda r: (r["prisonId"], r["agencyInternalLocationDescription"]))
-    return json_response(out)
+        except lifecycle.Conflict as exc:
+            return error_response(
+                409,
+                f"Migration already in progress: {entity.migration_type} migration {exc} "
+                "is still in progress",
+            )
+        except lifecycle.DownstreamError as exc:
+            return error_response(500, f"Unexpected error: {exc}")
+        return json_response(context, 202)
+
+    start.__name__ = f"start_{entity.slug.replace('-', '_')}"
+    return start
 
 
 @require_role(ROLE)
@@ -163,15 +115,17 @@ def active(request: HttpRequest, migration_type: str) -> HttpResponse:
     with engine.lock:
         state = engine.state
         latest = state.latest(migration_type)
-        if migration_type == "VISITS":
+        entity = entities.get(migration_type)
+        if entity is not None:
             now = engine.now()
-            body["toBeProcessedCount"] = state.queue.visible(now)
-            body["beingProcessedCount"] = state.queue.in_flight()
-            body["recordsFailed"] = state.dlq.visible(now)
+            queue = state.queues[migration_type]
+            body["toBeProcessedCount"] = queue.visible(now)
+            body["beingProcessedCount"] = queue.in_flight()
+            body["recordsFailed"] = state.dlqs[migration_type].visible(now)
         if latest is not None:
             body.update(
-                recordsMigrated=state.mappings.migrated_count(latest.migration_id)
-                if migration_type == "VISITS"
+                recordsMigrated=entity.migrated_count(state, latest.migration_id)
+                if entity is not None
                 else 0,
                 migrationId=latest.migration_id,
                 whenStarted=format_ts(latest.when_started),
@@ -210,9 +164,10 @@ def dlq_get(request: HttpRequest, migration_type: str) -> HttpResponse:
     migration_type = _migration_type(migration_type)
     engine = get_engine()
     found, messages = 0, []
-    if migration_type == "VISITS":
-        with engine.lock:
-            found, chosen = engine.state.dlq.read(
+    with engine.lock:
+        dlq = engine.state.dlqs.get(migration_type)
+        if dlq is not None:
+            found, chosen = dlq.read(
                 engine.now(), limit=100, hide_for=engine.settings.dlq_visibility_s
             )
             messages = [{"messageId": m.message_id, "body": m.body} for m in chosen]
@@ -227,7 +182,8 @@ def dlq_count(request: HttpRequest, migration_type: str) -> HttpResponse:
     migration_type = _migration_type(migration_type)
     engine = get_engine()
     with engine.lock:
-        count = engine.state.dlq.visible(engine.now()) if migration_type == "VISITS" else 0
+        dlq = engine.state.dlqs.get(migration_type)
+        count = dlq.visible(engine.now()) if dlq is not None else 0
     return json_response(count)
 
 
@@ -236,32 +192,32 @@ def dlq_delete(request: HttpRequest, migration_type: str) -> HttpResponse:
     """M10: purge, empty 204."""
     migration_type = _migration_type(migration_type)
     engine = get_engine()
-    if migration_type == "VISITS":
-        with engine.lock:
-            engine.state.dlq.purge()
+    with engine.lock:
+        dlq = engine.state.dlqs.get(migration_type)
+        if dlq is not None:
+            dlq.purge()
     return empty_response(204)
 
 
 def service_health(_request: HttpRequest) -> HttpResponse:
-    """``GET /health``: overall status plus the visits queue component (string-valued details)."""
+    """``GET /health``: overall status plus one component per queue (string-valued details)."""
     engine = get_engine()
+    components: dict[str, Any] = {}
     with engine.lock:
         now = engine.now()
         state = engine.state
-        details = {
-            "queueName": "migration_visits_queue",
-            "messagesOnQueue": str(state.queue.visible(now)),
-            "messagesInFlight": str(state.queue.in_flight()),
-            "dlqStatus": "UP",
-            "dlqName": "migration_visits_dlq",
-            "messagesOnDlq": str(state.dlq.visible(now)),
-        }
-    return json_response(
-        {
-            "status": "UP",
-            "components": {"migrationvisits-health": {"status": "UP", "details": details}},
-        }
-    )
+        for entity in entities.every():
+            queue = state.queues[entity.migration_type]
+            details = {
+                "queueName": entity.queue_name,
+                "messagesOnQueue": str(queue.visible(now)),
+                "messagesInFlight": str(queue.in_flight()),
+                "dlqStatus": "UP",
+                "dlqName": entity.dlq_name,
+                "messagesOnDlq": str(state.dlqs[entity.migration_type].visible(now)),
+            }
+            components[f"{entity.queue_id}-health"] = {"status": "UP", "details": details}
+    return json_response({"status": "UP", "components": components})
 
 
 def info(_request: HttpRequest) -> HttpResponse:
@@ -273,8 +229,14 @@ def info(_request: HttpRequest) -> HttpResponse:
 # -- Queue admin (§3.10; not called by the dashboard)
 
 QUEUE_ADMIN_ROLE = "ROLE_SYSCON__QUEUE_ADMIN"
-MAIN_QUEUE = "migration_visits_queue"
-DLQ = "migration_visits_dlq"
+
+
+def _queue_type(name: str, *, dlq: bool) -> str | None:
+    """The migration type whose main queue (or DLQ) is called ``name``."""
+    for entity in entities.every():
+        if name == (entity.dlq_name if dlq else entity.queue_name):
+            return entity.migration_type
+    return None
 
 
 def _unknown_queue(name: str) -> HttpResponse:
@@ -283,24 +245,27 @@ def _unknown_queue(name: str) -> HttpResponse:
 
 @require_role(QUEUE_ADMIN_ROLE)
 def queue_retry_dlq(request: HttpRequest, dlq_name: str) -> HttpResponse:
-    if dlq_name != DLQ:
+    migration_type = _queue_type(dlq_name, dlq=True)
+    if migration_type is None:
         return _unknown_queue(dlq_name)
-    return json_response({"messagesFoundCount": lifecycle.retry_dlq(get_engine())})
+    return json_response({"messagesFoundCount": lifecycle.retry_dlq(get_engine(), migration_type)})
 
 
 @require_role(QUEUE_ADMIN_ROLE)
 def queue_retry_all(request: HttpRequest) -> HttpResponse:
-    return json_response([{"messagesFoundCount": lifecycle.retry_dlq(get_engine())}])
+    moved = lifecycle.retry_all_dlqs(get_engine())
+    return json_response([{"messagesFoundCount": n} for n in moved.values()])
 
 
 @require_role(QUEUE_ADMIN_ROLE)
 def queue_purge(request: HttpRequest, queue_name: str) -> HttpResponse:
     engine = get_engine()
+    main, dead = _queue_type(queue_name, dlq=False), _queue_type(queue_name, dlq=True)
     with engine.lock:
-        if queue_name == MAIN_QUEUE:
-            count = engine.state.queue.purge()
-        elif queue_name == DLQ:
-            count = engine.state.dlq.purge()
+        if main is not None:
+            count = engine.state.queues[main].purge()
+        elif dead is not None:
+            count = engine.state.dlqs[dead].purge()
         else:
             return _unknown_queue(queue_name)
     return json_response({"messagesFoundCount": count})
@@ -308,14 +273,13 @@ def queue_purge(request: HttpRequest, queue_name: str) -> HttpResponse:
 
 @require_role(QUEUE_ADMIN_ROLE)
 def queue_dlq_messages(request: HttpRequest, dlq_name: str) -> HttpResponse:
-    if dlq_name != DLQ:
+    migration_type = _queue_type(dlq_name, dlq=True)
+    if migration_type is None:
         return _unknown_queue(dlq_name)
-    from sandbox.util import parse_int
-
     limit = parse_int(request.GET.get("maxMessages"), "maxMessages", 100)
     engine = get_engine()
     with engine.lock:
-        found, chosen = engine.state.dlq.read(
+        found, chosen = engine.state.dlqs[migration_type].read(
             engine.now(), limit=limit, hide_for=engine.settings.dlq_visibility_s
         )
         messages = [{"messageId": m.message_id, "body": m.body} for m in chosen]

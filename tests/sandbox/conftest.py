@@ -31,6 +31,7 @@ from sandbox.testing import (
 
 CALLBACK = "http://localhost:8000/sign-in/callback"
 PASSWORD = "password123456"
+QUEUE_ADMIN_CLIENT = ("queue-admin-client", "queue-admin-secret")
 
 # Every test starts from these settings (tests that change a setting need not restore it).
 BASE_SETTINGS: dict[str, Any] = {
@@ -54,8 +55,23 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
             [{"username": "extra_user", "name": "Ed Extra", "roles": ["MIGRATE_ACTIVITIES"]}]
         )
     )
+    # A client with the queue-admin role, which neither default client holds (upstream-api §3.10).
+    clients = tmp_path_factory.mktemp("sandbox") / "clients.json"
+    clients.write_text(
+        json.dumps(
+            [
+                {
+                    "client_id": QUEUE_ADMIN_CLIENT[0],
+                    "client_secret": QUEUE_ADMIN_CLIENT[1],
+                    "grant_types": ["client_credentials"],
+                    "authorities": ["SYSCON__QUEUE_ADMIN", "PRISONER_FROM_NOMIS__MIGRATION__RW"],
+                }
+            ]
+        )
+    )
     env = {
         "SANDBOX_USERS_FILE": str(Path(users)),
+        "SANDBOX_CLIENTS_FILE": str(Path(clients)),
         "SANDBOX_EXTRA_REDIRECT_URIS": "http://127.0.0.1:8391/cb",
     }
     with SandboxServer("default", fast=True, env=env) as server:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sandbox import scenarios
+from sandbox import lifecycle, scenarios
 from sandbox.config import ConfigError
 from sandbox.engine import get_engine
 from sandbox.middleware import SandboxMiddleware
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             engine.reset(options["scenario"])
         except ConfigError as exc:
             raise CommandError(str(exc)) from exc
-        engine.start()
+        lifecycle.run(engine)
         app = SandboxMiddleware(WSGIHandler(), engine)
         try:
             server = SandboxHTTPServer(

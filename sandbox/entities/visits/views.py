@@ -1,13 +1,19 @@
-"""Mapping service (``/mapping-api``): visit and room mappings of upstream-api §7."""
+"""Visits endpoints: NOMIS (upstream-api §6), mapping service (§7) and migration service M2."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.engine import get_engine
-from sandbox.state import RoomMapping, VisitMapping
+from sandbox.entities.base import DownstreamError
+from sandbox.entities.visits import visits_data
+from sandbox.entities.visits.data import RoomMapping, VisitMapping
+from sandbox.entities.visits.store import VisitFilter
+from sandbox.lifecycle import downstream
 from sandbox.util import (
     BadRequest,
     empty_response,
@@ -15,12 +21,102 @@ from sandbox.util import (
     json_response,
     now_local,
     parse_bool,
+    parse_local_dt,
     read_json,
 )
 from sandbox.views.common import page_json, paging, require_role
 
+MIGRATION_ROLE = "ROLE_PRISONER_FROM_NOMIS__MIGRATION__RW"
+NOMIS_ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
 SYNC_ROLE = "ROLE_NOMIS_MAPPING_API__SYNCHRONISATION__RW"
 ROOMS_ROLE = "ROLE_NOMIS_DPS_MAPPING__VISITS__RW"
+
+
+def visit_filter(request: HttpRequest) -> VisitFilter:
+    """The visits filter of a query string (NOMIS `/visits/ids` and the migration service's M2)."""
+    get = request.GET
+    return VisitFilter(
+        prison_ids=tuple(get.getlist("prisonIds")),
+        visit_types=tuple(get.getlist("visitTypes")),
+        from_dt=parse_local_dt(get["fromDateTime"], "fromDateTime")
+        if get.get("fromDateTime")
+        else None,
+        to_dt=parse_local_dt(get["toDateTime"], "toDateTime") if get.get("toDateTime") else None,
+    )
+
+
+# -- Migration service (M2)
+
+
+@require_role(MIGRATION_ROLE)
+def rooms_usage(request: HttpRequest) -> HttpResponse:
+    """M2 ``GET /migrate/visits/rooms/usage``: future visits per room, with the mapped DPS room."""
+    engine = get_engine()
+    flt = visit_filter(request)
+    data = visits_data(engine.state)
+    try:
+        downstream(engine, "nomisPrisonerApi", "/visits/rooms/usage-count")
+        rows = data.visits.room_usage(flt, today=date.today(), future_only=True)
+        out = []
+        for row in rows:
+            prison, description = row["prisonId"], row["agencyInternalLocationDescription"]
+            downstream(
+                engine, "mappingApi", f"/prison/{prison}/room/nomis-room-id/{quote(description)}"
+            )
+            mapping = data.mappings.rooms.get((prison, description))
+            item = {
+                "agencyInternalLocationDescription": description,
+                "count": row["count"],
+                "prisonId": prison,
+            }
+            if mapping is not None:
+                item["vsipRoom"] = mapping.vsip_id
+            out.append(item)
+    except DownstreamError as exc:
+        return error_response(500, f"Unexpected error: {exc}")
+    out.sort(key=lambda r: (r["prisonId"], r["agencyInternalLocationDescription"]))
+    return json_response(out)
+
+
+# -- NOMIS prisoner API (§6)
+
+
+@require_role(NOMIS_ROLE)
+def visit_ids(request: HttpRequest) -> HttpResponse:
+    """``GET /visits/ids``: creation order ascending; ``size=1`` is the counting idiom."""
+    flt = visit_filter(request)
+    page, size = paging(request)
+    ids, total = visits_data(get_engine().state).visits.page_ids(flt, page, size)
+    return json_response(
+        page_json([{"visitId": i} for i in ids], page=page, size=size, total=total)
+    )
+
+
+@require_role(NOMIS_ROLE)
+def rooms_usage_count(request: HttpRequest) -> HttpResponse:
+    """``GET /visits/rooms/usage-count``: future visits only unless ``futureVisitsOnly=false``."""
+    flt = visit_filter(request)
+    future_only = parse_bool(request.GET.get("futureVisitsOnly"), "futureVisitsOnly", True)
+    rows = visits_data(get_engine().state).visits.room_usage(
+        flt, today=date.today(), future_only=future_only
+    )
+    return json_response(rows)
+
+
+@require_role(NOMIS_ROLE)
+def visit(request: HttpRequest, visit_id: str) -> HttpResponse:
+    """``GET /visits/{visitId}``."""
+    try:
+        number = int(visit_id)
+    except ValueError as exc:
+        raise BadRequest(f"Bad Request: visitId must be a number, was {visit_id}") from exc
+    body = visits_data(get_engine().state).visits.visit(number, today=date.today())
+    if body is None:
+        return error_response(404, f"Not Found: visit id {number}")
+    return json_response(body)
+
+
+# -- Mapping service (§7)
 
 
 def _conflict(duplicate: dict[str, Any], existing: dict[str, Any]) -> HttpResponse:
@@ -53,7 +149,7 @@ def create_visit_mapping(request: HttpRequest) -> HttpResponse:
         raise BadRequest("Validation failure: mappingType must be MIGRATED or ONLINE")
     engine = get_engine()
     with engine.lock:
-        mappings = engine.state.mappings
+        mappings = visits_data(engine.state).mappings
         existing = mappings.by_nomis.get(nomis_id)
         if existing is None and vsip_id in mappings.by_vsip:
             existing = mappings.by_nomis[mappings.by_vsip[vsip_id]]
@@ -77,7 +173,7 @@ def delete_visit_mappings(request: HttpRequest) -> HttpResponse:
     only_migrated = parse_bool(request.GET.get("onlyMigrated"), "onlyMigrated", False)
     engine = get_engine()
     with engine.lock:
-        engine.state.mappings.delete_where(
+        visits_data(engine.state).mappings.delete_where(
             lambda m: not only_migrated or m.mapping_type == "MIGRATED"
         )
     return empty_response(204)
@@ -93,14 +189,16 @@ def _found(mapping: VisitMapping | None, what: str) -> HttpResponse:
 def by_nomis_id(request: HttpRequest, nomis_id: int) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        return _found(engine.state.mappings.by_nomis.get(nomis_id), f"nomisId={nomis_id}")
+        return _found(
+            visits_data(engine.state).mappings.by_nomis.get(nomis_id), f"nomisId={nomis_id}"
+        )
 
 
 @require_role(SYNC_ROLE)
 def by_vsip_id(request: HttpRequest, vsip_id: str) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        mappings = engine.state.mappings
+        mappings = visits_data(engine.state).mappings
         nomis_id = mappings.by_vsip.get(vsip_id)
         return _found(
             mappings.by_nomis.get(nomis_id) if nomis_id is not None else None, f"vsipId={vsip_id}"
@@ -111,7 +209,7 @@ def by_vsip_id(request: HttpRequest, vsip_id: str) -> HttpResponse:
 def latest_migrated(request: HttpRequest) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        mappings = engine.state.mappings
+        mappings = visits_data(engine.state).mappings
         latest = mappings.latest_migrated
         return _found(
             mappings.by_nomis.get(latest) if latest is not None else None, "latest migrated"
@@ -124,7 +222,7 @@ def by_migration_id(request: HttpRequest, migration_id: str) -> HttpResponse:
     page, size = paging(request)
     engine = get_engine()
     with engine.lock:
-        mappings = engine.state.mappings
+        mappings = visits_data(engine.state).mappings
         ids = mappings.by_label.get(migration_id, [])
         chosen = [mappings.by_nomis[i].as_json() for i in ids[page * size : page * size + size]]
         total = len(ids)
@@ -135,7 +233,7 @@ def by_migration_id(request: HttpRequest, migration_id: str) -> HttpResponse:
 def delete_by_migration_id(request: HttpRequest, migration_id: str) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        engine.state.mappings.delete_where(lambda m: m.label == migration_id)
+        visits_data(engine.state).mappings.delete_where(lambda m: m.label == migration_id)
     return empty_response(204)
 
 
@@ -144,7 +242,7 @@ def room_lookup(request: HttpRequest, prison_id: str, description: str) -> HttpR
     """``GET /prison/{prisonId}/room/nomis-room-id/{description}`` (spaces percent-encoded)."""
     engine = get_engine()
     with engine.lock:
-        mapping = engine.state.mappings.rooms.get((prison_id, description))
+        mapping = visits_data(engine.state).mappings.rooms.get((prison_id, description))
         body = mapping.as_json() if mapping else None
     if body is None:
         return error_response(404, f"Not Found: prison {prison_id} room {description}")
@@ -155,7 +253,9 @@ def room_lookup(request: HttpRequest, prison_id: str, description: str) -> HttpR
 def room_list(request: HttpRequest, prison_id: str) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        rooms = [m for (p, _), m in engine.state.mappings.rooms.items() if p == prison_id]
+        rooms = [
+            m for (p, _), m in visits_data(engine.state).mappings.rooms.items() if p == prison_id
+        ]
         body = [m.as_json() for m in sorted(rooms, key=lambda m: m.description)]
     return json_response(body)
 
@@ -185,14 +285,15 @@ def room_create(request: HttpRequest, prison_id: str) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
         state = engine.state
-        if (prison_id, description) in state.mappings.rooms:
+        mappings = visits_data(state).mappings
+        if (prison_id, description) in mappings.rooms:
             return error_response(
                 400,
                 f"Bad Request: Room mapping already exists for prison {prison_id} "
                 f"and room {description}",
             )
         mapping = RoomMapping(prison_id, description, vsip_id, is_open)
-        state.mappings.rooms[(prison_id, description)] = mapping
+        mappings.rooms[(prison_id, description)] = mapping
         state.event("visit-room-mapping-created", mapping.as_json())
     return empty_response(201)
 
@@ -201,5 +302,5 @@ def room_create(request: HttpRequest, prison_id: str) -> HttpResponse:
 def room_delete(request: HttpRequest, prison_id: str, description: str) -> HttpResponse:
     engine = get_engine()
     with engine.lock:
-        engine.state.mappings.rooms.pop((prison_id, description), None)
+        visits_data(engine.state).mappings.rooms.pop((prison_id, description), None)
     return empty_response(204)
