@@ -110,6 +110,41 @@ def run_manage(
     )
 
 
+# -- Personas: the sandbox's users, as signed-in dashboard users (roles as HMPPS Auth sends them)
+
+
+def _persona(username: str, display_name: str, roles: list[str]) -> Any:
+    from accounts.models import User
+
+    return User.objects.create(
+        username=username, display_name=display_name, auth_source="nomis", roles=roles
+    )
+
+
+@pytest.fixture
+def syscon_user(db: Any) -> Any:
+    """Every page of every type, and the audit log."""
+    return _persona("SYSCON_USER", "Sam Syscon", ["ROLE_MIGRATE_NOMIS_SYSCON"])
+
+
+@pytest.fixture
+def visits_user(db: Any) -> Any:
+    """The visits pages only."""
+    return _persona("VISITS_USER", "Vera Visits", ["ROLE_MIGRATE_VISITS"])
+
+
+@pytest.fixture
+def sentencing_user(db: Any) -> Any:
+    """The court sentencing pages only."""
+    return _persona("SENTENCING_USER", "Sid Sentencing", ["ROLE_MIGRATE_SENTENCING"])
+
+
+@pytest.fixture
+def no_role_user(db: Any) -> Any:
+    """Signed in, but may use no page beyond home."""
+    return _persona("NO_ROLE_USER", "Nora Norole", [])
+
+
 @pytest.fixture(autouse=True)
 def fresh_process_caches() -> Iterator[None]:
     """Each test starts without the per-process copies a long-running worker would hold.

@@ -34,7 +34,8 @@ BUDGET_SECONDS = 0.5
 _GENERATE = f"""
 INSERT INTO {AuditEvent._meta.db_table}
     (occurred_at, attempt_id, username, display_name, auth_source, action, migration_type,
-     migration_id, filter, estimate, outcome, upstream_status, message, request_id, client_ip)
+     migration_id, filter, estimate, outcome, upstream_status, message, request_id, client_ip,
+     subject_kind, subject_id)
 SELECT
     TIMESTAMPTZ '2024-01-01 00:00:00+00' + (attempt * INTERVAL '10 minutes')
         + (step * INTERVAL '1 second'),
@@ -57,7 +58,9 @@ SELECT
     CASE WHEN step = 1 AND attempt %% 10 = 3 THEN 502 END,
     '',
     'req-' || attempt,
-    NULL
+    NULL,
+    CASE WHEN attempt %% 4 = 2 THEN 'DEAD_LETTER_QUEUE' ELSE 'MIGRATION' END,
+    'VISITS'
 FROM generate_series(0, %s - 1) AS attempt, generate_series(0, 1) AS step
 """  # noqa: S608
 
@@ -65,7 +68,8 @@ FROM generate_series(0, %s - 1) AS attempt, generate_series(0, 1) AS step
 def generate_audit_events(count: int) -> None:
     """`count` events: count/2 attempts ten minutes apart, each a "requested" row and an outcome.
 
-    Starts follow services.py: the "requested" row has no migration id, the outcome row has it.
+    Starts follow services/migrations.py: the "requested" row has no migration id, the outcome
+    row has it.
     """
     with connection.cursor() as cursor:
         cursor.execute(_GENERATE, [count // 2])

@@ -1,4 +1,6 @@
-"""Shared pieces for the visits unit tests: a fake system token, personas, upstream payloads.
+"""Shared pieces for the visits unit tests: a fake system token and upstream payloads.
+
+Personas are in tests/conftest.py; factories for payloads of any type in tests/factories.py.
 
 Imported by the test modules that need them (`from tests.unit.conftest_visits import *`).
 """
@@ -46,25 +48,6 @@ def migration_api(tokens: FakeTokens) -> MigrationApiClient:
 @pytest.fixture
 def nomis_api(tokens: FakeTokens) -> NomisPrisonerApiClient:
     return NomisPrisonerApiClient(username="VISITS_USER")
-
-
-@pytest.fixture
-def visits_user(db: Any) -> Any:
-    from accounts.models import User
-
-    return User.objects.create(
-        username="VISITS_USER",
-        display_name="Vera Visits",
-        auth_source="nomis",
-        roles=["ROLE_MIGRATE_VISITS"],
-    )
-
-
-@pytest.fixture
-def no_role_user(db: Any) -> Any:
-    from accounts.models import User
-
-    return User.objects.create(username="NO_ROLE_USER", display_name="Nora Norole", roles=[])
 
 
 def history_json(

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 from migrations_ui.models import AuditEvent
-from tests.unit.conftest_visits import no_role_user, sign_in, visits_user  # noqa: F401 - fixtures
+from tests.unit.conftest_visits import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -74,15 +74,6 @@ def rows(response: Any) -> list[str]:
 
 
 @pytest.fixture
-def syscon_user(db: Any) -> Any:
-    from accounts.models import User
-
-    return User.objects.create(
-        username="SYSCON_USER", display_name="Sam Syscon", roles=["ROLE_MIGRATE_NOMIS_SYSCON"]
-    )
-
-
-@pytest.fixture
 def audit_user(db: Any) -> Any:
     from accounts.models import User
 
@@ -133,7 +124,7 @@ def test_the_audit_role_name_is_a_setting_with_the_documented_default() -> None:
 def test_the_home_tile_shows_only_to_users_who_may_see_the_log(
     syscon_user: Any,
     audit_user: Any,
-    visits_user: Any,  # noqa: F811
+    visits_user: Any,
 ) -> None:
     from nomis_sync.tiles import tiles_for
 

@@ -8,7 +8,7 @@ import pytest
 from django.template import engines
 
 from nomis_sync.warmup import warm_up
-from tests.unit.conftest_visits import sign_in, visits_user  # noqa: F401 - fixture
+from tests.unit.conftest_visits import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +35,13 @@ def _pages(client: Any) -> None:
     assert client.get("/visits-migration/start").status_code == 200
 
 
-def test_a_cold_process_compiles_templates_on_its_first_pages(client, visits_user, compiled):  # noqa: F811
+def test_a_cold_process_compiles_templates_on_its_first_pages(client, visits_user, compiled):
     sign_in(client, visits_user)
     _pages(client)
     assert "layout.html" in compiled
 
 
-def test_after_warm_up_pages_compile_nothing(client, visits_user, compiled):  # noqa: F811
+def test_after_warm_up_pages_compile_nothing(client, visits_user, compiled):
     warm_up()
     warmed = len(compiled)
     sign_in(client, visits_user)

@@ -1,0 +1,259 @@
+"""The generic pages, for every registered migration type, with the upstreams mocked at HTTP.
+
+A type's own tests cover only its form and checks; these cover what every type's pages do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.cache import cache
+
+from migrations_ui import types
+from migrations_ui.models import AuditEvent
+from migrations_ui.types.base import MigrationType
+from tests.factories import DlqMessageFactory, HistoryRowFactory, InProgressFactory, dead_letters
+from tests.unit.conftest_visits import migration_url, sign_in
+from tests.unit.type_examples import EXAMPLES
+
+pytest_plugins = ["tests.unit.conftest_visits"]
+pytestmark = pytest.mark.django_db
+
+EVERY_TYPE = pytest.mark.parametrize("t", types.REGISTERED, ids=lambda t: t.slug)
+MIGRATION_ID = "2024-01-01T10:00:00"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def syscon(client: Any, syscon_user: Any, tokens: Any) -> Any:
+    return sign_in(client, syscon_user)
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def prefix(t: MigrationType) -> str:
+    return f"/{t.url_prefix}/"
+
+
+def mock_preview(requests_mock: Any, t: MigrationType, *, estimate: int = 1234) -> None:
+    EXAMPLES[t.slug].mock_checks(requests_mock, estimate)
+    requests_mock.get(migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}/count"), json=0)
+    requests_mock.get(
+        migration_url(f"/migrate/history/active/{t.upstream_type}"),
+        json=InProgressFactory(migrationType=t.upstream_type, status="COMPLETED"),
+    )
+
+
+def test_every_type_has_an_example_for_these_tests() -> None:
+    assert set(EXAMPLES) == {t.slug for t in types.REGISTERED}
+
+
+@EVERY_TYPE
+def test_the_history_names_the_type_and_shows_each_migrations_filter(syscon, requests_mock, t):
+    example = EXAMPLES[t.slug]
+    requests_mock.get(
+        migration_url(f"/migrate/history/all/{t.upstream_type}"),
+        json=[
+            HistoryRowFactory(
+                migrationId=MIGRATION_ID,
+                migrationType=t.upstream_type,
+                stored_filter=example.stored_filter,
+            )
+        ],
+    )
+    page = text(syscon.get(prefix(t)))
+    assert f"<title>{t.name} migrations" in page
+    assert f'<h1 class="govuk-heading-l">{t.name} migrations</h1>' in page
+    assert f'data-qa="migration-id">{MIGRATION_ID}</span>' in page
+    assert example.filter_text in page
+    assert f'href="{prefix(t)}start"' in page
+
+
+@EVERY_TYPE
+def test_start_preview_and_start_send_the_types_body_once_and_audit_it(
+    syscon, requests_mock, t
+) -> None:
+    example = EXAMPLES[t.slug]
+    start_page = text(syscon.get(f"{prefix(t)}start"))
+    assert f"Start a new {t.lower_name} migration</h1>" in start_page
+
+    response = syscon.post(f"{prefix(t)}start", example.form)
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix(t)}start/preview"
+
+    mock_preview(requests_mock, t)
+    preview = text(syscon.get(f"{prefix(t)}start/preview"))
+    assert f"Estimated number of {t.records} to be migrated: 1,234" in preview
+    token = re.search(r'name="preview_token" value="([^"]+)"', preview).group(1)
+
+    start = requests_mock.post(
+        migration_url(f"/migrate/{t.start_path}"),
+        status_code=202,
+        json={"migrationId": MIGRATION_ID, "estimatedCount": 1230, "body": {}},
+    )
+    response = syscon.post(f"{prefix(t)}start/preview", {"preview_token": token})
+    assert response["Location"] == f"{prefix(t)}start/confirmation"
+    assert syscon.post(f"{prefix(t)}start/preview", {"preview_token": token}).status_code == 302
+    assert start.call_count == 1
+    sent = start.last_request
+    if example.start_body is None:
+        assert sent.body is None
+    else:
+        assert json.loads(sent.body) == example.start_body
+
+    # The repeated submit found the first one's migration; its estimate is read back from M4.
+    requests_mock.get(
+        migration_url(f"/migrate/history/{quote(MIGRATION_ID, safe='')}"),
+        json=HistoryRowFactory(migrationId=MIGRATION_ID, migrationType=t.upstream_type),
+    )
+    confirmation = text(syscon.get(f"{prefix(t)}start/confirmation"))
+    assert f"{t.name} migration has successfully started" in confirmation
+    assert f"Estimated number of {t.records} to be migrated" in confirmation
+    requested, succeeded = AuditEvent.objects.order_by("id")
+    assert (requested.outcome, succeeded.outcome) == ("REQUESTED", "SUCCEEDED")
+    assert succeeded.subject_kind == "MIGRATION"
+    assert succeeded.subject_id == f"{t.upstream_type} {MIGRATION_ID}"
+    assert succeeded.migration_type == t.upstream_type
+
+
+@EVERY_TYPE
+def test_a_failed_estimate_is_never_shown_as_a_number(syscon, requests_mock, t) -> None:
+    syscon.post(f"{prefix(t)}start", EXAMPLES[t.slug].form)
+    mock_preview(requests_mock, t)
+    # Every NOMIS call fails: the estimate, whichever endpoint the type counts with.
+    requests_mock.get(re.compile(r".*/nomis-prisoner-api/.*"), status_code=500)
+    page = text(syscon.get(f"{prefix(t)}start/preview"))
+    assert 'data-qa="estimate-failed"' in page
+    assert "Estimated number of" not in page
+    assert 'data-qa="start-migration-button"' in page and "disabled" in page
+
+
+@EVERY_TYPE
+def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_mock, t) -> None:
+    encoded = quote(MIGRATION_ID, safe="")
+    requests_mock.get(
+        migration_url(f"/migrate/history/{encoded}"),
+        json=HistoryRowFactory(
+            migrationId=MIGRATION_ID, migrationType=t.upstream_type, status="STARTED"
+        ),
+    )
+    requests_mock.get(
+        migration_url(f"/migrate/history/active/{t.upstream_type}"),
+        json=InProgressFactory(
+            migrationId=MIGRATION_ID, migrationType=t.upstream_type, recordsMigrated=4321
+        ),
+    )
+    page = text(syscon.get(f"{prefix(t)}{MIGRATION_ID}/"))
+    assert f'<h1 class="govuk-heading-l">{t.name} migration details</h1>' in page
+    assert 'data-qa="migratedCount">4,321</dd>' in page
+    assert f"the {t.records} migrated successfully by this run" in page
+    fragment = text(syscon.get(f"{prefix(t)}{MIGRATION_ID}/progress"))
+    assert 'data-qa="migratedCount">4,321</dd>' in fragment
+
+
+@EVERY_TYPE
+def test_the_failures_page_shows_each_messages_entity_id_as_the_type_names_it(
+    syscon, requests_mock, t
+) -> None:
+    example = EXAMPLES[t.slug]
+    requests_mock.get(
+        migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}"),
+        json=dead_letters(DlqMessageFactory(type=t.upstream_type, entity=example.entity)),
+    )
+    page = text(syscon.get(f"{prefix(t)}failures/"))
+    assert f'<th scope="col" class="govuk-table__header">{t.entity_id_label}</th>' in page
+    assert f'data-qa="entity-id">{example.entity_id}</td>' in page
+
+
+# -- A migration belongs to its type
+
+
+ACTIONS = {
+    "details": ("get", "{id}/"),
+    "progress": ("get", "{id}/progress"),
+    "cancel-form": ("get", "{id}/cancel"),
+    "cancel": ("post", "{id}/cancel"),
+    "refresh-counts": ("post", "{id}/refresh-counts"),
+}
+PAIRS = [(a, b) for a, b in itertools.permutations(types.REGISTERED, 2)]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("page_type,other", PAIRS, ids=lambda t: t.slug)
+def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent(
+    syscon, requests_mock, page_type, other, action
+) -> None:
+    encoded = quote(MIGRATION_ID, safe="")
+    requests_mock.get(
+        migration_url(f"/migrate/history/{encoded}"),
+        json=HistoryRowFactory(
+            migrationId=MIGRATION_ID, migrationType=other.upstream_type, status="STARTED"
+        ),
+    )
+    requests_mock.get(
+        migration_url(f"/migrate/history/active/{page_type.upstream_type}"),
+        json=InProgressFactory(migrationId=None, status=None),
+    )
+    method, path = ACTIONS[action]
+    response = getattr(syscon, method)(prefix(page_type) + path.format(id=MIGRATION_ID))
+    assert response.status_code == 404
+    assert AuditEvent.objects.count() == 0
+    assert all(r.method == "GET" for r in requests_mock.request_history)
+
+
+# -- Roles
+
+
+@pytest.mark.parametrize(
+    "persona,allowed",
+    [
+        ("syscon_user", {"visits", "visit_slots", "court_sentencing"}),
+        ("visits_user", {"visits"}),
+        ("sentencing_user", {"court_sentencing"}),
+        ("no_role_user", set()),
+    ],
+)
+def test_each_persona_sees_and_may_open_only_its_types(
+    request, client, tokens, requests_mock, persona, allowed
+) -> None:
+    sign_in(client, request.getfixturevalue(persona))
+    home = text(client.get("/"))
+    for t in types.REGISTERED:
+        assert (f'href="{prefix(t)}"' in home) == (t.slug in allowed), t.slug
+        requests_mock.get(migration_url(f"/migrate/history/all/{t.upstream_type}"), json=[])
+        requests_mock.get(
+            migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}"), json=dead_letters()
+        )
+        requests_mock.get(
+            migration_url(f"/migrate/history/{quote(MIGRATION_ID, safe='')}"),
+            json=HistoryRowFactory(migrationId=MIGRATION_ID, migrationType=t.upstream_type),
+        )
+        for path in ("", "start", "failures/", "failures/delete", f"{MIGRATION_ID}/"):
+            status = client.get(prefix(t) + path).status_code
+            if t.slug in allowed:
+                assert status != 403, (t.slug, path)
+            else:
+                assert status == 403, (t.slug, path)
+        # A completed migration is not cancelled: allowed users are sent back to its details.
+        cancel = client.post(f"{prefix(t)}{MIGRATION_ID}/cancel").status_code
+        assert cancel == (302 if t.slug in allowed else 403), t.slug
+
+
+def test_the_tiles_are_sorted_by_heading(client, tokens, syscon_user) -> None:
+    home = text(sign_in(client, syscon_user).get("/"))
+    titles = [t.tile_title for t in types.REGISTERED]
+    positions = [home.index(title) for title in sorted(titles, key=str.lower)]
+    assert positions == sorted(positions)

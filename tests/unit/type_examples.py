@@ -1,0 +1,79 @@
+"""One worked example per registered migration type, for the generic page tests.
+
+Each entry gives what the generic tests cannot know: a valid start form, how to mock the type's
+estimate and its own pre-flight checks, the start body the service must receive, a stored filter
+with the line it shows, and a dead-letter entity with the id the failures page shows. A new type
+adds one entry here; its own test module covers only its form and checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.unit.conftest_visits import migration_url, nomis_url
+
+
+@dataclass(frozen=True)
+class Example:
+    form: dict[str, Any]
+    # Mocks the estimate (to answer `estimate`) and the type's own checks, with nothing to warn.
+    mock_checks: Callable[[Any, int], None]
+    # The JSON body the start must send, or None for no body at all.
+    start_body: dict[str, Any] | None
+    stored_filter: dict[str, Any]
+    filter_text: str
+    entity: Any
+    entity_id: str
+
+
+def _classic_total(total: int) -> dict[str, Any]:
+    return {"content": [], "totalElements": total, "size": 1, "number": 0}
+
+
+def _visits_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/visits/ids"), json=_classic_total(estimate))
+    requests_mock.get(migration_url("/migrate/visits/rooms/usage"), json=[])
+
+
+def _visit_slots_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(
+        nomis_url("/visits/configuration/time-slots/ids"),
+        json={"content": [], "page": {"size": 1, "number": 0, "totalElements": estimate}},
+    )
+
+
+def _court_sentencing_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
+EXAMPLES: dict[str, Example] = {
+    "visits": Example(
+        form={"prisonIds": "hei", "visitTypes": ["SCON"]},
+        mock_checks=_visits_checks,
+        start_body={"prisonIds": ["HEI"], "visitTypes": ["SCON"], "ignoreMissingRoom": False},
+        stored_filter={"prisonIds": ["MDI"], "visitTypes": ["SCON"]},
+        filter_text="Prisons: MDI",
+        entity={"visitId": 7},
+        entity_id="7",
+    ),
+    "visit_slots": Example(
+        form={},
+        mock_checks=_visit_slots_checks,
+        start_body=None,
+        stored_filter={},
+        filter_text="None",
+        entity={"prisonId": "MDI", "dayOfWeek": "MON", "timeSlotSequence": 2},
+        entity_id="MDI MON 2",
+    ),
+    "court_sentencing": Example(
+        form={"offenderNo": ""},
+        mock_checks=_court_sentencing_checks,
+        start_body={},
+        stored_filter={"offenderNo": "A1234BC,B2345CD", "deleteExisting": False},
+        filter_text="Prisoners: A1234BC, B2345CD",
+        entity={"offenderNo": "A1234BC"},
+        entity_id="A1234BC",
+    ),
+}
