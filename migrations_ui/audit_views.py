@@ -46,6 +46,10 @@ EXPORT_HEADER = (
     "Message",
     "Request ID",
     "Attempt ID",
+    # After the original columns, so existing spreadsheets keep their column letters.
+    "Subject kind",
+    "Subject",
+    "Details",
 )
 
 
@@ -205,6 +209,9 @@ def _csv_row(event: AuditEvent) -> list[Any]:
         neutralise_formula(event.message),
         neutralise_formula(event.request_id),
         str(event.attempt_id),
+        event.subject_kind,
+        neutralise_formula(event.subject_id),
+        neutralise_formula(json.dumps(event.details, sort_keys=True) if event.details else ""),
     ]
 
 

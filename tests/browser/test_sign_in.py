@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from migrations_ui import types
 from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = [
@@ -41,11 +42,21 @@ def sign_out(page: Any) -> None:
     ("username", "short_name", "expected_tiles"),
     [
         # The super role also reviews the audit log; tiles are sorted by title.
-        ("SYSCON_USER", "S. Syscon", ["Audit log", "Visits migration"]),
+        (
+            "SYSCON_USER",
+            "S. Syscon",
+            [
+                "Audit log",
+                "Court Sentencing migration",
+                "Visit Slots migration",
+                "Visits migration",
+            ],
+        ),
         ("VISITS_USER", "V. Visits", ["Visits migration"]),
+        ("SENTENCING_USER", "S. Sentencing", ["Court Sentencing migration"]),
     ],
 )
-def test_a_user_with_a_migration_role_sees_the_visits_tile_then_signs_out(
+def test_a_user_with_a_migration_role_sees_its_tiles_then_signs_out(
     page: Any, dashboard: Any, username: str, short_name: str, expected_tiles: list[str]
 ) -> None:
     sign_in(page, dashboard, username)
@@ -57,8 +68,11 @@ def test_a_user_with_a_migration_role_sees_the_visits_tile_then_signs_out(
     assert page.locator("[data-qa=header-user-name]").get_attribute("href") == "/account-details"
     tiles = page.locator("[data-qa=tile] a")
     assert tiles.all_inner_texts() == expected_tiles
-    visits = page.locator("[data-qa=tile] a", has_text="Visits migration")
-    assert visits.get_attribute("href") == "/visits-migration/"
+    # Each migration tile leads to its type's pages, at the existing dashboard's prefix.
+    hrefs = {t.tile_title: t.home_href for t in types.REGISTERED}
+    for tile in tiles.all():
+        if tile.inner_text() in hrefs:
+            assert tile.get_attribute("href") == hrefs[tile.inner_text()]
     assert_no_axe_violations(page)
     sign_out(page)
     # The dashboard session is gone: home asks for sign-in again.

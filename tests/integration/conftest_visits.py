@@ -50,17 +50,17 @@ class Browser:
             **kwargs,
         )
 
-    def start_preview(self, **fields: Any) -> requests.Response:
-        """Fill in the start form and land on the preview."""
-        form = self.get("/visits-migration/start")
-        return self.post("/visits-migration/start", fields, page=form.text)
+    def start_preview(self, prefix: str = "/visits-migration", **fields: Any) -> requests.Response:
+        """Fill in a type's start form (visits unless `prefix` says) and land on the preview."""
+        form = self.get(f"{prefix}/start")
+        return self.post(f"{prefix}/start", fields, page=form.text)
 
-    def start(self, preview: requests.Response) -> requests.Response:
+    def start(
+        self, preview: requests.Response, prefix: str = "/visits-migration"
+    ) -> requests.Response:
         token = preview_token(preview.text)
         assert token, "the preview offers no start"
-        return self.post(
-            "/visits-migration/start/preview", {"preview_token": token}, page=preview.text
-        )
+        return self.post(f"{prefix}/start/preview", {"preview_token": token}, page=preview.text)
 
 
 def preview_token(html: str) -> str:
@@ -92,6 +92,22 @@ def browser_http(dashboard: Any) -> Iterator[Browser]:
     with requests.Session() as http:
         sign_in(http, dashboard.url)
         yield Browser(http, dashboard.url)
+
+
+@pytest.fixture
+def browser_as(dashboard: Any) -> Iterator[Any]:
+    """Sign in as any sandbox user: `browser_as("SENTENCING_USER")`."""
+    sessions: list[requests.Session] = []
+
+    def signed_in(username: str) -> Browser:
+        http = requests.Session()
+        sessions.append(http)
+        sign_in(http, dashboard.url, username)
+        return Browser(http, dashboard.url)
+
+    yield signed_in
+    for http in sessions:
+        http.close()
 
 
 @pytest.fixture

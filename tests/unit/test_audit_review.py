@@ -35,8 +35,12 @@ def make_event(occurred_at: dt.datetime | None = None, **fields: Any) -> AuditEv
         "migration_type": "VISITS",
         "outcome": AuditEvent.Outcome.REQUESTED,
         "attempt_id": uuid.uuid4(),
+        "subject_kind": AuditEvent.SubjectKind.MIGRATION,
         **fields,
     }
+    values.setdefault(
+        "subject_id", f"{values['migration_type']} {values.get('migration_id', '')}".strip()
+    )
     event = AuditEvent(**values)
     if occurred_at is None:
         event.save()
@@ -378,11 +382,13 @@ def test_the_export_has_the_columns_with_utc_iso_times(syscon_client: Any) -> No
     assert header == [
         "Time (UTC)", "Username", "Display name", "Action", "Migration type", "Migration ID",
         "Outcome", "Filter", "Estimate", "Upstream status", "Message", "Request ID", "Attempt ID",
+        "Subject kind", "Subject", "Details",
     ]  # fmt: skip
     assert row == [
         "2022-06-01T09:00:00Z", "SYSCON_USER", "Sam Syscon", "CANCEL_MIGRATION", "VISITS",
         "2022-06-01T09:00:00", "FAILED", '{"prisonIds": ["HEI"], "visitTypes": ["SCON"]}',
         "1234", "502", "migration service: unavailable", "req-1", str(event.attempt_id),
+        "MIGRATION", "VISITS 2022-06-01T09:00:00", "",
     ]  # fmt: skip
 
 
@@ -435,3 +441,25 @@ def test_the_export_reads_the_rows_in_chunks(syscon_client: Any) -> None:
     ) as it:
         read_csv(syscon_client.get(EXPORT))
     assert it.call_args.kwargs == {"chunk_size": 2000}
+
+
+def test_an_action_that_is_not_about_one_migration_shows_and_exports_its_subject(
+    syscon_client: Any,
+) -> None:
+    from tests.factories import AuditEventFactory
+
+    AuditEventFactory(
+        action="PURGE_DEAD_LETTERS",
+        migration_type="COURT_SENTENCING",
+        migration_id="",
+        subject_kind="DEAD_LETTER_QUEUE",
+        subject_id="COURT_SENTENCING",
+        details={"note": "=cmd"},
+    )
+    page = text(syscon_client.get("/audit/"))
+    assert 'data-qa="subject">Dead letter queue: COURT_SENTENCING</span>' in page
+    export = b"".join(syscon_client.get("/audit/export.csv").streaming_content).decode()
+    header, row = export.lstrip("\ufeff").splitlines()[:2]
+    assert header.endswith("Subject kind,Subject,Details")
+    # Details are exported as JSON, with a leading formula character neutralised like any text.
+    assert row.endswith('DEAD_LETTER_QUEUE,COURT_SENTENCING,"{""note"": ""=cmd""}"')
