@@ -1,0 +1,50 @@
+"""A walk through the dashboard in Chromium: each page visited gets the same checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from tests.browser.axe import assert_no_axe_violations
+
+PASSWORD = "password123456"
+SERVICE = "NOMIS Migration and Synchronisation Dashboard"
+
+
+class Walk:
+    """A page plus the checks every visited page gets: its title, one h1, axe, no CSP errors."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.titles: list[str] = []
+        self.csp_errors: list[str] = []
+        self.fragments: list[str] = []
+        page.on("request", lambda r: self.fragments.append(r.url) if "/progress" in r.url else None)
+        page.on(
+            "console",
+            lambda m: (
+                self.csp_errors.append(m.text)
+                if m.type == "error" and "Content Security Policy" in m.text
+                else None
+            ),
+        )
+
+    def check(self, title: str, *, error: bool = False) -> None:
+        assert self.page.title() == f"{'Error: ' if error else ''}{title} - {SERVICE}"
+        assert self.page.locator("h1").count() == 1
+        assert_no_axe_violations(self.page)
+        assert not self.csp_errors, self.csp_errors
+        self.titles.append(title)
+
+    def qa(self, name: str) -> str:
+        return self.page.locator(f"[data-qa={name}]").first.inner_text().strip()
+
+
+def sign_in(page: Any, dashboard: Any, username: str = "VISITS_USER") -> None:
+    page.goto(f"{dashboard.url}/")
+    assert page.url.startswith(settings.HMPPS_AUTH_EXTERNAL_URL)
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{dashboard.url}/")
