@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from sandbox.engine import get_engine
 from sandbox.util import BadRequest, error_response, json_response
 
 View = Callable[..., HttpResponse]
@@ -122,6 +123,24 @@ def paging(request: HttpRequest, *, default_size: int = 20) -> tuple[int, int]:
     if size < 1:
         size = default_size
     return page, min(size, 2000)
+
+
+def mappings_of_migration(
+    request: HttpRequest, migration_id: str, store_of: Callable[[Any], Any]
+) -> HttpResponse:
+    """A classic page of one migration's mappings (P4, P6, ...): what "migrated" counts read.
+
+    ``store_of(state)`` is the type's store, with ``by_label`` (migration id -> mapping keys in
+    the order written) and ``mappings`` (key -> mapping with ``as_json()``).
+    """
+    page, size = paging(request)
+    engine = get_engine()
+    with engine.lock:
+        data = store_of(engine.state)
+        keys = data.by_label.get(migration_id, [])
+        chosen = [data.mappings[k].as_json() for k in keys[page * size : (page + 1) * size]]
+        total = len(keys)
+    return json_response(page_json(chosen, page=page, size=size, total=total))
 
 
 def health(_request: HttpRequest) -> HttpResponse:

@@ -16,15 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def quick_polling(settings: Any) -> None:
-    settings.MIGRATION_PROGRESS_POLL_SECONDS = 1
-
-
-@pytest.fixture
-def sandbox_settings(sandbox: Any) -> Any:
-    before = sandbox.update_settings()
-    yield sandbox
-    sandbox.update_settings(**before)
+def _quick(quick_polling: None) -> None:
+    """The details page polls every second."""
 
 
 def test_court_sentencing_from_the_home_tile_to_completed(

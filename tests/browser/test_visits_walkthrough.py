@@ -25,16 +25,8 @@ def plain_static_names(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def quick_polling(settings: Any) -> None:
-    settings.MIGRATION_PROGRESS_POLL_SECONDS = 1
-
-
-@pytest.fixture
-def sandbox_settings(sandbox: Any) -> Any:
-    """The test may slow parts of the lifecycle down; the session's timings come back after."""
-    before = sandbox.update_settings()
-    yield sandbox
-    sandbox.update_settings(**before)
+def _quick(quick_polling: None) -> None:
+    """The details page polls every second."""
 
 
 def start(walk: Walk, *, prisons: str, social: bool, official: bool, before: str = "") -> str:

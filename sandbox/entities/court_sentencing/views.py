@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from sandbox.engine import get_engine
 from sandbox.entities.court_sentencing import court_data
 from sandbox.util import error_response, json_response
-from sandbox.views.common import page_json, paging, require_role
+from sandbox.views.common import mappings_of_migration, page_json, paging, require_role
 
 NOMIS_ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
 SYNC_ROLE = "ROLE_NOMIS_MAPPING_API__SYNCHRONISATION__RW"
@@ -39,11 +39,4 @@ def prisoner_mapping(request: HttpRequest, offender_no: str) -> HttpResponse:
 @require_role(SYNC_ROLE)
 def by_migration_id(request: HttpRequest, migration_id: str) -> HttpResponse:
     """P4 ``GET /mapping/court-sentencing/prisoner/migration-id/{id}``: one row per prisoner."""
-    page, size = paging(request)
-    engine = get_engine()
-    with engine.lock:
-        data = court_data(engine.state)
-        numbers = data.by_label.get(migration_id, [])
-        chosen = [data.mappings[n].as_json() for n in numbers[page * size : (page + 1) * size]]
-        total = len(numbers)
-    return json_response(page_json(chosen, page=page, size=size, total=total))
+    return mappings_of_migration(request, migration_id, court_data)

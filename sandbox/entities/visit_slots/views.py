@@ -7,7 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from sandbox.engine import get_engine
 from sandbox.entities.visit_slots import slot_json, slots_data
 from sandbox.util import error_response, json_response
-from sandbox.views.common import page_json, paged_model_json, paging, require_role
+from sandbox.views.common import (
+    mappings_of_migration,
+    paged_model_json,
+    paging,
+    require_role,
+)
 
 NOMIS_ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
 SYNC_ROLE = "ROLE_NOMIS_MAPPING_API__SYNCHRONISATION__RW"
@@ -41,11 +46,4 @@ def slot_mapping(request: HttpRequest, prison_id: str, day: str, sequence: int) 
 @require_role(SYNC_ROLE)
 def by_migration_id(request: HttpRequest, migration_id: str) -> HttpResponse:
     """P6 ``GET /mapping/visit-slots/migration-id/{id}``: classic Page, ``totalElements``."""
-    page, size = paging(request)
-    engine = get_engine()
-    with engine.lock:
-        data = slots_data(engine.state)
-        keys = data.by_label.get(migration_id, [])
-        chosen = [data.mappings[k].as_json() for k in keys[page * size : (page + 1) * size]]
-        total = len(keys)
-    return json_response(page_json(chosen, page=page, size=size, total=total))
+    return mappings_of_migration(request, migration_id, slots_data)
