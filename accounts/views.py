@@ -19,7 +19,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from accounts.backends import callback_url
 from accounts.session import remember_token
-from nomis_sync.tiles import tiles_for
+from nomis_sync.tiles import tile_statuses, tiles_for
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +99,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        tiles = tiles_for(self.request.user)
         return {
             **super().get_context_data(**kwargs),
-            "tiles": tiles_for(self.request.user),
+            "tiles": tiles,
+            "statuses": tile_statuses(self.request.user, tiles),
             "entry_role": ENTRY_ROLE,
         }

@@ -206,6 +206,51 @@ class RunningRows:
             self._rows.clear()
 
 
+class BriefValues:
+    """Values by key for a few seconds, fetched on the shared executor when missing or old.
+
+    `submit` returns a future, so several keys can be fetched side by side; concurrent misses
+    for one key share a single fetch.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._pending: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
+        from concurrent.futures import Future
+
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and time.monotonic() - entry[0] < self.seconds:
+                done: Future[Any] = Future()
+                done.set_result(entry[1])
+                return done
+            pending = self._pending.get(key)
+            if pending is not None:
+                return pending
+
+            def run() -> Any:
+                try:
+                    value = fetch()
+                    with self._lock:
+                        self._entries[key] = (time.monotonic(), value)
+                    return value
+                finally:
+                    with self._lock:
+                        self._pending.pop(key, None)
+
+            future = upstream.executor().submit(run)
+            self._pending[key] = future
+            return future
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 # -- The caches (one instance each per worker process)
 
 # The history list (M3) per type and filter: it is not paged upstream; with 5,000 migrations the
@@ -225,8 +270,14 @@ started_by: GenerationMemo[dict[str, Any]] = GenerationMemo()
 timelines: GenerationMemo[list[Any]] = GenerationMemo()
 
 
+# Whether each type has a migration in progress, for the home page's "Running" tags: without it
+# every home page would wait on one M5 call per type shown (eleven for SYSCON_USER).
+running_types = BriefValues(seconds=settings.HOME_RUNNING_TAG_SECONDS)
+
+
 def reset() -> None:
     """Forget everything this process holds (tests: each starts as a fresh worker would)."""
+    running_types.clear()
     history.clear()
     running_rows.clear()
     started_by.clear()

@@ -100,6 +100,15 @@ class MigrationFilterForm(GovukForm):
     upstream_filter: Callable[[], dict[str, Any]]
     typed_values: Callable[[], dict[str, Any]]
 
+    @classmethod
+    def initial_from(cls, query: Any) -> dict[str, Any]:
+        """A fresh form's values, from defaults and the start page's query (none by default).
+
+        Activities start tomorrow by default; allocations are pre-filled from an activities
+        run's link. Whatever comes from the query is validated again when the form is sent.
+        """
+        return {}
+
     def selected(self, name: str) -> list[str]:
         """A multiple-choice field's chosen values, bound or from the initial values."""
         if self.is_bound:

@@ -40,6 +40,9 @@ class AuditEvent(models.Model):
         CANCEL_MIGRATION = "CANCEL_MIGRATION", "Cancel migration"
         PURGE_DEAD_LETTERS = "PURGE_DEAD_LETTERS", "Delete failure messages"
         REFRESH_COUNTS = "REFRESH_COUNTS", "Refresh counts"
+        ACTIVATE_PRISON = "ACTIVATE_PRISON", "Activate prison"
+        END_ACTIVITIES = "END_ACTIVITIES", "End NOMIS activities"
+        MOVE_START_DATE = "MOVE_START_DATE", "Move activity start date"
 
     class SubjectKind(models.TextChoices):
         """What kind of thing an action was done to; `subject_id` says which one."""
@@ -47,6 +50,8 @@ class AuditEvent(models.Model):
         MIGRATION = "MIGRATION", "Migration"
         DEAD_LETTER_QUEUE = "DEAD_LETTER_QUEUE", "Dead letter queue"
         ROOM_MAPPING = "ROOM_MAPPING", "Room mapping"
+        # A NOMIS service's switch for one prison ("ACTIVITY MDI"), turned on by "Activate prison".
+        AGENCY_SWITCH = "AGENCY_SWITCH", "NOMIS agency switch"
 
     class Outcome(models.TextChoices):
         REQUESTED = "REQUESTED", "Requested"

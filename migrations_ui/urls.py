@@ -18,13 +18,12 @@ def type_urlpatterns(migration_type: MigrationType) -> list[URLPattern]:
     def view(cls: type[views.MigrationTypeView]) -> object:
         return cls.as_view(migration_type=migration_type)
 
-    return [
+    pages = [
         path("", view(views.HistoryView), name="history"),
         path("start", view(views.StartView), name="start"),
         path("amend", view(views.AmendView), name="amend"),
         path("start/preview", view(views.PreviewView), name="preview"),
         path("start/confirmation", view(views.ConfirmationView), name="confirmation"),
-        path("failures/", view(views.FailuresView), name="failures"),
         path("failures/delete", view(views.DeleteFailuresView), name="delete-failures"),
         path("<str:migration_id>/", view(views.DetailsView), name="details"),
         path("<str:migration_id>/progress", view(views.ProgressFragmentView), name="progress"),
@@ -35,6 +34,12 @@ def type_urlpatterns(migration_type: MigrationType) -> list[URLPattern]:
             name="refresh-counts",
         ),
     ]
+    # Fixed paths go before the "<migration_id>/" patterns, which would match them too.
+    if migration_type.has_failures_page:
+        pages.insert(1, path("failures/", view(views.FailuresView), name="failures"))
+    if migration_type.extra_urls:
+        pages[1:1] = migration_type.extra_urls(migration_type)
+    return pages
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

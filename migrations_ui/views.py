@@ -47,7 +47,7 @@ HISTORY_PAGE_SIZE = 50
 # Migration ids are second-precision local times (upstream-api.md §2.2); storage allows 40.
 _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
 # Where "Delete failure messages" may send the user back to: names, never URLs from the request.
-DELETE_FAILURES_RETURNS = ("preview", "failures")
+DELETE_FAILURES_RETURNS = ("preview", "failures", "history")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -183,7 +183,10 @@ class StartView(MigrationTypeView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         wizard.clear(request.session, self.slug)
-        return self.render("start.html", {"form": self.migration_type.form()})
+        form_class = self.migration_type.form
+        return self.render(
+            "start.html", {"form": form_class(initial=form_class.initial_from(request.GET))}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = self.migration_type.form(request.POST)
@@ -480,6 +483,8 @@ class DeleteFailuresView(MigrationTypeView):
 
     def _return_to(self, value: str) -> tuple[str, str]:
         name = value if value in DELETE_FAILURES_RETURNS else "failures"
+        if name == "failures" and not self.migration_type.has_failures_page:
+            name = "history"
         return name, self.url(name)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -132,6 +132,7 @@ def configured_checks() -> dict[str, HealthCheck]:
         "nomisMigrationApi": settings.NOMIS_MIGRATION_API_URL,
         "nomisPrisonerApi": settings.NOMIS_PRISONER_API_URL,
         "mappingApi": settings.MAPPING_API_URL,
+        "activitiesApi": settings.ACTIVITIES_API_URL,
     }
     if settings.TOKEN_VERIFICATION_ENABLED:
         upstreams["tokenVerification"] = settings.TOKEN_VERIFICATION_API_URL

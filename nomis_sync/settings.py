@@ -239,6 +239,10 @@ NOMIS_PRISONER_API_URL = _read(
     "NOMIS_PRISONER_API_URL", dev_default=f"{_SANDBOX}/nomis-prisoner-api"
 ).rstrip("/")
 MAPPING_API_URL = _read("MAPPING_API_URL", dev_default=f"{_SANDBOX}/mapping-api").rstrip("/")
+# Activities and appointments' DPS side: rollout, pay bands and regime checks before a migration.
+ACTIVITIES_API_URL = _read("ACTIVITIES_API_URL", dev_default=f"{_SANDBOX}/activities-api").rstrip(
+    "/"
+)
 
 TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=False)
 TOKEN_VERIFICATION_API_URL = (
@@ -269,6 +273,10 @@ UPSTREAM_TIMEOUTS: dict[str, tuple[float, float]] = {
     "mappingApi": (
         env.float("MAPPING_API_TIMEOUT_CONNECT", default=2.0),
         env.float("MAPPING_API_TIMEOUT_RESPONSE", default=60.0),
+    ),
+    "activitiesApi": (
+        env.float("ACTIVITIES_API_TIMEOUT_CONNECT", default=2.0),
+        env.float("ACTIVITIES_API_TIMEOUT_RESPONSE", default=60.0),
     ),
 }
 
@@ -406,6 +414,8 @@ LOGGING = {
 
 # The visits estimate (NOMIS `/visits/ids` count) is a heavy query. The preview waits this many
 # seconds for it, without retrying, then shows the "try again" advice instead of an error page.
+# How long the home page's "Running" tags are kept before the migration service is asked again.
+HOME_RUNNING_TAG_SECONDS = env.float("HOME_RUNNING_TAG_SECONDS", default=5.0)
 VISITS_ESTIMATE_TIMEOUT_SECONDS = env.float("VISITS_ESTIMATE_TIMEOUT_SECONDS", default=30.0)
 # How often a running migration's details page refreshes its figures.
 MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", default=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,3 +29,22 @@ def tiles_for(user: Any) -> list[Tile]:
         (tile for tile in _TILES.values() if user.has_perm(tile.permission)),
         key=lambda tile: tile.title.lower(),
     )
+
+
+# A function giving tags for some of a user's tiles, by href ("Running" on a migration type's
+# tile while one runs). The area that registers tiles registers it; home works without one.
+StatusProvider = Callable[[Any, list[Tile]], dict[str, str]]
+_STATUS_PROVIDERS: list[StatusProvider] = []
+
+
+def register_status_provider(provider: StatusProvider) -> None:
+    if provider not in _STATUS_PROVIDERS:
+        _STATUS_PROVIDERS.append(provider)
+
+
+def tile_statuses(user: Any, tiles: list[Tile]) -> dict[str, str]:
+    """A tag's text per tile href, from every provider (nothing for most tiles)."""
+    statuses: dict[str, str] = {}
+    for provider in _STATUS_PROVIDERS:
+        statuses.update(provider(user, tiles))
+    return statuses

@@ -9,7 +9,7 @@ from typing import Any
 from migrations_ui import appinsights, caching
 from migrations_ui.clients.migration_api import MigrationApiClient, MigrationHistory
 from migrations_ui.selectors import username_of
-from migrations_ui.types.base import Line, MigrationType
+from migrations_ui.types.base import Line, Link, MigrationType
 from nomis_sync.lazy import LazyMap
 
 
@@ -22,6 +22,8 @@ class HistoryRow:
     already_migrated_url: str | None
     # The stored filter as the type reads it.
     filter_lines: list[Line]
+    # The type's own links (App Insights queries for types without a failures page).
+    links: list[Link]
 
 
 def history_row(migration: MigrationHistory, migration_type: MigrationType) -> HistoryRow:
@@ -37,13 +39,14 @@ def history_row(migration: MigrationHistory, migration_type: MigrationType) -> H
     return HistoryRow(
         migration=migration,
         show_progress=migration.in_progress,
-        show_failures=migration.records_failed > 0,
+        show_failures=migration.records_failed > 0 and migration_type.has_failures_page,
         already_migrated_url=appinsights.already_migrated_url(
             log_line, migration.when_started, migration.when_ended
         )
         if unaccounted and log_line
         else None,
         filter_lines=[line for line in migration_type.filter_lines(migration.filter) if line.value],
+        links=migration_type.row_links(migration) if migration_type.row_links else [],
     )
 
 

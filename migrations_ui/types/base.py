@@ -33,6 +33,17 @@ class Line:
     qa: str = ""
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link a history row offers besides the standard ones (App Insights queries, mostly)."""
+
+    key: str
+    text: str
+    url: str
+    # Opens in a new tab (an external portal), announced to screen readers.
+    external: bool = True
+
+
 # (username, start filter) -> a number of records, or a value a check shows on the preview.
 Check = Callable[[str | None, Mapping[str, Any]], Any]
 
@@ -73,6 +84,14 @@ class MigrationType:
     templates: Mapping[str, str] = field(default_factory=dict)
     # Whether the form has any field (no filter: the start page is a plain "Continue").
     has_filter: bool = True
+    # Whether the type has a failures page (activities, allocations and TAPs link to App
+    # Insights instead, upstream-api-types.md §1.2).
+    has_failures_page: bool = True
+    # More links for a history row (`MigrationHistory` -> links), e.g. App Insights queries.
+    row_links: Callable[[Any], list[Link]] | None = None
+    # More pages of the type (activities' "Move start date"...): `(type) -> [path(...), ...]`,
+    # mounted under the type's prefix and namespace.
+    extra_urls: Callable[[MigrationType], list[Any]] | None = None
 
     # -- Words
 
@@ -127,6 +146,11 @@ class MigrationType:
 
     def template(self, name: str) -> str:
         return self.templates.get(name, f"migrations_ui/{name}")
+
+    @property
+    def row_actions_template(self) -> str | None:
+        """The type's extra actions per history row, if it has any (most types have none)."""
+        return self.templates.get("_history_row_actions.html")
 
 
 def text_list(value: Any) -> str:

@@ -14,3 +14,16 @@ def no_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"Unit test made a real HTTP call: {request.method} {request.url}")
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+
+
+@pytest.fixture(autouse=True)
+def idle_migration_types(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home page asks whether each type is running (M5); most tests are not about that.
+
+    Tests marked `running_tags` get the real check, with the upstream mocked at HTTP.
+    """
+    if request.node.get_closest_marker("running_tags"):
+        return
+    monkeypatch.setattr(
+        "migrations_ui.selectors.running._in_progress", lambda username, upstream_type: False
+    )

@@ -13,7 +13,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-UPSTREAMS = ("hmppsAuth", "nomisMigrationApi", "nomisPrisonerApi", "mappingApi")
+UPSTREAMS = ("hmppsAuth", "nomisMigrationApi", "nomisPrisonerApi", "mappingApi", "activitiesApi")
 
 
 def _ping_urls(settings) -> dict[str, str]:
@@ -22,6 +22,7 @@ def _ping_urls(settings) -> dict[str, str]:
         "nomisMigrationApi": f"{settings.NOMIS_MIGRATION_API_URL}/health/ping",
         "nomisPrisonerApi": f"{settings.NOMIS_PRISONER_API_URL}/health/ping",
         "mappingApi": f"{settings.MAPPING_API_URL}/health/ping",
+        "activitiesApi": f"{settings.ACTIVITIES_API_URL}/health/ping",
         "tokenVerification": f"{settings.TOKEN_VERIFICATION_API_URL}/health/ping",
     }
 

@@ -12,6 +12,7 @@ from tests.conftest import run_manage
 ROOT = Path(__file__).resolve().parents[2]
 
 REQUIRED = [
+    "ACTIVITIES_API_URL",
     "AUTH_CODE_CLIENT_ID",
     "AUTH_CODE_CLIENT_SECRET",
     "CLIENT_CREDS_CLIENT_ID",
@@ -33,6 +34,7 @@ PRODUCTION = {
     "NOMIS_MIGRATION_API_URL": "https://prisoner-nomis-migration.hmpps.service.justice.gov.uk",
     "NOMIS_PRISONER_API_URL": "https://nomis-prisoner-api.aks-live-1.studio-hosting.service.justice.gov.uk",
     "MAPPING_API_URL": "https://nomis-sync-prisoner-mapping.hmpps.service.justice.gov.uk",
+    "ACTIVITIES_API_URL": "https://activities-api.prison.service.justice.gov.uk",
     "AUTH_CODE_CLIENT_ID": "ui-client",
     "AUTH_CODE_CLIENT_SECRET": "ui-secret",
     "CLIENT_CREDS_CLIENT_ID": "system-client",

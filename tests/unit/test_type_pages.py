@@ -257,3 +257,61 @@ def test_the_tiles_are_sorted_by_heading(client, tokens, syscon_user) -> None:
     titles = [t.tile_title for t in types.REGISTERED]
     positions = [home.index(title) for title in sorted(titles, key=str.lower)]
     assert positions == sorted(positions)
+
+
+# -- Home: a "Running" tag on each type's tile while one of its migrations is in progress
+
+
+@pytest.mark.running_tags
+def test_a_tile_says_running_while_its_type_has_a_migration_in_progress(
+    client, tokens, requests_mock, syscon_user
+) -> None:
+    statuses = {"VISITS": "STARTED", "VISIT_SLOTS": "COMPLETED"}
+    for t in types.REGISTERED:
+        status = statuses.get(t.upstream_type)
+        if status is None:
+            requests_mock.get(
+                migration_url(f"/migrate/history/active/{t.upstream_type}"), status_code=503
+            )
+        else:
+            requests_mock.get(
+                migration_url(f"/migrate/history/active/{t.upstream_type}"),
+                json=InProgressFactory(migrationType=t.upstream_type, status=status),
+            )
+    home = text(sign_in(client, syscon_user).get("/"))
+    # Running for visits only; no tag where the answer was COMPLETED or could not be had.
+    assert home.count('data-qa="tile-status">Running</strong>') == 1
+    # Tiles are sorted by heading: Court Sentencing, Visit Slots, Visits; the tag is on the last.
+    assert home.index('data-qa="tile-status"') > home.index('href="/visits-migration/"')
+
+
+@pytest.mark.running_tags
+def test_running_tags_are_asked_once_per_type_and_kept_briefly(
+    client, tokens, requests_mock, syscon_user, settings
+) -> None:
+    mocks = [
+        requests_mock.get(
+            migration_url(f"/migrate/history/active/{t.upstream_type}"),
+            json=InProgressFactory(migrationType=t.upstream_type, status="COMPLETED"),
+        )
+        for t in types.REGISTERED
+    ]
+    signed_in = sign_in(client, syscon_user)
+    for _ in range(3):
+        assert signed_in.get("/").status_code == 200
+    # The tags are kept for HOME_RUNNING_TAG_SECONDS (5 s by default): one call per type.
+    assert [m.call_count for m in mocks] == [1] * len(types.REGISTERED)
+
+
+@pytest.mark.running_tags
+def test_only_the_types_a_user_may_see_are_asked(
+    client, tokens, requests_mock, sentencing_user
+) -> None:
+    court = requests_mock.get(
+        migration_url("/migrate/history/active/COURT_SENTENCING"),
+        json=InProgressFactory(migrationType="COURT_SENTENCING", status="CANCELLED_REQUESTED"),
+    )
+    home = text(sign_in(client, sentencing_user).get("/"))
+    assert 'data-qa="tile-status">Running</strong>' in home
+    assert court.call_count == 1
+    assert len(requests_mock.request_history) == 1

@@ -1,0 +1,50 @@
+"""Which migration types have a migration in progress, for the home page's "Running" tags."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from migrations_ui import caching, types
+from migrations_ui.clients.migration_api import MigrationApiClient
+from migrations_ui.selectors import username_of
+from nomis_sync import upstream
+from nomis_sync.tiles import Tile
+
+logger = logging.getLogger(__name__)
+
+RUNNING = "Running"
+
+
+def _in_progress(username: str | None, upstream_type: str) -> bool:
+    return MigrationApiClient(username=username).active(upstream_type).in_progress
+
+
+def running_tags(user: Any, tiles: list[Tile]) -> dict[str, str]:
+    """ "Running" for each shown type's tile while a migration of the type is in progress.
+
+    M5 for every type shown, side by side, each answer kept briefly (caching.running_types) so
+    the home page stays cheap. A type whose answer could not be had gets no tag: the tile still
+    works, and its own pages say what is wrong.
+    """
+    hrefs = {tile.href for tile in tiles}
+    shown = [t for t in types.REGISTERED if t.home_href in hrefs]
+    username = username_of(user)
+    futures = [
+        (
+            t.home_href,
+            caching.running_types.submit(
+                t.upstream_type, functools.partial(_in_progress, username, t.upstream_type)
+            ),
+        )
+        for t in shown
+    ]
+    tags: dict[str, str] = {}
+    for href, future in futures:
+        try:
+            if future.result():
+                tags[href] = RUNNING
+        except upstream.ApiError as error:
+            logger.warning("Could not tell whether the migration at %s is running: %s", href, error)
+    return tags
