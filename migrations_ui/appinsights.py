@@ -102,3 +102,46 @@ def already_migrated_url(
 
 def dead_letter_url(message_id: str) -> str:
     return log_analytics_url(dead_letter_query(message_id), timespan="P1D")
+
+
+def migration_events_query(
+    event_prefix: str,
+    migration_id: str,
+    started: dt.datetime | None,
+    ended: dt.datetime | None,
+    *,
+    failures_only: bool = False,
+) -> str:
+    """Query C: one migration's custom events (upstream-api.md §12.4), optionally failures only.
+
+    `event_prefix` is the type's telemetry prefix (`temporary-absences`, `activity`, ...), so the
+    names matched are `<prefix>-migration...` as the service writes them.
+    """
+    safe_prefix = event_prefix.replace("'", "").replace("\\", "")
+    safe_id = migration_id.replace("'", "").replace("\\", "")
+    clauses = [
+        "AppEvents",
+        f"| where AppRoleName == '{ROLE_NAME}'",
+        f"| where TimeGenerated between (datetime({utc_text(started)}) .. "
+        + (f"datetime({utc_text(ended)}))" if ended else "now())"),
+        f"| where Properties.migrationId startswith '{safe_id}'",
+        f"| where Name startswith '{safe_prefix}-migration'",
+    ]
+    if failures_only:
+        clauses.append('| where (Name endswith "failed" or Name endswith "error")')
+    return "\n".join(clauses)
+
+
+def migration_events_url(
+    event_prefix: str,
+    migration_id: str,
+    started: dt.datetime | None,
+    ended: dt.datetime | None,
+    *,
+    failures_only: bool = False,
+) -> str:
+    return log_analytics_url(
+        migration_events_query(
+            event_prefix, migration_id, started, ended, failures_only=failures_only
+        )
+    )

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from migrations_ui.clients.base import SystemTokenClient
+from nomis_sync.upstream import NotFound, path_segment
 
 
 class NomisPrisonerApiClient(SystemTokenClient):
@@ -39,6 +40,24 @@ class NomisPrisonerApiClient(SystemTokenClient):
             "GET", "/visits/configuration/time-slots/ids", params={"page": 0, "size": 1}
         )
         return self._total(response, "time slot count", paged_model=True)
+
+    # -- Agency switches (N11, N12): whether NOMIS has handed a service over for a prison
+
+    def agency_switch_on(self, service_code: str, prison_id: str) -> bool:
+        """N11 `GET /agency-switches/{service}/agency/{prison}`: 204 on, 404 off."""
+        try:
+            self.call("GET", self._switch_path(service_code, prison_id))
+        except NotFound:
+            return False
+        return True
+
+    def activate_agency(self, service_code: str, prison_id: str) -> None:
+        """N12 `POST /agency-switches/{service}/agency/{prison}`: 201, idempotent."""
+        self.call("POST", self._switch_path(service_code, prison_id))
+
+    @staticmethod
+    def _switch_path(service_code: str, prison_id: str) -> str:
+        return f"/agency-switches/{path_segment(service_code)}/agency/{path_segment(prison_id)}"
 
     def _total(self, response: requests.Response, what: str, *, paged_model: bool) -> int:
         """The page's total; a missing or null total reads as 0, any other shape is malformed."""

@@ -170,3 +170,27 @@ def entity_field(name: str) -> Callable[[Any], str]:
         return ""
 
     return read
+
+
+def event_links(event_prefix: str) -> Callable[[Any], list[Link]]:
+    """A history row's App Insights links for a type without a failures page (query C):
+    every event of the run, and its failures when it has any.
+    """
+    from migrations_ui import appinsights
+
+    def links(migration: Any) -> list[Link]:
+        def url(failures_only: bool) -> str:
+            return appinsights.migration_events_url(
+                event_prefix,
+                migration.migration_id,
+                migration.when_started,
+                migration.when_ended,
+                failures_only=failures_only,
+            )
+
+        found = [Link("all-events", "View all migration events in App Insights", url(False))]
+        if migration.records_failed > 0:
+            found.append(Link("insights-failures", "View failures in App Insights", url(True)))
+        return found
+
+    return links

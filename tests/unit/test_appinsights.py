@@ -93,3 +93,34 @@ def test_the_log_line_searched_for_is_the_types_and_cannot_end_the_kql_string() 
         "/limit/1000",
     )
     assert "| where Message contains 'Will not migrate the nomis visit time slot|x'\n" in query
+
+
+def test_all_events_of_a_running_migration_are_queried_up_to_now() -> None:
+    query = decode(
+        appinsights.migration_events_url(
+            "temporary-absences", "2025-02-03T01:00:00", dt.datetime(2025, 2, 3, 1, 0), None
+        ),
+        "/limit/1000",
+    )
+    assert query == (
+        "AppEvents\n"
+        "| where AppRoleName == 'hmpps-prisoner-from-nomis-migration'\n"
+        "| where TimeGenerated between (datetime(2025-02-03T01:00:00.000Z) .. now())\n"
+        "| where Properties.migrationId startswith '2025-02-03T01:00:00'\n"
+        "| where Name startswith 'temporary-absences-migration'"
+    )
+
+
+def test_failure_events_of_an_ended_migration_are_the_failed_or_error_ones() -> None:
+    query = decode(
+        appinsights.migration_events_url(
+            "activity",
+            "2025-07-01T10:00:00",
+            dt.datetime(2025, 7, 1, 10, 0),
+            dt.datetime(2025, 7, 1, 11, 0),
+            failures_only=True,
+        ),
+        "/limit/1000",
+    )
+    assert "datetime(2025-07-01T09:00:00.000Z) .. datetime(2025-07-01T10:00:00.000Z))" in query
+    assert query.endswith('| where (Name endswith "failed" or Name endswith "error")')
