@@ -10,4 +10,16 @@ class MigrationsUiConfig(AppConfig):
         from nomis_sync.tiles import Tile, register_tile
 
         types.register()
+        # Visit room mappings: for whoever runs visits migrations (reference-dashboard.md §3).
+        from accounts.permissions import grant
+
+        for role in ("MIGRATE_VISITS", "MIGRATE_NOMIS_SYSCON"):
+            grant(role, ["migrations_ui.manage_room_mappings"])
+        register_tile(
+            Tile(
+                "Visit room mappings",
+                "/visits-room-mappings/prison",
+                "migrations_ui.manage_room_mappings",
+            )
+        )
         register_tile(Tile("Audit log", "/audit/", "migrations_ui.view_audit_log"))

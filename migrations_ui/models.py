@@ -43,6 +43,8 @@ class AuditEvent(models.Model):
         ACTIVATE_PRISON = "ACTIVATE_PRISON", "Activate prison"
         END_ACTIVITIES = "END_ACTIVITIES", "End NOMIS activities"
         MOVE_START_DATE = "MOVE_START_DATE", "Move activity start date"
+        ADD_ROOM_MAPPING = "ADD_ROOM_MAPPING", "Add room mapping"
+        DELETE_ROOM_MAPPING = "DELETE_ROOM_MAPPING", "Delete room mapping"
 
     class SubjectKind(models.TextChoices):
         """What kind of thing an action was done to; `subject_id` says which one."""

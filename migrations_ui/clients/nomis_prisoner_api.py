@@ -8,12 +8,21 @@ newer `PagedModel` with it under `page`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from migrations_ui.clients.base import SystemTokenClient
 from nomis_sync.upstream import NotFound, path_segment
+
+
+@dataclass(frozen=True)
+class RoomUsageCount:
+    """One row of N17: a NOMIS visit room and how many social visits use it."""
+
+    room: str
+    count: int
 
 
 class NomisPrisonerApiClient(SystemTokenClient):
@@ -40,6 +49,34 @@ class NomisPrisonerApiClient(SystemTokenClient):
             "GET", "/visits/configuration/time-slots/ids", params={"page": 0, "size": 1}
         )
         return self._total(response, "time slot count", paged_model=True)
+
+    def room_usage_counts(self, prison_id: str, *, future_only: bool) -> list[RoomUsageCount]:
+        """N17 `GET /visits/rooms/usage-count`: social visits per NOMIS room of one prison.
+
+        `futureVisitsOnly=false` counts every visit ever, a slower query (upstream-api.md §6.3).
+        """
+        response = self.call(
+            "GET",
+            "/visits/rooms/usage-count",
+            params={
+                "prisonIds": prison_id,
+                "visitTypes": "SCON",
+                "futureVisitsOnly": "true" if future_only else "false",
+            },
+        )
+        body = self.json_of(response)
+        if not isinstance(body, list):
+            raise self.malformed(response, "room usage list")
+        rows = []
+        for item in body:
+            room = item.get("agencyInternalLocationDescription") if isinstance(item, dict) else None
+            count = item.get("count") if isinstance(item, dict) else None
+            if room is None:
+                continue  # visits without a room (upstream-api.md §6.3)
+            if not isinstance(room, str) or isinstance(count, bool) or not isinstance(count, int):
+                raise self.malformed(response, "room usage list")
+            rows.append(RoomUsageCount(room=room, count=count))
+        return rows
 
     # -- Agency switches (N11, N12): whether NOMIS has handed a service over for a prison
 

@@ -48,11 +48,12 @@ def sign_out(page: Any) -> None:
             [
                 "Audit log",
                 "Court Sentencing migration",
+                "Visit room mappings",
                 "Visit Slots migration",
                 "Visits migration",
             ],
         ),
-        ("VISITS_USER", "V. Visits", ["Visits migration"]),
+        ("VISITS_USER", "V. Visits", ["Visit room mappings", "Visits migration"]),
         ("SENTENCING_USER", "S. Sentencing", ["Court Sentencing migration"]),
     ],
 )

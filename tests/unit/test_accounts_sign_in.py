@@ -293,14 +293,15 @@ def test_role_table_maps_visits_and_syscon_roles(
         "migrations_ui.cancel_visits_migration",
         "migrations_ui.manage_visits_dead_letters",
     }
+    rooms = "migrations_ui.manage_room_mappings"
     sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_VISITS"]))
     user = get_user_model().objects.get()
-    assert user.get_all_permissions() == visits
+    assert user.get_all_permissions() == {*visits, rooms}
     sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_NOMIS_SYSCON"]))
     user = get_user_model().objects.get()
     every_type = {p for t in types.REGISTERED for p in t.permissions}
     assert visits < every_type
-    assert user.get_all_permissions() == {*every_type, "migrations_ui.view_audit_log"}
+    assert user.get_all_permissions() == {*every_type, rooms, "migrations_ui.view_audit_log"}
     sign_in(client, auth, auth_key.token(authorities=[]))
     assert get_user_model().objects.get().get_all_permissions() == set()
 

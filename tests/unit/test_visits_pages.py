@@ -94,7 +94,8 @@ def test_the_home_tile_comes_from_the_registry(visits_user) -> None:
     from nomis_sync.tiles import tiles_for
 
     assert [(t.title, t.href) for t in tiles_for(visits_user)] == [
-        ("Visits migration", "/visits-migration/")
+        ("Visit room mappings", "/visits-room-mappings/prison"),
+        ("Visits migration", "/visits-migration/"),
     ]
 
 

@@ -1,0 +1,72 @@
+"""The mapping service (`hmpps-nomis-mapping-service`): visit room mappings, R1-R3.
+
+Contract: upstream-api.md §7.3 and upstream-api-types.md §3. Room descriptions are path segments
+and are percent-encoded (they may hold spaces, slashes, ampersands or quotes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrations_ui.clients.base import SystemTokenClient
+from nomis_sync.upstream import path_segment
+
+
+@dataclass(frozen=True)
+class RoomMapping:
+    """One `RoomMappingDto`: a NOMIS room and the DPS room it maps to."""
+
+    prison_id: str
+    nomis_room: str
+    dps_room: str
+    is_open: bool
+
+    @classmethod
+    def from_json(cls, data: Any) -> RoomMapping:
+        if not isinstance(data, dict):
+            raise ValueError("room mapping")
+        nomis_room, dps_room = data.get("nomisRoomDescription"), data.get("vsipId")
+        if not isinstance(nomis_room, str) or not isinstance(dps_room, str):
+            raise ValueError("room mapping")
+        return cls(
+            prison_id=str(data.get("prisonId") or ""),
+            nomis_room=nomis_room,
+            dps_room=dps_room,
+            is_open=data.get("isOpen") is True,
+        )
+
+
+class MappingApiClient(SystemTokenClient):
+    service = "mapping service"
+    url_setting = "MAPPING_API_URL"
+    timeout_key = "mappingApi"
+
+    def room_mappings(self, prison_id: str) -> list[RoomMapping]:
+        """R1 `GET /prison/{prisonId}/room-mappings`: every mapped room, by description."""
+        response = self.call("GET", f"/prison/{path_segment(prison_id)}/room-mappings")
+        body = self.json_of(response)
+        if not isinstance(body, list):
+            raise self.malformed(response, "room mapping list")
+        try:
+            return [RoomMapping.from_json(item) for item in body]
+        except ValueError as exc:
+            raise self.malformed(response, "room mapping list") from exc
+
+    def add_room_mapping(
+        self, prison_id: str, *, nomis_room: str, dps_room: str, is_open: bool
+    ) -> None:
+        """R2 `POST /prison/{prisonId}/room-mappings`: 201; 400 (or 409) if the room is mapped."""
+        self.call(
+            "POST",
+            f"/prison/{path_segment(prison_id)}/room-mappings",
+            json_body={"vsipId": dps_room, "nomisRoomDescription": nomis_room, "isOpen": is_open},
+        )
+
+    def delete_room_mapping(self, prison_id: str, nomis_room: str) -> None:
+        """R3 `DELETE /prison/{prisonId}/room-mappings/nomis-room-id/{description}`: 204."""
+        self.call(
+            "DELETE",
+            f"/prison/{path_segment(prison_id)}/room-mappings/nomis-room-id/"
+            f"{path_segment(nomis_room)}",
+        )

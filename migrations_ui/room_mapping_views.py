@@ -1,0 +1,184 @@
+"""Visit room mappings (reference-dashboard.md §2.3, §5): the admin pages operators use to map the
+NOMIS rooms the visits preview warns about, without the existing dashboard's shortcomings.
+
+Every page needs `migrations_ui.manage_room_mappings` (MIGRATE_VISITS or SYSCON). Adding and
+deleting are CSRF-protected POSTs through `services.room_mappings`, audited before they are sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from accounts.mixins import PermissionRequiredMixin
+from migrations_ui.room_mapping_forms import AddRoomMappingForm, PrisonForm, RoomForm
+from migrations_ui.selectors.preview import describe_failure
+from migrations_ui.selectors.room_mappings import RoomTable, room_table
+from migrations_ui.services.audit import AuditContext, AuditUnavailable
+from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
+from migrations_ui.views import client_ip
+from nomis_sync import upstream
+
+PERMISSION = "migrations_ui.manage_room_mappings"
+_FLASH = "migrations_ui.room_mappings.flash"
+
+
+class RoomMappingView(PermissionRequiredMixin, View):
+    permission_required = PERMISSION
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        return render(self.request, f"room_mappings/{template}", context, status=status)
+
+    def table_url(self, form: PrisonForm) -> str:
+        return f"{reverse('room_mappings:table')}?{urlencode(form.table_query())}"
+
+    def audit_context(self) -> AuditContext:
+        return AuditContext(
+            user=self.request.user,
+            request_id=getattr(self.request, "request_id", ""),
+            client_ip=client_ip(self.request),
+        )
+
+    def flash(self, message: str) -> None:
+        self.request.session[_FLASH] = message
+
+    def pop_flash(self) -> str | None:
+        message = self.request.session.pop(_FLASH, None)
+        return str(message) if message else None
+
+
+def _first_view() -> QueryDict:
+    """A fresh prison form: "Future visits only" ticked, the fast query."""
+    return QueryDict("futureVisits=true")
+
+
+class PrisonView(RoomMappingView):
+    """`/visits-room-mappings/prison`: choose a prison."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render("prison.html", {"form": PrisonForm(_first_view()), "bound": False})
+
+
+class TableView(RoomMappingView):
+    """`/visits-room-mappings/?prisonId=MDI&futureVisits=true`: the prison's rooms."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if "prisonId" not in request.GET:
+            return HttpResponseRedirect(reverse("room_mappings:prison"))
+        form = PrisonForm(request.GET)
+        if not form.is_valid():
+            return self.render(
+                "prison.html", {"form": form, "bound": True, "page_has_errors": True}
+            )
+        data = form.cleaned_data
+        try:
+            table: RoomTable | None = room_table(
+                user=request.user, prison_id=data["prisonId"], future_only=data["futureVisits"]
+            )
+            problem = ""
+        except upstream.ApiError as error:
+            table, problem = None, describe_failure(error)
+        return self.render(
+            "table.html",
+            {
+                "form": form,
+                "table": table,
+                "problem": problem,
+                "query": form.table_query(),
+                "flash": self.pop_flash(),
+                "back_to_preview": data.get("back") == "preview",
+            },
+            status=200 if table is not None else 502,
+        )
+
+
+class AddView(RoomMappingView):
+    """GET: the form for one unmapped room. POST: add the mapping, then back to the table."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = RoomForm(request.GET)
+        if not form.is_valid():
+            return HttpResponseRedirect(reverse("room_mappings:prison"))
+        add = AddRoomMappingForm(initial={"isOpen": False})
+        return self.render("add.html", {"room": form, "form": add, "page_has_errors": False})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = AddRoomMappingForm(request.POST)
+        room = RoomForm(request.POST)
+        if not room.is_valid():
+            return HttpResponseRedirect(reverse("room_mappings:prison"))
+        if not form.is_valid():
+            return self.render("add.html", {"room": room, "form": form, "page_has_errors": True})
+        values = form.values()
+        try:
+            room_mapping_add(context=self.audit_context(), **values)
+        except AuditUnavailable:
+            return self.render("unrecorded.html", {"room": room}, status=503)
+        except (upstream.BadRequest, upstream.Conflict) as refused:
+            form.add_error(
+                None,
+                f"The mapping service did not add the mapping: "
+                f"{refused.user_message or 'the room may already be mapped'}. "
+                "Go back to the room table to see its current mapping.",
+            )
+            return self.render(
+                "add.html", {"room": room, "form": form, "page_has_errors": True}, status=409
+            )
+        except upstream.ApiError as error:
+            form.add_error(
+                None,
+                f"The mapping could not be added because {describe_failure(error)}. "
+                "Nothing is lost: try again, or check the room table first.",
+            )
+            return self.render(
+                "add.html", {"room": room, "form": form, "page_has_errors": True}, status=502
+            )
+        self.flash(f"{values['nomis_room']} is now mapped to {values['dps_room']}.")
+        return HttpResponseRedirect(self.table_url(room))
+
+
+class DeleteView(RoomMappingView):
+    """GET: confirm, naming the room and what it maps to. POST: delete, then back to the table."""
+
+    def _mapped(self, form: RoomForm) -> Any:
+        """The room's current mapping, read again so the page names what will be deleted."""
+        data = form.cleaned_data
+        table = room_table(user=self.request.user, prison_id=data["prisonId"], future_only=True)
+        row = table.row(data["nomisRoomDescription"])
+        return row.mapping if row else None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = RoomForm(request.GET)
+        if not form.is_valid():
+            return HttpResponseRedirect(reverse("room_mappings:prison"))
+        mapping = self._mapped(form)
+        if mapping is None:
+            self.flash(f"{form.cleaned_data['nomisRoomDescription']} has no mapping to delete.")
+            return HttpResponseRedirect(self.table_url(form))
+        return self.render("delete.html", {"room": form, "mapping": mapping})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RoomForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseRedirect(reverse("room_mappings:prison"))
+        mapping = self._mapped(form)
+        if mapping is None:
+            self.flash(f"{form.cleaned_data['nomisRoomDescription']} has no mapping to delete.")
+            return HttpResponseRedirect(self.table_url(form))
+        try:
+            room_mapping_delete(
+                context=self.audit_context(),
+                prison_id=mapping.prison_id or form.cleaned_data["prisonId"],
+                nomis_room=mapping.nomis_room,
+                dps_room=mapping.dps_room,
+                is_open=mapping.is_open,
+            )
+        except AuditUnavailable:
+            return self.render("unrecorded.html", {"room": form}, status=503)
+        self.flash(f"The mapping of {mapping.nomis_room} to {mapping.dps_room} was deleted.")
+        return HttpResponseRedirect(self.table_url(form))

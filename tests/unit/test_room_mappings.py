@@ -1,0 +1,313 @@
+"""Visit room mappings: the client, forms and pages, with the upstreams mocked at HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.core.cache import cache
+
+from migrations_ui.clients.mapping_api import MappingApiClient
+from migrations_ui.models import AuditEvent
+from tests.unit.conftest_visits import nomis_url, sign_in
+
+pytest_plugins = ["tests.unit.conftest_visits"]
+pytestmark = pytest.mark.django_db
+
+USAGE = nomis_url("/visits/rooms/usage-count")
+AWKWARD = "MDI-VISITS/ROOM 1 & 'QUIET'"
+
+
+def mapping_url(path: str) -> str:
+    return MappingApiClient(username=None).url(path)
+
+
+MAPPINGS = mapping_url("/prison/MDI/room-mappings")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def visits(client: Any, visits_user: Any, tokens: Any) -> Any:
+    return sign_in(client, visits_user)
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def mock_rooms(requests_mock: Any, *, usage: list[dict], mappings: list[dict]) -> None:
+    requests_mock.get(USAGE, json=usage)
+    requests_mock.get(MAPPINGS, json=mappings)
+
+
+def a_mapping(room: str, dps: str, *, is_open: bool = True) -> dict[str, Any]:
+    return {"vsipId": dps, "nomisRoomDescription": room, "prisonId": "MDI", "isOpen": is_open}
+
+
+PAGES = [
+    ("get", "/visits-room-mappings/prison"),
+    ("get", "/visits-room-mappings/?prisonId=MDI&futureVisits=true"),
+    ("get", "/visits-room-mappings/add?prisonId=MDI&nomisRoomDescription=R1"),
+    ("post", "/visits-room-mappings/add"),
+    ("get", "/visits-room-mappings/delete?prisonId=MDI&nomisRoomDescription=R1"),
+    ("post", "/visits-room-mappings/delete"),
+]
+
+
+@pytest.mark.parametrize("method,path", PAGES)
+@pytest.mark.parametrize("persona", ["no_role_user", "sentencing_user"])
+def test_every_page_refuses_users_without_a_visits_role(
+    request, client, tokens, requests_mock, persona, method, path
+) -> None:
+    sign_in(client, request.getfixturevalue(persona))
+    response = getattr(client, method)(path, {"prisonId": "MDI", "nomisRoomDescription": "R1"})
+    assert response.status_code == 403
+    assert "MIGRATE_VISITS" in text(response)
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "persona,shown",
+    [
+        ("visits_user", True),
+        ("syscon_user", True),
+        ("sentencing_user", False),
+        ("no_role_user", False),
+    ],
+)
+def test_the_tile_is_for_visits_and_syscon_users(request, client, tokens, persona, shown) -> None:
+    home = text(sign_in(client, request.getfixturevalue(persona)).get("/"))
+    assert ('href="/visits-room-mappings/prison"' in home) == shown
+
+
+def test_choosing_a_prison_starts_with_future_visits_only_and_warns_about_unticking(
+    visits,
+) -> None:
+    page = text(visits.get("/visits-room-mappings/prison"))
+    assert "<title>Room mappings - " in page
+    assert re.search(r'name="futureVisits" type="checkbox" value="true" checked', page)
+    assert "slower and can time out" in page
+
+
+@pytest.mark.parametrize("code", ["", "MD", "MDII", "M1I", "<b>"])
+def test_a_bad_prison_code_is_a_govuk_error_and_calls_nothing(visits, requests_mock, code):
+    response = visits.get("/visits-room-mappings/", {"prisonId": code, "futureVisits": "true"})
+    page = text(response)
+    assert 'class="govuk-error-summary' in page
+    assert "Enter a prison code of 3 letters, like HEI" in page
+    assert requests_mock.call_count == 0
+
+
+def test_the_table_joins_nomis_usage_with_the_mappings(visits, requests_mock) -> None:
+    mock_rooms(
+        requests_mock,
+        usage=[
+            {"agencyInternalLocationDescription": "MDI-ROOM-A", "count": 12345, "prisonId": "MDI"},
+            {"agencyInternalLocationDescription": "MDI-ROOM-B", "count": 3, "prisonId": "MDI"},
+        ],
+        mappings=[
+            a_mapping("MDI-ROOM-A", "Main hall"),
+            a_mapping("MDI-OLD", "Old room", is_open=False),
+        ],
+    )
+    page = text(visits.get("/visits-room-mappings/", {"prisonId": "mdi", "futureVisits": "true"}))
+    assert '<h1 class="govuk-heading-l">Room mappings - MDI</h1>' in page
+    rows = re.findall(r'data-qa="room-row">(.*?)</tr>', page)
+    assert len(rows) == 3
+    assert "MDI-ROOM-A" in rows[0] and "Main hall" in rows[0] and "12,345" in rows[0]
+    assert "Delete" in rows[0] and "Add mapping" not in rows[0]
+    assert "Not mapped" in rows[1] and "Add mapping" in rows[1]
+    # A mapped room with no future visits is still listed, so it can be seen and deleted.
+    assert "MDI-OLD" in rows[2] and "Old room" in rows[2] and ">No<" in rows[2]
+    assert "Usage (future visits)" in page
+    usage_call = next(r for r in requests_mock.request_history if r.url.startswith(USAGE))
+    assert usage_call.qs == {
+        "prisonids": ["mdi"],
+        "visittypes": ["scon"],
+        "futurevisitsonly": ["true"],
+    }
+
+
+def test_no_rooms_says_so_and_to_check_the_code(visits, requests_mock) -> None:
+    requests_mock.get(USAGE, json=[])
+    requests_mock.get(mapping_url("/prison/XYZ/room-mappings"), json=[])
+    page = text(visits.get("/visits-room-mappings/", {"prisonId": "XYZ", "futureVisits": "false"}))
+    assert "No mapping records found" in page
+    assert "Check the prison code" in page
+
+
+def test_an_upstream_failure_names_the_service(visits, requests_mock) -> None:
+    requests_mock.get(USAGE, json=[])
+    requests_mock.get(mapping_url("/prison/MDI/room-mappings"), status_code=500)
+    response = visits.get("/visits-room-mappings/", {"prisonId": "MDI", "futureVisits": "true"})
+    assert response.status_code == 502
+    assert "the mapping service had a problem (HTTP 500)" in text(response)
+
+
+def test_add_needs_a_dps_description_and_keeps_what_was_ticked(visits, requests_mock) -> None:
+    response = visits.post(
+        "/visits-room-mappings/add",
+        {"prisonId": "MDI", "nomisRoomDescription": "R1", "futureVisits": "true", "isOpen": "true"},
+    )
+    page = text(response)
+    assert "Enter the DPS room description" in page
+    assert "VSIP" not in page
+    assert re.search(r'name="isOpen" type="checkbox" value="true" checked', page)
+    assert requests_mock.call_count == 0
+
+
+def test_add_posts_the_mapping_audits_it_and_returns_to_the_table(visits, requests_mock) -> None:
+    def recorded_first(request, context):
+        assert AuditEvent.objects.get().outcome == "REQUESTED"
+        context.status_code = 201
+        return ""
+
+    post = requests_mock.post(MAPPINGS, text=recorded_first)
+    response = visits.post(
+        "/visits-room-mappings/add",
+        {
+            "prisonId": "MDI",
+            "nomisRoomDescription": AWKWARD,
+            "futureVisits": "false",
+            "dpsRoom": "Quiet room",
+            "isOpen": "true",
+            "back": "preview",
+        },
+    )
+    assert response.status_code == 302
+    target = urlparse(response["Location"])
+    assert target.path == "/visits-room-mappings/"
+    assert parse_qs(target.query) == {
+        "prisonId": ["MDI"],
+        "futureVisits": ["false"],
+        "back": ["preview"],
+    }
+    assert json.loads(post.last_request.body) == {
+        "vsipId": "Quiet room",
+        "nomisRoomDescription": AWKWARD,
+        "isOpen": True,
+    }
+    requested, succeeded = AuditEvent.objects.order_by("id")
+    assert (succeeded.action, succeeded.outcome) == ("ADD_ROOM_MAPPING", "SUCCEEDED")
+    assert (succeeded.subject_kind, succeeded.subject_id) == ("ROOM_MAPPING", f"MDI / {AWKWARD}")
+    assert succeeded.details == {"dpsRoom": "Quiet room", "isOpen": True}
+    assert requested.subject_id == succeeded.subject_id
+    # The banner on the table names the room.
+    mock_rooms(requests_mock, usage=[], mappings=[a_mapping(AWKWARD, "Quiet room")])
+    table = text(visits.get(response["Location"]))
+    assert "is now mapped to Quiet room" in table
+    assert 'data-qa="back-to-preview"' in table
+
+
+@pytest.mark.parametrize("status", [400, 409])
+def test_a_duplicate_is_explained_with_the_values_kept(visits, requests_mock, status) -> None:
+    requests_mock.post(
+        MAPPINGS,
+        status_code=status,
+        json={"status": status, "userMessage": "Validation failure: mapping already exists"},
+    )
+    response = visits.post(
+        "/visits-room-mappings/add",
+        {
+            "prisonId": "MDI",
+            "nomisRoomDescription": "R1",
+            "futureVisits": "true",
+            "dpsRoom": "Hall",
+        },
+    )
+    assert response.status_code == 409
+    page = text(response)
+    assert "Validation failure: mapping already exists" in page
+    assert 'value="Hall"' in page
+    assert AuditEvent.objects.order_by("id").last().outcome == "FAILED"
+
+
+def test_delete_asks_first_naming_the_room_and_its_dps_description(visits, requests_mock) -> None:
+    mock_rooms(requests_mock, usage=[], mappings=[a_mapping(AWKWARD, "Quiet room")])
+    page = text(
+        visits.get(
+            "/visits-room-mappings/delete",
+            {"prisonId": "MDI", "nomisRoomDescription": AWKWARD, "futureVisits": "true"},
+        )
+    )
+    assert "Are you sure you want to delete this room mapping?" in page
+    assert "Quiet room" in page
+    assert "MDI-VISITS/ROOM 1 &amp; &#39;QUIET&#39;" in page
+    assert not any(r.method == "DELETE" for r in requests_mock.request_history)
+
+
+def test_delete_sends_the_percent_encoded_room_and_audits_it(visits, requests_mock) -> None:
+    mock_rooms(requests_mock, usage=[], mappings=[a_mapping(AWKWARD, "Quiet room")])
+    deleted = requests_mock.delete(
+        mapping_url(
+            "/prison/MDI/room-mappings/nomis-room-id/MDI-VISITS%2FROOM%201%20%26%20%27QUIET%27"
+        ),
+        status_code=204,
+    )
+    response = visits.post(
+        "/visits-room-mappings/delete",
+        {"prisonId": "MDI", "nomisRoomDescription": AWKWARD, "futureVisits": "true"},
+    )
+    assert response.status_code == 302
+    assert deleted.call_count == 1
+    succeeded = AuditEvent.objects.order_by("id").last()
+    assert (succeeded.action, succeeded.outcome) == ("DELETE_ROOM_MAPPING", "SUCCEEDED")
+    assert succeeded.details == {"dpsRoom": "Quiet room", "isOpen": True}
+
+
+def test_room_mapping_actions_can_be_found_on_the_audit_page(client, tokens, syscon_user) -> None:
+    from tests.factories import AuditEventFactory
+
+    AuditEventFactory(
+        action="ADD_ROOM_MAPPING",
+        migration_type="",
+        migration_id="",
+        subject_kind="ROOM_MAPPING",
+        subject_id="MDI / R1",
+    )
+    AuditEventFactory()
+    page = text(sign_in(client, syscon_user).get("/audit/", {"action": "ADD_ROOM_MAPPING"}))
+    assert len(re.findall(r'data-qa="audit-row"', page)) == 1
+    assert 'data-qa="subject">Room mapping: MDI / R1</span>' in page
+
+
+def test_the_preview_links_each_prisons_unmapped_rooms_to_its_table(visits, requests_mock) -> None:
+    from tests.unit.conftest_visits import migration_url
+    from tests.unit.type_examples import EXAMPLES
+
+    visits.post("/visits-migration/start", {"prisonIds": "MDI, BXI", "visitTypes": ["SCON"]})
+    EXAMPLES["visits"].mock_checks(requests_mock, 10)
+    requests_mock.get(
+        migration_url("/migrate/visits/rooms/usage"),
+        json=[
+            {
+                "agencyInternalLocationDescription": "MDI-R",
+                "count": 2,
+                "prisonId": "MDI",
+                "vsipRoom": None,
+            },
+            {
+                "agencyInternalLocationDescription": "BXI-R",
+                "count": 1,
+                "prisonId": "BXI",
+                "vsipRoom": None,
+            },
+        ],
+    )
+    requests_mock.get(migration_url("/migrate/dead-letter-queue/VISITS/count"), json=0)
+    requests_mock.get(migration_url("/migrate/history/active/VISITS"), json={})
+    page = text(visits.get("/visits-migration/start/preview"))
+    links = re.findall(r'href="([^"]+)" data-qa="map-rooms-link">Map the rooms of (\w+)', page)
+    assert [prison for _, prison in links] == ["BXI", "MDI"]
+    assert links[1][0].replace("&amp;", "&") == (
+        "/visits-room-mappings/?prisonId=MDI&futureVisits=true&back=preview"
+    )
