@@ -33,11 +33,12 @@ def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
     from sandbox.entities.core_person import CorePerson
     from sandbox.entities.court_sentencing import CourtSentencing
+    from sandbox.entities.official_visits import OfficialVisits
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
     # Court sentencing before the types that read its prisoners (core person, taps, balances).
-    for entity in (Visits(), VisitSlots(), CourtSentencing(), CorePerson()):
+    for entity in (Visits(), VisitSlots(), CourtSentencing(), CorePerson(), OfficialVisits()):
         _register(entity)
 
 

@@ -145,3 +145,79 @@ def test_core_person_migrates_every_prisoner_but_the_failing_ones(sb, system):
 
 def test_core_person_second_start_conflicts(sb, system):
     assert_conflict(sb, system, "core-person", None, "CORE_PERSON")
+
+
+# -- Official visits
+
+
+def test_official_visit_ids_are_a_paged_model_filtered_by_prison_and_creation_date(sb, system):
+    counted = nomis_get(sb, system, "/official-visits/ids", size=1).json()
+    assert counted == {
+        "content": [{"visitId": 30001}],
+        "page": {"size": 1, "number": 0, "totalElements": 1500, "totalPages": 1500},
+    }
+    url = f"{sb.url}{NOMIS}/official-visits/ids"
+    two = requests.get(f"{url}?prisonIds=MDI&prisonIds=LEI&size=1", headers=system).json()
+    assert two["page"]["totalElements"] == 750
+    blank = requests.get(f"{url}?prisonIds=&size=1", headers=system).json()
+    assert blank["page"]["totalElements"] == 1500  # a blank entry counts as absent
+    untrimmed = requests.get(f"{url}?prisonIds=%20MDI&size=1", headers=system).json()
+    assert untrimmed["page"]["totalElements"] == 0  # others are not trimmed
+    year = nomis_get(sb, system, "/official-visits/ids", fromDate="2024-01-01", toDate="2024-12-31")
+    in_2024 = year.json()["page"]["totalElements"]
+    assert 400 < in_2024 < 600  # created over about three years
+    before = nomis_get(sb, system, "/official-visits/ids", toDate="2023-12-31", size=1).json()
+    after = nomis_get(sb, system, "/official-visits/ids", fromDate="2025-01-01", size=1).json()
+    assert before["page"]["totalElements"] + in_2024 + after["page"]["totalElements"] == 1500
+    last = nomis_get(sb, system, "/official-visits/ids", page=7, size=200).json()
+    assert last["content"][-1] == {"visitId": 31500} and len(last["content"]) == 100
+    assert nomis_get(sb, system, "/official-visits/ids", fromDate="2024-13-01").status_code == 400
+    from_id = nomis_get(sb, system, "/official-visits/ids/all-from-id", visitId=30010, size=3)
+    assert from_id.json() == {"ids": [{"visitId": 30011}, {"visitId": 30012}, {"visitId": 30013}]}
+    assert requests.get(url).status_code == 401
+
+
+def test_official_visits_migration_of_one_prison_and_quarter(sb, system):
+    body = {"prisonIds": ["HEI"], "fromDate": "2024-01-01", "toDate": "2024-03-31"}
+    expected = nomis_get(sb, system, "/official-visits/ids", size=1, **body).json()
+    expected = expected["page"]["totalElements"]
+    assert 20 < expected < 50
+    response = start(sb, system, "official-visits", {**body, "_csrf": "ignored"})
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "OFFICIAL_VISITS" and context["estimatedCount"] == expected
+    assert context["body"] == body and context["properties"] == {}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    row = history(sb, system, migration_id)
+    assert row["filter"] == '{"prisonIds":["HEI"],"fromDate":"2024-01-01","toDate":"2024-03-31"}'
+    assert row["recordsMigrated"] == expected and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "official-visits", migration_id) == expected
+    names = event_names(sb)
+    assert names.count("officialvisits-migration-entity-migrated") == expected
+    assert "officialvisits-migration-started" in names
+    assert "officialvisits-migration-completed" in names
+    # Every prison by default; stored with the empty list.
+    everything = start(sb, system, "official-visits", {"fromDate": "", "toDate": None}).json()
+    assert everything["estimatedCount"] == 1500 and everything["body"] == {"prisonIds": []}
+    sb.wait_for_status(everything["migrationId"], "COMPLETED", timeout=30)
+    skipped = log_lines(sb, "Will not migrate the nomis official visit id=")
+    assert len(skipped) == expected
+    assert start(sb, system, "official-visits", {"fromDate": "23/03/2020"}).status_code == 400
+
+
+def test_official_visits_failing_visit_lands_on_its_own_dlq(sb, system):
+    # Visit 30123 is at BXI, created 2023-03-28; blank prison entries are ignored.
+    body = {"prisonIds": ["", "BXI"], "fromDate": "2023-03-01", "toDate": "2023-04-30"}
+    context = start(sb, system, "official-visits", body).json()
+    estimate = context["estimatedCount"]
+    assert estimate > 10 and context["body"]["prisonIds"] == ["", "BXI"]
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == estimate - 1 and row["recordsFailed"] == 1
+    assert dlq_counts(sb, system) == {"OFFICIAL_VISITS": 1}
+    assert dlq_bodies(sb, system, "OFFICIAL_VISITS") == [{"visitId": 30123}]
+
+
+def test_official_visits_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "official-visits", {"prisonIds": ["MDI"]}, "OFFICIAL_VISITS")
