@@ -34,11 +34,21 @@ def _load() -> None:
     from sandbox.entities.core_person import CorePerson
     from sandbox.entities.court_sentencing import CourtSentencing
     from sandbox.entities.official_visits import OfficialVisits
+    from sandbox.entities.prison_balance import PrisonBalance
+    from sandbox.entities.prisoner_balance import PrisonerBalance
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
     # Court sentencing before the types that read its prisoners (core person, taps, balances).
-    for entity in (Visits(), VisitSlots(), CourtSentencing(), CorePerson(), OfficialVisits()):
+    for entity in (
+        Visits(),
+        VisitSlots(),
+        CourtSentencing(),
+        CorePerson(),
+        OfficialVisits(),
+        PrisonBalance(),
+        PrisonerBalance(),
+    ):
         _register(entity)
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.entities.base import DownstreamError, Entity, RecordFailed
-from sandbox.util import BadRequest, format_ts, now_local
+from sandbox.util import BadRequest, format_ts, now_local, read_json
 
 if TYPE_CHECKING:
     from sandbox.lifecycle import Job
@@ -217,3 +217,19 @@ def optional_string(data: dict[str, Any], name: str) -> str | None:
 def non_blank(values: list[str]) -> list[str]:
     """Filter values that count: blank entries are ignored, the rest kept untrimmed."""
     return [v for v in values if v.strip()]
+
+
+def prison_filter(raw: bytes) -> dict[str, Any]:
+    """The balances' start body ``{"prisonId"?}``; other fields (the dashboard's whole session
+    form) are ignored, a null ``prisonId`` is omitted and ``""`` kept, as the upstream stores it."""
+    data = read_json(raw)
+    if not isinstance(data, dict):
+        raise BadRequest("Validation failure: JSON parse error: expected an object")
+    prison_id = optional_string(data, "prisonId")
+    return {} if prison_id is None else {"prisonId": prison_id}
+
+
+def chosen_prison(body: Any) -> str | None:
+    """The run's prison, or None (absent or blank) for every prison."""
+    value = body.get("prisonId") if isinstance(body, dict) else None
+    return value if isinstance(value, str) and value.strip() else None

@@ -221,3 +221,120 @@ def test_official_visits_failing_visit_lands_on_its_own_dlq(sb, system):
 
 def test_official_visits_second_start_conflicts(sb, system):
     assert_conflict(sb, system, "official-visits", {"prisonIds": ["MDI"]}, "OFFICIAL_VISITS")
+
+
+# -- Prison balance
+
+
+def test_prison_ids_are_a_bare_array_of_six_caseloads(sb, system):
+    ids = nomis_get(sb, system, "/finance/prison/ids").json()
+    assert ids == ["BXI", "CADM", "HEI", "LEI", "MDI", "TRN"]
+    assert requests.get(f"{sb.url}{NOMIS}/finance/prison/ids").status_code == 401
+
+
+def test_prison_balance_of_every_caseload_and_of_one(sb, system):
+    form = {"_csrf": "x", "prisonId": "", "action": "startMigration", "estimatedCount": "6"}
+    response = start(sb, system, "prison-balance", form)
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "PRISON_BALANCE" and context["estimatedCount"] == 6
+    assert context["body"] == {"prisonId": ""} and context["properties"] == {}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    row = history(sb, system, migration_id)
+    assert row["filter"] == '{"prisonId":""}'
+    assert row["recordsMigrated"] == 6 and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "prison-balance", migration_id, paged_model=True) == 6
+    names = event_names(sb)
+    assert names.count("prisonbalance-migration-entity-migrated") == 6
+    assert "prisonbalance-migration-started" in names
+    assert "prisonbalance-migration-completed" in names
+
+    one = start(sb, system, "prison-balance", {"prisonId": "MDI"}).json()
+    assert one["estimatedCount"] == 1 and one["body"] == {"prisonId": "MDI"}
+    sb.wait_for_status(one["migrationId"], "COMPLETED")
+    assert history(sb, system, one["migrationId"])["recordsMigrated"] == 0
+    assert log_lines(sb, "Will not migrate the nomis id=") == [
+        "Will not migrate the nomis id=MDI since it is migrated already"
+    ]
+    nothing = start(sb, system, "prison-balance", {}).json()
+    assert nothing["body"] == {} and nothing["estimatedCount"] == 6
+    assert history(sb, system, nothing["migrationId"])["filter"] == "{}"
+
+
+def test_prison_balance_of_an_unknown_prison_lands_on_its_own_dlq(sb, system):
+    context = start(sb, system, "prison-balance", {"prisonId": "XYZ"}).json()
+    assert context["estimatedCount"] == 1  # trusted, no NOMIS call
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == 0 and row["recordsFailed"] == 1
+    assert dlq_counts(sb, system) == {"PRISON_BALANCE": 1}
+    assert dlq_bodies(sb, system, "PRISON_BALANCE") == ["XYZ"]
+
+
+def test_prison_balance_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "prison-balance", {}, "PRISON_BALANCE")
+
+
+# -- Prisoner balance
+
+
+def test_prisoner_balance_ids_are_a_paged_model_of_bare_ids_per_prison(sb, system):
+    counted = nomis_get(sb, system, "/finance/prisoners/ids", size=1).json()
+    assert counted["page"] == {"size": 1, "number": 0, "totalElements": 1200, "totalPages": 1200}
+    assert isinstance(counted["content"][0], int)
+    url = f"{sb.url}{NOMIS}/finance/prisoners/ids"
+    for prison in ("MDI", "LEI", "BXI", "HEI"):
+        one = requests.get(url, params={"prisonId": prison, "size": 1}, headers=system).json()
+        assert one["page"]["totalElements"] == 300
+    two = requests.get(f"{url}?prisonId=MDI&prisonId=LEI&prisonId=&size=1", headers=system)
+    assert two.json()["page"]["totalElements"] == 600
+    blank = requests.get(f"{url}?prisonId=&_csrf=x&size=1", headers=system).json()
+    assert blank["page"]["totalElements"] == 1200
+    assert requests.get(url, params={"prisonId": "TRN"}, headers=system).json()["content"] == []
+    ids = requests.get(url, params={"size": 2000}, headers=system).json()["content"]
+    assert ids == sorted(set(ids)) and len(ids) == 1200
+    second = requests.get(url, params={"page": 1, "size": 50}, headers=system).json()
+    assert second["content"] == ids[50:100]
+    assert requests.get(url).status_code == 401
+
+
+def test_prisoner_balance_of_one_prison_completes(sb, system):
+    response = start(sb, system, "prisoner-balance", {"prisonId": "LEI", "_csrf": "x"})
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "PRISONER_BALANCE" and context["estimatedCount"] == 300
+    assert context["body"] == {"prisonId": "LEI"}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    row = history(sb, system, migration_id)
+    assert row["filter"] == '{"prisonId":"LEI"}'
+    assert row["recordsMigrated"] == 300 and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "prisoner-balance", migration_id, paged_model=True) == 300
+    names = event_names(sb)
+    assert names.count("prisonerbalance-migration-entity-migrated") == 300
+    assert "prisonerbalance-migration-completed" in names
+    again = start(sb, system, "prisoner-balance", {"prisonId": "LEI"}).json()
+    sb.wait_for_status(again["migrationId"], "COMPLETED")
+    assert len(log_lines(sb, "Will not migrate the nomis root offender id=")) == 300
+    every = start(sb, system, "prisoner-balance", {"prisonId": ""}).json()
+    assert every["estimatedCount"] == 1200 and every["body"] == {"prisonId": ""}
+
+
+def test_prisoner_balance_failures_are_the_zz_prisoners_on_its_own_dlq(sb, system):
+    context = start(sb, system, "prisoner-balance", {"prisonId": "MDI"}).json()
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == 295 and row["recordsFailed"] == 5
+    assert dlq_counts(sb, system) == {"PRISONER_BALANCE": 5}
+    failed = dlq_bodies(sb, system, "PRISONER_BALANCE")
+    (whole,) = nomis_get(sb, system, "/prisoners/id-ranges", size=2000).json()
+    numbers = {
+        p["rootOffenderId"]: p["prisonNumber"]
+        for p in nomis_get(sb, system, "/prisoners/ids-in-range", **whole).json()
+    }
+    assert sorted(numbers[root] for root in failed) == ZZ_PRISONERS
+
+
+def test_prisoner_balance_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "prisoner-balance", {"prisonId": "BXI"}, "PRISONER_BALANCE")
