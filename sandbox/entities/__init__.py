@@ -36,6 +36,7 @@ def _load() -> None:
     from sandbox.entities.official_visits import OfficialVisits
     from sandbox.entities.prison_balance import PrisonBalance
     from sandbox.entities.prisoner_balance import PrisonerBalance
+    from sandbox.entities.taps import Taps
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
@@ -48,6 +49,7 @@ def _load() -> None:
         OfficialVisits(),
         PrisonBalance(),
         PrisonerBalance(),
+        Taps(),
     ):
         _register(entity)
 

@@ -338,3 +338,103 @@ def test_prisoner_balance_failures_are_the_zz_prisoners_on_its_own_dlq(sb, syste
 
 def test_prisoner_balance_second_start_conflicts(sb, system):
     assert_conflict(sb, system, "prisoner-balance", {"prisonId": "BXI"}, "PRISONER_BALANCE")
+
+
+# -- Temporary Absence repair (TAPs)
+
+
+def test_taps_of_one_prisoner_replaces_its_mappings(sb, system):
+    form = {"_csrf": "x", "prisonerNumber": "B7718YJ", "action": "startMigration"}
+    response = start(sb, system, "taps", form)
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "EXTERNAL_MOVEMENTS" and context["estimatedCount"] == 1
+    assert context["body"] == {"prisonerNumber": "B7718YJ"} and context["properties"] == {}
+    first = context["migrationId"]
+    sb.wait_for_status(first, "COMPLETED")
+    row = history(sb, system, first)
+    assert row["filter"] == '{"prisonerNumber":"B7718YJ"}'
+    assert row["recordsMigrated"] == 1 and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "taps", first) == 1
+    # Never skipped: a second run replaces the prisoner's mappings.
+    second = start(sb, system, "taps", {"prisonerNumber": "B7718YJ"}).json()["migrationId"]
+    sb.wait_for_status(second, "COMPLETED")
+    assert history(sb, system, second)["recordsMigrated"] == 1
+    assert mapping_count(sb, system, "taps", second) == 1
+    assert mapping_count(sb, system, "taps", first) == 0
+    names = event_names(sb)
+    assert names.count("temporary-absences-migration-entity-migrated") == 2
+    assert "temporary-absences-migration-started" in names
+    assert "temporary-absences-migration-completed" in names
+
+
+def test_taps_prisoner_without_taps_is_neither_migrated_nor_failed(sb, system):
+    context = start(sb, system, "taps", {"prisonerNumber": "H3977UK"}).json()
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == 0 and row["recordsFailed"] == 0
+    assert dlq_counts(sb, system) == {}
+    (ignored,) = [
+        e
+        for e in sb.telemetry()["events"]
+        if e["name"] == "temporary-absences-migration-entity-ignored"
+    ]
+    assert ignored["properties"]["offenderNo"] == "H3977UK"
+
+
+def test_taps_of_everyone_migrates_some_ignores_most_and_fails_the_zz_prisoners(sb, system):
+    with_taps = sb.control("GET", "state")["prisonersWithTaps"]
+    assert 200 < with_taps < 400  # about 15% of 2,000
+    context = start(sb, system, "taps", {"prisonerNumber": ""}).json()
+    assert context["estimatedCount"] == 2000 and context["body"] == {"prisonerNumber": ""}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED", timeout=30)
+    row = history(sb, system, migration_id)
+    assert row["recordsMigrated"] == with_taps and row["recordsFailed"] == 5
+    assert mapping_count(sb, system, "taps", migration_id) == with_taps
+    assert dlq_counts(sb, system) == {"EXTERNAL_MOVEMENTS": 5}
+    failed = sorted(b["offenderNo"] for b in dlq_bodies(sb, system, "EXTERNAL_MOVEMENTS"))
+    assert failed == ZZ_PRISONERS
+    events = sb.telemetry()["events"]
+    names = [e["name"] for e in events]
+    assert names.count("temporary-absences-migration-entity-ignored") == 2000 - with_taps - 5
+    failures = [e for e in events if e["name"] == "temporary-absences-migration-entity-failed"]
+    assert {e["properties"]["offenderNo"] for e in failures} == set(ZZ_PRISONERS)
+    assert all("rejected" in e["properties"]["reason"] for e in failures)
+    assert names.count("prisoner-from-nomis-migration-externalmovements-sent-to-dlq") == 5
+
+
+def test_taps_of_an_unknown_prisoner_is_trusted_then_fails(sb, system):
+    context = start(sb, system, "taps", {"prisonerNumber": "A0000AA"}).json()
+    assert context["estimatedCount"] == 1
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    assert history(sb, system, context["migrationId"])["recordsFailed"] == 1
+    assert dlq_bodies(sb, system, "EXTERNAL_MOVEMENTS") == [{"offenderNo": "A0000AA"}]
+
+
+def test_taps_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "taps", {}, "EXTERNAL_MOVEMENTS")
+
+
+# -- All of them
+
+
+def test_empty_scenario_has_no_data_of_the_new_types(sb, system):
+    summary = sb.reset("empty")
+    for key in ("officialVisits", "prisonBalances", "prisonerBalances", "prisonersWithTaps"):
+        assert summary[key] == 0
+    assert nomis_get(sb, system, "/prisoners/id-ranges").json() == []
+    assert nomis_get(sb, system, "/finance/prison/ids").json() == []
+    for slug in ("core-person", "official-visits", "prison-balance", "prisoner-balance", "taps"):
+        context = start(sb, system, slug, None if slug == "core-person" else {}).json()
+        assert context["estimatedCount"] == 0
+        sb.wait_for_status(context["migrationId"], "COMPLETED")
+    health = requests.get(f"{sb.url}{API}/health", timeout=5).json()["components"]
+    for queue_id in (
+        "migrationcoreperson",
+        "migrationofficialvisits",
+        "migrationprisonbalance",
+        "migrationprisonerbalance",
+        "migrationexternalmovements",
+    ):
+        assert f"{queue_id}-health" in health
