@@ -31,11 +31,26 @@ def types() -> list[str]:
 
 def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
+    from sandbox.entities.core_person import CorePerson
     from sandbox.entities.court_sentencing import CourtSentencing
+    from sandbox.entities.official_visits import OfficialVisits
+    from sandbox.entities.prison_balance import PrisonBalance
+    from sandbox.entities.prisoner_balance import PrisonerBalance
+    from sandbox.entities.taps import Taps
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
-    for entity in (Visits(), VisitSlots(), CourtSentencing()):
+    # Court sentencing before the types that read its prisoners (core person, taps, balances).
+    for entity in (
+        Visits(),
+        VisitSlots(),
+        CourtSentencing(),
+        CorePerson(),
+        OfficialVisits(),
+        PrisonBalance(),
+        PrisonerBalance(),
+        Taps(),
+    ):
         _register(entity)
 
 

@@ -83,17 +83,34 @@ class PrisonerMapping:
         }
 
 
+def root_offender_ids(count: int) -> list[int]:
+    """Ascending root offender ids with small gaps (NOMIS ids are not contiguous)."""
+    out: list[int] = []
+    current = 1000
+    for index in range(count):
+        current += 1 + (index * 7) % 3
+        out.append(current)
+    return out
+
+
 @dataclass
 class CourtData:
-    """NOMIS prisoners in root offender id order, and the per-prisoner mappings."""
+    """NOMIS prisoners in root offender id order, and the per-prisoner mappings.
+
+    The prisoners are every type's NOMIS prisoners (N5); core person, prisoner balance and TAPs
+    read them here rather than keep their own. ``root_ids[i]`` is ``prisoners[i]``'s root
+    offender id.
+    """
 
     prisoners: list[str]
     known: set[str] = field(default_factory=set)
     mappings: dict[str, PrisonerMapping] = field(default_factory=dict)
     by_label: dict[str, list[str]] = field(default_factory=dict)
+    root_ids: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.known = set(self.prisoners)
+        self.root_ids = root_offender_ids(len(self.prisoners))
 
     def add(self, mapping: PrisonerMapping) -> None:
         self.mappings[mapping.offender_no] = mapping
