@@ -230,7 +230,7 @@ def test_types_run_side_by_side_and_conflict_only_with_their_own(sb, system):
 def test_queue_names_and_state_summary_per_type(sb, system):
     summary = sb.control("GET", "state")
     assert summary["timeSlots"] == 84 and summary["prisoners"] == 2000
-    assert set(summary["queues"]) == {"VISITS", "VISIT_SLOTS", "COURT_SENTENCING"}
+    assert {"VISITS", "VISIT_SLOTS", "COURT_SENTENCING"} <= set(summary["queues"])
     empty = sb.reset("empty")
     assert empty["visits"] == empty["timeSlots"] == empty["prisoners"] == 0
     context = start(sb, system, "visitslots").json()
