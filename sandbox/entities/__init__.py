@@ -33,11 +33,19 @@ def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
     from sandbox.entities.activities import Activities
     from sandbox.entities.allocations import Allocations
+    from sandbox.entities.appointments import Appointments
     from sandbox.entities.court_sentencing import CourtSentencing
     from sandbox.entities.visit_slots import VisitSlots
     from sandbox.entities.visits import Visits
 
-    for entity in (Visits(), VisitSlots(), CourtSentencing(), Activities(), Allocations()):
+    for entity in (
+        Visits(),
+        VisitSlots(),
+        CourtSentencing(),
+        Activities(),
+        Allocations(),
+        Appointments(),
+    ):
         _register(entity)
 
 

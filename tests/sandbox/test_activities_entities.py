@@ -485,6 +485,116 @@ def test_allocations_of_an_unmigrated_activity_are_dead_lettered(sb, system):
     assert bad.json()["userMessage"].startswith("Bad Request: Bad request: Prison with id=XYZ")
 
 
+# -- Appointments (N3, N4, S3, P3)
+
+
+def test_appointment_ids_and_counts_by_prison_and_date(sb, system):
+    url = f"{NOMIS}/appointments/ids"
+    counted = get(sb, url, system, prisonIds="MDI", size=1).json()
+    assert counted["totalElements"] == 1500 and counted["content"] == [{"eventId": 500001}]
+    both = get(sb, url, system, prisonIds=["MDI", "HEI"], size=1).json()
+    assert both["totalElements"] == 3000
+    assert get(sb, url, system, prisonIds="MDI,HEI", size=1).json()["totalElements"] == 3000
+    future = get(sb, url, system, prisonIds="LEI", fromDate=day(1), size=1).json()
+    assert future["totalElements"] == 450  # 30% from tomorrow on
+    past = get(sb, url, system, prisonIds="LEI", fromDate="", toDate=day(0), size=1).json()
+    assert past["totalElements"] == 1050
+    assert get(sb, url, system, prisonIds="XYZ").json()["totalElements"] == 0
+    assert get(sb, url, system).status_code == 400
+    assert get(sb, url, system, prisonIds="MDI", fromDate="23/03/2020").status_code == 400
+
+    counts = get(sb, f"{NOMIS}/appointments/counts", system, prisonIds=["MDI", "BXI"]).json()
+    assert set(counts[0]) == {"prisonId", "eventSubType", "future", "count"}
+    assert {c["prisonId"] for c in counts} == {"MDI", "BXI"}
+    mdi = [c for c in counts if c["prisonId"] == "MDI"]
+    assert sum(c["count"] for c in mdi) == 1500
+    assert sum(c["count"] for c in mdi if c["future"]) == 450
+    assert len({c["eventSubType"] for c in mdi}) == 6
+    assert counts == sorted(counts, key=lambda c: (c["prisonId"], c["eventSubType"], c["future"]))
+    windowed = get(
+        sb, f"{NOMIS}/appointments/counts", system, prisonIds="MDI", fromDate=day(1)
+    ).json()
+    assert all(c["future"] for c in windowed) and sum(c["count"] for c in windowed) == 450
+
+
+def test_future_appointments_migrate_except_the_ignored_and_the_failing(sb, system):
+    response = start(
+        sb, system, "appointments", {"prisonIds": ["MDI"], "fromDate": day(1), "toDate": ""}
+    )
+    assert response.status_code == 202, response.text
+    context = response.json()
+    assert context["type"] == "APPOINTMENTS" and context["estimatedCount"] == 450
+    assert context["body"] == {"fromDate": day(1), "prisonIds": ["MDI"]}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED", timeout=20)
+    row = history(sb, system, migration_id)
+    assert row["filter"] == json.dumps(context["body"], separators=(",", ":"))
+    # 450 future appointments: 2 ignored by DPS (500101, 501101), 1 failing (500702).
+    assert row["recordsMigrated"] == 447 and row["recordsFailed"] == 1
+    count = get(
+        sb, f"{MAPPING}/mapping/appointments/migration-id/{quote(migration_id)}", system, size=1
+    ).json()
+    assert count["totalElements"] == 447
+    assert set(count["content"][0]) >= {"nomisEventId", "appointmentInstanceId", "mappingType"}
+    ignored = events(sb, "appointments-migration-entity-ignored")
+    assert sorted(e["properties"]["nomisEventId"] for e in ignored) == ["500101", "501101"]
+    assert len(events(sb, "appointments-migration-entity-migrated")) == 447
+    dlq = get(sb, f"{API}/migrate/dead-letter-queue/APPOINTMENTS", system).json()
+    assert [m["body"]["context"]["body"] for m in dlq["messages"]] == [{"eventId": 500702}]
+    for ignored_id in (500101, 500702):
+        mapping = get(sb, f"{MAPPING}/mapping/appointments/nomis-event-id/{ignored_id}", system)
+        assert mapping.status_code == 404
+
+    # The past ones of the same prison: none of the special ids is among them.
+    past = start(sb, system, "appointments", {"prisonIds": ["MDI"], "toDate": day(0)}).json()
+    assert past["estimatedCount"] == 1050
+    sb.wait_for_status(past["migrationId"], "COMPLETED", timeout=20)
+    assert history(sb, system, past["migrationId"])["recordsMigrated"] == 1050
+
+    # Everything again: every mapped appointment is skipped with the upstream's log line.
+    sb.update_settings(max_deliveries=1)
+    again = start(sb, system, "appointments", {"prisonIds": ["MDI"]}).json()
+    sb.wait_for_status(again["migrationId"], "COMPLETED", timeout=20)
+    skipped = [
+        line
+        for line in sb.telemetry()["logs"]
+        if line["message"].startswith(
+            "Will not migrate the appointment since it is migrated already, NOMIS event id is"
+        )
+    ]
+    assert len(skipped) == 1497
+    assert history(sb, system, again["migrationId"])["recordsMigrated"] == 0
+
+
+def test_appointments_start_needs_prisons(sb, system):
+    response = start(sb, system, "appointments", {"prisonIds": []})
+    assert response.status_code == 400
+    assert start(sb, system, "appointments", {"prisonIds": "MDI"}).status_code == 400
+
+
+def test_the_three_types_have_queues_summaries_and_no_data_in_empty(sb, system):
+    summary = sb.control("GET", "state")
+    assert {"ACTIVITIES", "ALLOCATIONS", "APPOINTMENTS"} <= set(summary["queues"])
+    assert summary["courseActivities"] == 160 and summary["appointments"] == 6000
+    assert 1500 <= summary["allocations"] <= 2200
+    health = requests.get(f"{sb.url}{API}/health", timeout=5).json()["components"]
+    assert health["migrationappointments-health"]["details"]["dlqName"] == (
+        "migration_appointments_dlq"
+    )
+    assert health["migrationactivities-health"]["details"]["queueName"] == (
+        "migration_activities_queue"
+    )
+    empty = sb.reset("empty")
+    assert empty["courseActivities"] == empty["allocations"] == empty["appointments"] == 0
+    # The prisons and their settings are still there: a start finds nothing to migrate.
+    context = start(sb, system, "activities", {"prisonId": "MDI"}).json()
+    assert context["estimatedCount"] == 0
+    assert get(sb, f"{NOMIS}/agency-switches/ACTIVITY/agency/LEI", system).status_code == 204
+    assert (
+        get(sb, f"{NOMIS}/activities/without-schedule-rules", system, prisonId="MDI").json() == []
+    )
+
+
 # -- Users
 
 
