@@ -121,6 +121,8 @@ def default_clients() -> dict[str, Client]:
                 "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW",
                 "ROLE_NOMIS_MAPPING_API__SYNCHRONISATION__RW",
                 "ROLE_NOMIS_DPS_MAPPING__VISITS__RW",
+                # The Activities API's checks (D1 needs it; D2 and D3 take it or ROLE_PRISON).
+                "ROLE_ACTIVITY_ADMIN",
             ],
         ),
     }
@@ -194,6 +196,24 @@ def default_users() -> dict[str, User]:
                 ["ROLE_MIGRATE_SENTENCING"],
                 user_id="485004",
                 staff_id=485004,
+                active_caseload="LEI",
+            ),
+            User(
+                "ACTIVITIES_USER",
+                SANDBOX_PASSWORD,
+                "Ada Activities",
+                ["ROLE_MIGRATE_ACTIVITIES"],
+                user_id="485005",
+                staff_id=485005,
+                active_caseload="MDI",
+            ),
+            User(
+                "APPOINTMENTS_USER",
+                SANDBOX_PASSWORD,
+                "Apu Appointments",
+                ["ROLE_MIGRATE_APPOINTMENTS"],
+                user_id="485006",
+                staff_id=485006,
                 active_caseload="LEI",
             ),
             User(

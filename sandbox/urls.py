@@ -71,6 +71,11 @@ mapping_patterns = [
     path("health/ping", health),
 ]
 
+activities_api_patterns = [
+    *_entity_patterns("activities_api_patterns"),
+    path("health/ping", health),
+]
+
 control_patterns = [
     path("reset", methods(POST=control.reset)),
     path("state", control.state),
@@ -90,7 +95,7 @@ urlpatterns = [
     path("nomis-migration-api/", include(migration_patterns)),
     path("nomis-prisoner-api/", include(nomis_patterns)),
     path("mapping-api/", include(mapping_patterns)),
-    path("activities-api/health/ping", health),
+    path("activities-api/", include(activities_api_patterns)),
     path("__sandbox/", include(control_patterns)),
 ]
 

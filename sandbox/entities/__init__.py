@@ -31,6 +31,9 @@ def types() -> list[str]:
 
 def _load() -> None:
     # Imported here, not at the top, so each plug-in module may import sandbox.entities.base.
+    from sandbox.entities.activities import Activities
+    from sandbox.entities.allocations import Allocations
+    from sandbox.entities.appointments import Appointments
     from sandbox.entities.core_person import CorePerson
     from sandbox.entities.court_sentencing import CourtSentencing
     from sandbox.entities.official_visits import OfficialVisits
@@ -50,6 +53,9 @@ def _load() -> None:
         PrisonBalance(),
         PrisonerBalance(),
         Taps(),
+        Activities(),
+        Allocations(),
+        Appointments(),
     ):
         _register(entity)
 

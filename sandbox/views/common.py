@@ -37,8 +37,10 @@ def unauthorised() -> HttpResponse:
     return response
 
 
-def require_role(role: str) -> Callable[[View], View]:
-    """401 without a valid token, exactly ``{"status":403}`` without ``role``; 400 for bad input."""
+def require_role(role: str, *others: str) -> Callable[[View], View]:
+    """401 without a valid token, exactly ``{"status":403}`` without ``role`` (or one of
+    ``others``, for endpoints that accept any of several roles); 400 for bad input."""
+    accepted = {role, *others}
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -46,7 +48,7 @@ def require_role(role: str) -> Callable[[View], View]:
             claims = claims_of(request)
             if claims is None:
                 return unauthorised()
-            if role not in (claims.get("authorities") or ()):
+            if accepted.isdisjoint(claims.get("authorities") or ()):
                 return json_response({"status": 403}, 403)
             try:
                 return view(request, *args, **kwargs)
