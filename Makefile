@@ -43,8 +43,8 @@ run: install assets
 	  echo; \
 	  echo "  Dashboard: http://localhost:$(PORT)"; \
 	  echo "  Sandbox:   http://localhost:$(SANDBOX_PORT) (HMPPS Auth at /auth, control API at /__sandbox/)"; \
-	  echo "  Sign in as SYSCON_USER (every page), VISITS_USER (visits), SENTENCING_USER (court"; \
-	  echo "  sentencing) or NO_ROLE_USER (no roles);"; \
+	  echo "  Sign in as SYSCON_USER (every page), VISITS_USER (visits and room mappings),"; \
+	  echo "  SENTENCING_USER, ACTIVITIES_USER, APPOINTMENTS_USER or NO_ROLE_USER (no roles);"; \
 	  echo "  every sandbox user's password is password123456."; \
 	  echo; \
 	  $(DEV_ENV) SANDBOX_URL=http://localhost:$(SANDBOX_PORT) INGRESS_URL=http://localhost:$(PORT) \
