@@ -311,3 +311,33 @@ def test_the_preview_links_each_prisons_unmapped_rooms_to_its_table(visits, requ
     assert links[1][0].replace("&amp;", "&") == (
         "/visits-room-mappings/?prisonId=MDI&futureVisits=true&back=preview"
     )
+
+
+@pytest.mark.parametrize("path", ["/visits-room-mappings/add", "/visits-room-mappings/delete"])
+def test_changes_without_a_csrf_token_are_refused(tokens, requests_mock, visits_user, path):
+    from django.test import Client
+
+    strict = sign_in(Client(enforce_csrf_checks=True), visits_user)
+    response = strict.post(
+        path, {"prisonId": "MDI", "nomisRoomDescription": "R1", "dpsRoom": "Hall"}
+    )
+    assert response.status_code == 403
+    assert requests_mock.call_count == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_any_other_failure_to_add_is_explained_with_the_values_kept(visits, requests_mock):
+    requests_mock.post(MAPPINGS, status_code=503)
+    response = visits.post(
+        "/visits-room-mappings/add",
+        {
+            "prisonId": "MDI",
+            "nomisRoomDescription": "R1",
+            "futureVisits": "true",
+            "dpsRoom": "Hall",
+        },
+    )
+    assert response.status_code == 502
+    page = text(response)
+    assert "The mapping could not be added because the mapping service" in page
+    assert 'value="Hall"' in page
