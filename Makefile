@@ -36,9 +36,12 @@ assets: staticfiles/staticfiles.json
 
 ## run: install, build assets, migrate SQLite, start the sandbox and serve http://localhost:8000
 # The sandbox stands in for HMPPS Auth and the migration services; it stops with the dashboard.
+# Other ports work too (make run PORT=8100 SANDBOX_PORT=9191): the sandbox's HMPPS Auth is told
+# the dashboard's sign-in callback on that port.
 run: install assets
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
-	@$(PY) manage.py sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+	@SANDBOX_EXTRA_REDIRECT_URIS=http://localhost:$(PORT)/sign-in/callback,http://localhost:$(PORT) \
+	  $(PY) manage.py sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	  trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	  echo; \
 	  echo "  Dashboard: http://localhost:$(PORT)"; \
