@@ -220,7 +220,10 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
 @pytest.mark.parametrize(
     "persona,allowed",
     [
-        ("syscon_user", {"visits", "visit_slots", "court_sentencing"}),
+        (
+            "syscon_user",
+            {"visits", "visit_slots", "court_sentencing", "core_person"},
+        ),
         ("visits_user", {"visits"}),
         ("sentencing_user", {"court_sentencing"}),
         ("no_role_user", set()),

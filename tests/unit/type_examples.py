@@ -48,6 +48,10 @@ def _court_sentencing_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
 
 
+def _core_person_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -74,6 +78,15 @@ EXAMPLES: dict[str, Example] = {
         stored_filter={"offenderNo": "A1234BC,B2345CD", "deleteExisting": False},
         filter_text="Prisoners: A1234BC, B2345CD",
         entity={"offenderNo": "A1234BC"},
+        entity_id="A1234BC",
+    ),
+    "core_person": Example(
+        form={},
+        mock_checks=_core_person_checks,
+        start_body=None,
+        stored_filter={},
+        filter_text="None",
+        entity={"rootOffenderId": 1234567, "prisonNumber": "A1234BC"},
         entity_id="A1234BC",
     ),
 }
