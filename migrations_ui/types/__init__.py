@@ -6,7 +6,13 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 
 from __future__ import annotations
 
-from migrations_ui.types import core_person, court_sentencing, visit_slots, visits
+from migrations_ui.types import (
+    core_person,
+    court_sentencing,
+    official_visits,
+    visit_slots,
+    visits,
+)
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 REGISTERED: tuple[MigrationType, ...] = (
@@ -14,6 +20,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     visit_slots.TYPE,
     court_sentencing.TYPE,
     core_person.TYPE,
+    official_visits.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

@@ -52,6 +52,14 @@ def _core_person_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
 
 
+def _paged_model_total(total: int) -> dict[str, Any]:
+    return {"content": [], "page": {"size": 1, "number": 0, "totalElements": total}}
+
+
+def _official_visits_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/official-visits/ids"), json=_paged_model_total(estimate))
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -88,5 +96,14 @@ EXAMPLES: dict[str, Example] = {
         filter_text="None",
         entity={"rootOffenderId": 1234567, "prisonNumber": "A1234BC"},
         entity_id="A1234BC",
+    ),
+    "official_visits": Example(
+        form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+        mock_checks=_official_visits_checks,
+        start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        stored_filter={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        filter_text="Prisons: HEI, MDI",
+        entity={"visitId": 30001},
+        entity_id="30001",
     ),
 }
