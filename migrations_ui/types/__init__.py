@@ -10,6 +10,7 @@ from migrations_ui.types import (
     core_person,
     court_sentencing,
     official_visits,
+    prison_balance,
     visit_slots,
     visits,
 )
@@ -21,6 +22,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     court_sentencing.TYPE,
     core_person.TYPE,
     official_visits.TYPE,
+    prison_balance.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

@@ -222,7 +222,14 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
     [
         (
             "syscon_user",
-            {"visits", "visit_slots", "court_sentencing", "core_person", "official_visits"},
+            {
+                "visits",
+                "visit_slots",
+                "court_sentencing",
+                "core_person",
+                "official_visits",
+                "prison_balance",
+            },
         ),
         ("visits_user", {"visits"}),
         ("sentencing_user", {"court_sentencing"}),

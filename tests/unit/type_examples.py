@@ -60,6 +60,11 @@ def _official_visits_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/official-visits/ids"), json=_paged_model_total(estimate))
 
 
+def _prison_balance_checks(requests_mock: Any, estimate: int) -> None:
+    # N8 is a bare array of prison ids: the estimate is its length.
+    requests_mock.get(nomis_url("/finance/prison/ids"), json=[f"P{n:02}" for n in range(estimate)])
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -105,5 +110,14 @@ EXAMPLES: dict[str, Example] = {
         filter_text="Prisons: HEI, MDI",
         entity={"visitId": 30001},
         entity_id="30001",
+    ),
+    "prison_balance": Example(
+        form={"prisonId": " "},
+        mock_checks=_prison_balance_checks,
+        start_body={},
+        stored_filter={"prisonId": "MDI"},
+        filter_text="Prison: MDI",
+        entity="MDI",
+        entity_id="MDI",
     ),
 }
