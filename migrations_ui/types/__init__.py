@@ -11,6 +11,7 @@ from migrations_ui.types import (
     court_sentencing,
     official_visits,
     prison_balance,
+    prisoner_balance,
     visit_slots,
     visits,
 )
@@ -23,6 +24,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     core_person.TYPE,
     official_visits.TYPE,
     prison_balance.TYPE,
+    prisoner_balance.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

@@ -229,6 +229,7 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
                 "core_person",
                 "official_visits",
                 "prison_balance",
+                "prisoner_balance",
             },
         ),
         ("visits_user", {"visits"}),

@@ -65,6 +65,10 @@ def _prison_balance_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/finance/prison/ids"), json=[f"P{n:02}" for n in range(estimate)])
 
 
+def _prisoner_balance_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/finance/prisoners/ids"), json=_paged_model_total(estimate))
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -119,5 +123,14 @@ EXAMPLES: dict[str, Example] = {
         filter_text="Prison: MDI",
         entity="MDI",
         entity_id="MDI",
+    ),
+    "prisoner_balance": Example(
+        form={"prisonId": " mdi "},
+        mock_checks=_prisoner_balance_checks,
+        start_body={"prisonId": "MDI"},
+        stored_filter={"prisonId": "LEI"},
+        filter_text="Prison: LEI",
+        entity=1234567,
+        entity_id="1234567",
     ),
 }
