@@ -12,6 +12,7 @@ from migrations_ui.types import (
     official_visits,
     prison_balance,
     prisoner_balance,
+    taps,
     visit_slots,
     visits,
 )
@@ -25,6 +26,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     official_visits.TYPE,
     prison_balance.TYPE,
     prisoner_balance.TYPE,
+    taps.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

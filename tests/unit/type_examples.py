@@ -69,6 +69,10 @@ def _prisoner_balance_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/finance/prisoners/ids"), json=_paged_model_total(estimate))
 
 
+def _taps_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -132,5 +136,14 @@ EXAMPLES: dict[str, Example] = {
         filter_text="Prison: LEI",
         entity=1234567,
         entity_id="1234567",
+    ),
+    "taps": Example(
+        form={"prisonerNumber": ""},
+        mock_checks=_taps_checks,
+        start_body={},
+        stored_filter={"prisonerNumber": "A1234BC"},
+        filter_text="Prisoner: A1234BC",
+        entity={"offenderNo": "A1234BC"},
+        entity_id="A1234BC",
     ),
 }
