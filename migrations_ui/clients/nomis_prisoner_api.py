@@ -7,7 +7,7 @@ newer `PagedModel` with it under `page`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,47 @@ class NomisPrisonerApiClient(SystemTokenClient):
     @staticmethod
     def _switch_path(service_code: str, prison_id: str) -> str:
         return f"/agency-switches/{path_segment(service_code)}/agency/{path_segment(prison_id)}"
+
+    # -- Official visits and finance (N7, N8, N9)
+
+    def official_visit_count(
+        self,
+        *,
+        prison_ids: Sequence[str] = (),
+        from_date: str | None = None,
+        to_date: str | None = None,
+    ) -> int:
+        """N7 `GET /official-visits/ids?size=1`: `page.totalElements` (PagedModel).
+
+        `prisonIds` repeats, one per prison; none means every prison. Dates are on the visit's
+        creation date, sent only when given.
+        """
+        params = {
+            "prisonIds": list(prison_ids),
+            "fromDate": from_date,
+            "toDate": to_date,
+            "page": 0,
+            "size": 1,
+        }
+        response = self.call("GET", "/official-visits/ids", params=params)
+        return self._total(response, "official visit count", paged_model=True)
+
+    def prison_balance_ids(self) -> list[str]:
+        """N8 `GET /finance/prison/ids`: a bare array of the caseloads that have balances."""
+        response = self.call("GET", "/finance/prison/ids")
+        body = self.json_of(response)
+        if not isinstance(body, list) or not all(isinstance(item, str) for item in body):
+            raise self.malformed(response, "prison balance ids")
+        return body
+
+    def prisoner_balance_count(self, *, prison_id: str | None = None) -> int:
+        """N9 `GET /finance/prisoners/ids?size=1`: `page.totalElements` (PagedModel).
+
+        `prisonId` is sent only when given: a blank value would reach NOMIS as `prisonId=`.
+        """
+        params = {"prisonId": prison_id or None, "page": 0, "size": 1}
+        response = self.call("GET", "/finance/prisoners/ids", params=params)
+        return self._total(response, "prisoner balance count", paged_model=True)
 
     def _total(self, response: requests.Response, what: str, *, paged_model: bool) -> int:
         """The page's total; a missing or null total reads as 0, any other shape is malformed."""

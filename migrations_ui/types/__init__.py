@@ -6,13 +6,27 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 
 from __future__ import annotations
 
-from migrations_ui.types import court_sentencing, visit_slots, visits
+from migrations_ui.types import (
+    core_person,
+    court_sentencing,
+    official_visits,
+    prison_balance,
+    prisoner_balance,
+    taps,
+    visit_slots,
+    visits,
+)
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 REGISTERED: tuple[MigrationType, ...] = (
     visits.TYPE,
     visit_slots.TYPE,
     court_sentencing.TYPE,
+    core_person.TYPE,
+    official_visits.TYPE,
+    prison_balance.TYPE,
+    prisoner_balance.TYPE,
+    taps.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

@@ -48,6 +48,31 @@ def _court_sentencing_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
 
 
+def _core_person_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
+def _paged_model_total(total: int) -> dict[str, Any]:
+    return {"content": [], "page": {"size": 1, "number": 0, "totalElements": total}}
+
+
+def _official_visits_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/official-visits/ids"), json=_paged_model_total(estimate))
+
+
+def _prison_balance_checks(requests_mock: Any, estimate: int) -> None:
+    # N8 is a bare array of prison ids: the estimate is its length.
+    requests_mock.get(nomis_url("/finance/prison/ids"), json=[f"P{n:02}" for n in range(estimate)])
+
+
+def _prisoner_balance_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/finance/prisoners/ids"), json=_paged_model_total(estimate))
+
+
+def _taps_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -73,6 +98,51 @@ EXAMPLES: dict[str, Example] = {
         start_body={},
         stored_filter={"offenderNo": "A1234BC,B2345CD", "deleteExisting": False},
         filter_text="Prisoners: A1234BC, B2345CD",
+        entity={"offenderNo": "A1234BC"},
+        entity_id="A1234BC",
+    ),
+    "core_person": Example(
+        form={},
+        mock_checks=_core_person_checks,
+        start_body=None,
+        stored_filter={},
+        filter_text="None",
+        entity={"rootOffenderId": 1234567, "prisonNumber": "A1234BC"},
+        entity_id="A1234BC",
+    ),
+    "official_visits": Example(
+        form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+        mock_checks=_official_visits_checks,
+        start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        stored_filter={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        filter_text="Prisons: HEI, MDI",
+        entity={"visitId": 30001},
+        entity_id="30001",
+    ),
+    "prison_balance": Example(
+        form={"prisonId": " "},
+        mock_checks=_prison_balance_checks,
+        start_body={},
+        stored_filter={"prisonId": "MDI"},
+        filter_text="Prison: MDI",
+        entity="MDI",
+        entity_id="MDI",
+    ),
+    "prisoner_balance": Example(
+        form={"prisonId": " mdi "},
+        mock_checks=_prisoner_balance_checks,
+        start_body={"prisonId": "MDI"},
+        stored_filter={"prisonId": "LEI"},
+        filter_text="Prison: LEI",
+        entity=1234567,
+        entity_id="1234567",
+    ),
+    "taps": Example(
+        form={"prisonerNumber": ""},
+        mock_checks=_taps_checks,
+        start_body={},
+        stored_filter={"prisonerNumber": "A1234BC"},
+        filter_text="Prisoner: A1234BC",
         entity={"offenderNo": "A1234BC"},
         entity_id="A1234BC",
     ),

@@ -1,0 +1,90 @@
+"""Official Visits (`OFFICIAL_VISITS`): upstream-api-types.md §2.7, with its quirks fixed.
+
+Prison codes are trimmed and checked and a blank filter sends nothing (§6.9); the stored filter
+shows on the list and details (§6.10). Visits are filtered on the date they were created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.types.base import Line, MigrationType, entity_field, text_list
+from migrations_ui.types.official_visits.forms import OfficialVisitsMigrationForm
+
+
+def _date(filter: Mapping[str, Any], key: str) -> str | None:
+    value = filter.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def date_text(value: str | None) -> str:
+    """A stored `2020-03-23` as "23 March 2020"; an odd value as it is, never an error."""
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day} {day:%B %Y}"
+
+
+def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
+    """N7's `page.totalElements` for the same prisons and creation dates the service uses."""
+    return NomisPrisonerApiClient(username=username).official_visit_count(
+        prison_ids=list(filter.get("prisonIds") or []),
+        from_date=_date(filter, "fromDate"),
+        to_date=_date(filter, "toDate"),
+    )
+
+
+def summary(filter: Mapping[str, Any]) -> list[Line]:
+    return [
+        Line(
+            "prisonIds",
+            "Prison codes",
+            text_list(filter.get("prisonIds")) or "All prisons",
+            "prison-codes",
+        ),
+        Line(
+            "fromDate",
+            "Created on or after date",
+            date_text(_date(filter, "fromDate")),
+            "created-from",
+        ),
+        Line(
+            "toDate",
+            "Created on or before date",
+            date_text(_date(filter, "toDate")),
+            "created-to",
+        ),
+    ]
+
+
+def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
+    return [
+        Line("prisons", "Prisons", text_list(filter.get("prisonIds")) or "All"),
+        Line("from", "Created from", date_text(_date(filter, "fromDate"))),
+        Line("to", "Created to", date_text(_date(filter, "toDate"))),
+    ]
+
+
+TYPE = MigrationType(
+    slug="official_visits",
+    upstream_type="OFFICIAL_VISITS",
+    url_prefix="officialvisits-migration",
+    start_path="official-visits",
+    name="Official Visits",
+    records="official visits",
+    roles=(),
+    form=OfficialVisitsMigrationForm,
+    estimate=estimate,
+    summary=summary,
+    filter_lines=filter_lines,
+    entity_id_label="Visit ID",
+    entity_id=entity_field("visitId"),
+    already_migrated_log="Will not migrate the nomis official visit id=",
+    templates={"_start_fields.html": "migrations_ui/official_visits/_start_fields.html"},
+)

@@ -1,0 +1,55 @@
+"""Prisoner Balance (`PRISONER_BALANCE`): upstream-api-types.md §2.9, with its quirks fixed.
+
+The estimate asks N9 only for the prison given (the old dashboard sent its whole session form as
+the query, `prisonId=` included). The entity body is a bare root offender id, so failures show
+it, and the already-migrated link searches for the line the service really logs (§5, §6.6-§6.8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.types.base import Line, MigrationType
+from migrations_ui.types.prison_balance import prison_of
+from migrations_ui.types.prisoner_balance.forms import PrisonerBalanceMigrationForm
+
+
+def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
+    """N9's `page.totalElements`: prisoners with a balance, in the prison given or in all."""
+    return NomisPrisonerApiClient(username=username).prisoner_balance_count(
+        prison_id=prison_of(filter) or None
+    )
+
+
+def summary(filter: Mapping[str, Any]) -> list[Line]:
+    return [Line("prisonId", "Prison code", prison_of(filter) or "All prisons", "prison-id")]
+
+
+def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
+    return [Line("prison", "Prison", prison_of(filter) or "All")]
+
+
+def entity_id(body: Any) -> str:
+    """A failed message's entity body is the bare root offender id, `1234567`."""
+    return str(body) if isinstance(body, int) and not isinstance(body, bool) else ""
+
+
+TYPE = MigrationType(
+    slug="prisoner_balance",
+    upstream_type="PRISONER_BALANCE",
+    url_prefix="prisoner-balance-migration",
+    start_path="prisoner-balance",
+    name="Prisoner Balance",
+    records="prisoner balances",
+    roles=(),
+    form=PrisonerBalanceMigrationForm,
+    estimate=estimate,
+    summary=summary,
+    filter_lines=filter_lines,
+    entity_id_label="Root offender ID",
+    entity_id=entity_id,
+    already_migrated_log="Will not migrate the nomis root offender id=",
+    templates={"_start_fields.html": "migrations_ui/prisoner_balance/_start_fields.html"},
+)
