@@ -37,6 +37,9 @@ def type_urlpatterns(migration_type: MigrationType) -> list[URLPattern]:
     # Fixed paths go before the "<migration_id>/" patterns, which would match them too.
     if migration_type.has_failures_page:
         pages.insert(1, path("failures/", view(views.FailuresView), name="failures"))
+    else:
+        # Not a migration id: answered as not found without asking the migration service.
+        pages.insert(1, path("failures/", views.no_such_page))
     if migration_type.extra_urls:
         pages[1:1] = migration_type.extra_urls(migration_type)
     return pages

@@ -455,6 +455,11 @@ class RefreshCountsView(MigrationTypeView):
 # -- Failures
 
 
+def no_such_page(request: HttpRequest) -> HttpResponse:
+    """A page this type does not have (its failures are read in App Insights)."""
+    raise Http404("This migration type has no such page")
+
+
 class FailuresView(MigrationTypeView):
     def get(self, request: HttpRequest) -> HttpResponse:
         migration_id = request.GET.get("migrationId", "").strip()

@@ -332,3 +332,13 @@ def test_only_the_types_a_user_may_see_are_asked(
     assert 'data-qa="tile-status">Running</strong>' in home
     assert court.call_count == 1
     assert len(requests_mock.request_history) == 1
+
+
+@pytest.mark.parametrize(
+    "t", [t for t in types.REGISTERED if not t.has_failures_page], ids=lambda t: t.slug
+)
+def test_a_type_without_a_failures_page_answers_404_without_asking_upstream(
+    syscon, requests_mock, t
+) -> None:
+    assert syscon.get(f"{prefix(t)}failures/").status_code == 404
+    assert requests_mock.call_count == 0
