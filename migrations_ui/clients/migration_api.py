@@ -134,9 +134,10 @@ class InProgressMigration:
     migration_id: str | None
     status: str | None
     records_migrated: int | None
-    to_be_processed: int
-    being_processed: int
-    records_failed: int
+    # Queue figures: None when the service could not read them (shown as "unknown", never 0).
+    to_be_processed: int | None
+    being_processed: int | None
+    records_failed: int | None
     estimated_record_count: int | None
     when_started: dt.datetime | None
 
@@ -147,9 +148,9 @@ class InProgressMigration:
             migration_id=_opt_str(data, "migrationId"),
             status=_opt_str(data, "status"),
             records_migrated=_opt_int(data, "recordsMigrated"),
-            to_be_processed=_int(data, "toBeProcessedCount"),
-            being_processed=_int(data, "beingProcessedCount"),
-            records_failed=_int(data, "recordsFailed"),
+            to_be_processed=_opt_int(data, "toBeProcessedCount"),
+            being_processed=_opt_int(data, "beingProcessedCount"),
+            records_failed=_opt_int(data, "recordsFailed"),
             estimated_record_count=_opt_int(data, "estimatedRecordCount"),
             when_started=_opt_datetime(data, "whenStarted"),
         )
@@ -238,7 +239,8 @@ class DlqResult:
     @classmethod
     def from_json(cls, data: Any) -> DlqResult:
         data = _object(data, "GetDlqResult")
-        raw_messages = data.get("messages") or []
+        # A list without its messages would read as "no failures": it is malformed instead.
+        raw_messages = data.get("messages")
         if not isinstance(raw_messages, list):
             raise _Invalid("messages")
         return cls(

@@ -138,7 +138,7 @@ class NomisPrisonerApiClient(SystemTokenClient):
         return self._total(response, "prisoner balance count", paged_model=True)
 
     def _total(self, response: requests.Response, what: str, *, paged_model: bool) -> int:
-        """The page's total; a missing or null total reads as 0, any other shape is malformed."""
+        """The page's total; anything but an integer there (missing, null, text) is malformed."""
         body = self.json_of(response)
         if not isinstance(body, dict):
             raise self.malformed(response, what)
@@ -147,9 +147,8 @@ class NomisPrisonerApiClient(SystemTokenClient):
             if not isinstance(page, dict):
                 raise self.malformed(response, what)
             body = page
+        # A missing or null total would read as "0 to be migrated": malformed, not zero.
         total = body.get("totalElements")
-        if total is None:
-            return 0
         if isinstance(total, bool) or not isinstance(total, int):
             raise self.malformed(response, what)
         return total

@@ -56,7 +56,8 @@ class Progress:
     migration: MigrationHistory
     running: bool
     migrated: int
-    failed: int
+    # None while running when the service could not count the dead letter queue: "unknown".
+    failed: int | None
     still_to_be_processed: int | None
     being_processed: int | None
     # Records a minute, and when the rest should be done; only while STARTED and moving.
@@ -123,7 +124,7 @@ def _running_progress(migration: MigrationHistory, live: InProgressMigration) ->
     same = live.migration_id == migration.migration_id
     migrated = (live.records_migrated or 0) if same else 0
     failed = live.records_failed
-    rate, finish = _rate_and_finish(migration, migrated, failed)
+    rate, finish = _rate_and_finish(migration, migrated, failed or 0)
     return Progress(
         migration=migration,
         running=True,

@@ -342,3 +342,49 @@ def test_a_type_without_a_failures_page_answers_404_without_asking_upstream(
 ) -> None:
     assert syscon.get(f"{prefix(t)}failures/").status_code == 404
     assert requests_mock.call_count == 0
+
+
+# -- Upstream bodies read strictly where a default would mislead (issue 14, item 8)
+
+
+@pytest.mark.parametrize("t", [t for t in types.REGISTERED if t.slug == "visits"], ids=str)
+@pytest.mark.parametrize("total", [None, "absent", "12", True])
+def test_an_estimate_without_an_integer_total_is_malformed_not_zero(
+    syscon, requests_mock, t, total
+) -> None:
+    from tests.unit.conftest_visits import nomis_url
+
+    syscon.post(f"{prefix(t)}start", EXAMPLES[t.slug].form)
+    mock_preview(requests_mock, t)
+    body: dict = {"content": []}
+    if total != "absent":
+        body["totalElements"] = total
+    requests_mock.get(nomis_url("/visits/ids"), json=body)
+    page = text(syscon.get(f"{prefix(t)}start/preview"))
+    assert 'data-qa="estimate-failed"' in page
+    assert "sent a response the dashboard could not read" in page
+    assert "to be migrated: 0" not in page
+
+
+@EVERY_TYPE
+def test_null_queue_figures_of_a_running_migration_show_as_unknown(syscon, requests_mock, t):
+    encoded = quote(MIGRATION_ID, safe="")
+    requests_mock.get(
+        migration_url(f"/migrate/history/{encoded}"),
+        json=HistoryRowFactory(
+            migrationId=MIGRATION_ID, migrationType=t.upstream_type, status="STARTED"
+        ),
+    )
+    requests_mock.get(
+        migration_url(f"/migrate/history/active/{t.upstream_type}"),
+        json=InProgressFactory(
+            migrationId=MIGRATION_ID,
+            migrationType=t.upstream_type,
+            toBeProcessedCount=None,
+            beingProcessedCount=None,
+            recordsFailed=None,
+        ),
+    )
+    page = text(syscon.get(f"{prefix(t)}{MIGRATION_ID}/progress"))
+    for figure in ("stillToBeProcessedCount", "beingProcessedCount", "failedCount"):
+        assert f'data-qa="{figure}">unknown</dd>' in page

@@ -537,18 +537,26 @@ def test_failures_can_be_filtered_by_migration(visits_client, requests_mock) -> 
     assert "Showing failures of migration <strong>b</strong> only" in page
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"messagesFoundCount": 0, "messagesReturnedCount": 0, "messages": []},
-        {"messagesFoundCount": 0, "messagesReturnedCount": 0},
-    ],
-)
-def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_mock, body) -> None:
-    requests_mock.get(DLQ, json=body)
+def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_mock) -> None:
+    requests_mock.get(
+        DLQ, json={"messagesFoundCount": 0, "messagesReturnedCount": 0, "messages": []}
+    )
     page = text(visits_client.get("/visits-migration/failures/"))
     assert "There are no failures still waiting to be resolved" in page
     assert "<table" not in page
+
+
+@pytest.mark.parametrize("messages", [None, "absent", {"0": {}}])
+def test_a_dead_letter_list_without_its_messages_is_malformed_not_empty(
+    visits_client, requests_mock, messages
+) -> None:
+    body: dict = {"messagesFoundCount": 3, "messagesReturnedCount": 3}
+    if messages != "absent":
+        body["messages"] = messages
+    requests_mock.get(DLQ, json=body)
+    response = visits_client.get("/visits-migration/failures/")
+    assert response.status_code == 502
+    assert "There are no failures" not in text(response)
 
 
 @pytest.mark.parametrize(
