@@ -6,13 +6,14 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 
 from __future__ import annotations
 
-from migrations_ui.types import court_sentencing, visit_slots, visits
+from migrations_ui.types import activities, court_sentencing, visit_slots, visits
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 REGISTERED: tuple[MigrationType, ...] = (
     visits.TYPE,
     visit_slots.TYPE,
     court_sentencing.TYPE,
+    activities.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}
