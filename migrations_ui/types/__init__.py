@@ -6,7 +6,7 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 
 from __future__ import annotations
 
-from migrations_ui.types import activities, court_sentencing, visit_slots, visits
+from migrations_ui.types import activities, allocations, court_sentencing, visit_slots, visits
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 REGISTERED: tuple[MigrationType, ...] = (
@@ -14,6 +14,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     visit_slots.TYPE,
     court_sentencing.TYPE,
     activities.TYPE,
+    allocations.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

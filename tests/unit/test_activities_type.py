@@ -474,6 +474,22 @@ def test_each_row_offers_insights_links_and_the_ignored_activities_when_ended_sh
 
 
 @pytest.mark.django_db
+def test_migrate_allocations_links_to_a_prefilled_allocations_start(syscon, requests_mock) -> None:
+    history(
+        requests_mock,
+        stored_filter={"prisonId": "MDI", "activityStartDate": FUTURE, "courseActivityId": 12},
+    )
+    page = text(syscon.get("/activities-migration/"))
+    assert (
+        f'href="/allocations-migration/start?prisonId=MDI&amp;activityStartDate={FUTURE}'
+        '&amp;courseActivityId=12"' in page
+    ) or (
+        f'href="/allocations-migration/start?prisonId=MDI&activityStartDate={FUTURE}'
+        '&courseActivityId=12"' in page
+    )
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "status,stored,offered",
     [

@@ -119,4 +119,19 @@ EXAMPLES: dict[str, Example] = {
         entity={"courseActivityId": 123, "activityStartDate": "2099-01-02"},
         entity_id="123",
     ),
+    "allocations": Example(
+        form={"prisonId": "mdi", "courseActivityId": "", "activityStartDate": "2099-01-02"},
+        mock_checks=lambda requests_mock, estimate: requests_mock.get(
+            nomis_url("/allocations/ids"), json=_classic_total(estimate)
+        ),
+        start_body={"prisonId": "MDI", "activityStartDate": "2099-01-02"},
+        stored_filter={
+            "prisonId": "MDI",
+            "courseActivityId": 12,
+            "activityStartDate": "2099-01-02",
+        },
+        filter_text="Course activity ID: 12",
+        entity={"allocationId": 98765},
+        entity_id="98765",
+    ),
 }
