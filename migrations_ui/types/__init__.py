@@ -6,7 +6,14 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 
 from __future__ import annotations
 
-from migrations_ui.types import activities, allocations, court_sentencing, visit_slots, visits
+from migrations_ui.types import (
+    activities,
+    allocations,
+    appointments,
+    court_sentencing,
+    visit_slots,
+    visits,
+)
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 REGISTERED: tuple[MigrationType, ...] = (
@@ -15,6 +22,7 @@ REGISTERED: tuple[MigrationType, ...] = (
     court_sentencing.TYPE,
     activities.TYPE,
     allocations.TYPE,
+    appointments.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

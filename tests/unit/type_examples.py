@@ -8,6 +8,7 @@ adds one entry here; its own test module covers only its form and checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,15 @@ def _activities_checks(requests_mock: Any, estimate: int, prison: str = "MDI") -
         requests_mock.get(nomis_url(path), json=[])
 
 
+def _appointments_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/appointments/ids"), json=_classic_total(estimate))
+    requests_mock.get(
+        re.compile(re.escape(nomis_url("/agency-switches/APPOINTMENTS/agency/")) + "[A-Z]{3}$"),
+        status_code=204,
+    )
+    requests_mock.get(nomis_url("/appointments/counts"), json=[])
+
+
 EXAMPLES: dict[str, Example] = {
     "visits": Example(
         form={"prisonIds": "hei", "visitTypes": ["SCON"]},
@@ -133,5 +143,14 @@ EXAMPLES: dict[str, Example] = {
         filter_text="Course activity ID: 12",
         entity={"allocationId": 98765},
         entity_id="98765",
+    ),
+    "appointments": Example(
+        form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+        mock_checks=_appointments_checks,
+        start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        stored_filter={"fromDate": "2020-03-23", "prisonIds": ["HEI"]},
+        filter_text="Prisons: HEI",
+        entity={"eventId": 555001},
+        entity_id="555001",
     ),
 }
