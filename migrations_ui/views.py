@@ -169,6 +169,8 @@ class HistoryView(MigrationTypeView):
                 "total": len(rows) if rows is not None else None,
                 "filter_tags": tags,
                 "page_has_errors": bound and not form.is_valid(),
+                # The outcome of a row's action (a type's own pages return to the list).
+                "flash": wizard.pop_flash(request.session, self.slug),
             },
         )
 

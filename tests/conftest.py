@@ -140,6 +140,18 @@ def sentencing_user(db: Any) -> Any:
 
 
 @pytest.fixture
+def activities_user(db: Any) -> Any:
+    """The activities and allocations pages only."""
+    return _persona("ACTIVITIES_USER", "Ada Activities", ["ROLE_MIGRATE_ACTIVITIES"])
+
+
+@pytest.fixture
+def appointments_user(db: Any) -> Any:
+    """The appointments pages only."""
+    return _persona("APPOINTMENTS_USER", "Amy Appointments", ["ROLE_MIGRATE_APPOINTMENTS"])
+
+
+@pytest.fixture
 def no_role_user(db: Any) -> Any:
     """Signed in, but may use no page beyond home."""
     return _persona("NO_ROLE_USER", "Nora Norole", [])

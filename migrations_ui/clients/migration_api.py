@@ -346,6 +346,32 @@ class MigrationApiClient(SystemTokenClient):
         """M10 `DELETE /migrate/dead-letter-queue/{migrationType}`: 204 (or 200 with a count)."""
         self.call("DELETE", f"/migrate/dead-letter-queue/{path_segment(migration_type)}")
 
+    # -- Activities (S11, S12)
+
+    def end_activities(self, migration_id: str) -> None:
+        """S11 `PUT /migrate/activities/{migrationId}/end`: ends the run's NOMIS activities on
+        its start date - 1 day; 404 when the run has no activity mappings.
+        """
+        self.call("PUT", f"/migrate/activities/{path_segment(migration_id)}/end")
+
+    def move_activity_start_dates(self, migration_id: str, new_start_date: str) -> list[str]:
+        """S12 `PUT /migrate/activities/{migrationId}/move-start-dates`: DPS's warnings.
+
+        Refusals are 400s with a `userMessage`; a downstream failure is a 500 whose body says
+        400 (upstream-api-types.md §4.1), which callers show by its `userMessage` too.
+        """
+        response = self.call(
+            "PUT",
+            f"/migrate/activities/{path_segment(migration_id)}/move-start-dates",
+            json_body={"newActivityStartDate": new_start_date},
+        )
+        if not response.content.strip():
+            return []
+        body = self.json_of(response)
+        if not isinstance(body, list):
+            raise self.malformed(response, "list of warnings")
+        return [str(warning) for warning in body if warning is not None]
+
 
 def _list_of(parser: Callable[[Any], T]) -> Callable[[Any], list[T]]:
     def parse(data: Any) -> list[T]:

@@ -7,6 +7,9 @@ Adding a type is its package under `migrations_ui/types/` and one line in `REGIS
 from __future__ import annotations
 
 from migrations_ui.types import (
+    activities,
+    allocations,
+    appointments,
     core_person,
     court_sentencing,
     official_visits,
@@ -27,6 +30,9 @@ REGISTERED: tuple[MigrationType, ...] = (
     prison_balance.TYPE,
     prisoner_balance.TYPE,
     taps.TYPE,
+    activities.TYPE,
+    allocations.TYPE,
+    appointments.TYPE,
 )
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}

@@ -25,6 +25,12 @@ pytest_plugins = ["tests.unit.conftest_visits"]
 pytestmark = pytest.mark.django_db
 
 EVERY_TYPE = pytest.mark.parametrize("t", types.REGISTERED, ids=lambda t: t.slug)
+WITH_FAILURES_PAGE = pytest.mark.parametrize(
+    "t", [t for t in types.REGISTERED if t.has_failures_page], ids=lambda t: t.slug
+)
+WITHOUT_FAILURES_PAGE = pytest.mark.parametrize(
+    "t", [t for t in types.REGISTERED if not t.has_failures_page], ids=lambda t: t.slug
+)
 MIGRATION_ID = "2024-01-01T10:00:00"
 
 
@@ -164,9 +170,7 @@ def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_m
     assert 'data-qa="migratedCount">4,321</dd>' in fragment
 
 
-@pytest.mark.parametrize(
-    "t", [t for t in types.REGISTERED if t.has_failures_page], ids=lambda t: t.slug
-)
+@WITH_FAILURES_PAGE
 def test_the_failures_page_shows_each_messages_entity_id_as_the_type_names_it(
     syscon, requests_mock, t
 ) -> None:
@@ -178,6 +182,13 @@ def test_the_failures_page_shows_each_messages_entity_id_as_the_type_names_it(
     page = text(syscon.get(f"{prefix(t)}failures/"))
     assert f'<th scope="col" class="govuk-table__header">{t.entity_id_label}</th>' in page
     assert f'data-qa="entity-id">{example.entity_id}</td>' in page
+
+
+@WITHOUT_FAILURES_PAGE
+def test_a_type_without_a_failures_page_has_none(syscon, requests_mock, t) -> None:
+    # App Insights links stand in for it (upstream-api-types.md §1.2); the path is not a page.
+    assert syscon.get(f"{prefix(t)}failures/").status_code == 404
+    assert requests_mock.call_count == 0
 
 
 # -- A migration belongs to its type
@@ -218,6 +229,9 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
 
 # -- Roles
 
+# The types added beside the first three, as far as they are registered.
+MINE = {"activities", "allocations", "appointments"} & {t.slug for t in types.REGISTERED}
+
 
 @pytest.mark.parametrize(
     "persona,allowed",
@@ -233,9 +247,12 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
                 "prison_balance",
                 "prisoner_balance",
                 "taps",
+                *MINE,
             },
         ),
         ("visits_user", {"visits"}),
+        ("activities_user", {"activities", "allocations"} & MINE),
+        ("appointments_user", {"appointments"} & MINE),
         ("sentencing_user", {"court_sentencing"}),
         ("no_role_user", set()),
     ],

@@ -8,11 +8,17 @@ adds one entry here; its own test module covers only its form and checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from migrations_ui.clients.activities_api import ActivitiesApiClient
 from tests.unit.conftest_visits import migration_url, nomis_url
+
+
+def activities_url(path: str) -> str:
+    return ActivitiesApiClient(username=None).url(path)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,44 @@ def _prisoner_balance_checks(requests_mock: Any, estimate: int) -> None:
 
 def _taps_checks(requests_mock: Any, estimate: int) -> None:
     requests_mock.get(nomis_url("/prisoners/ids/all"), json=_classic_total(estimate))
+
+
+def _activities_checks(requests_mock: Any, estimate: int, prison: str = "MDI") -> None:
+    """The estimate and the nine checks of an activities preview, with nothing to warn about."""
+    requests_mock.get(nomis_url("/activities/ids"), json=_classic_total(estimate))
+    requests_mock.get(
+        nomis_url(f"/prisons/{prison}/incentive-levels"),
+        json=[{"code": "BAS", "description": "Basic"}, {"code": "STD", "description": "Standard"}],
+    )
+    requests_mock.get(nomis_url(f"/agency-switches/ACTIVITY/agency/{prison}"), status_code=204)
+    requests_mock.get(
+        activities_url(f"/rollout/{prison}"),
+        json={"prisonCode": prison, "activitiesRolledOut": True, "appointmentsRolledOut": True},
+    )
+    requests_mock.get(
+        activities_url(f"/prison/{prison}/prison-pay-bands"),
+        json=[{"id": 1, "displaySequence": 1, "alias": "Low", "nomisPayBand": 1}],
+    )
+    requests_mock.get(
+        activities_url(f"/prison/prison-regime/{prison}"),
+        json=[{"id": 1, "prisonCode": prison, "amStart": "08:30", "dayOfWeek": "MONDAY"}],
+    )
+    for path in (
+        "/allocations/suspended",
+        "/allocations/missing-pay-bands",
+        "/activities/rates-with-unknown-incentives",
+        "/activities/without-schedule-rules",
+    ):
+        requests_mock.get(nomis_url(path), json=[])
+
+
+def _appointments_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/appointments/ids"), json=_classic_total(estimate))
+    requests_mock.get(
+        re.compile(re.escape(nomis_url("/agency-switches/APPOINTMENTS/agency/")) + "[A-Z]{3}$"),
+        status_code=204,
+    )
+    requests_mock.get(nomis_url("/appointments/counts"), json=[])
 
 
 EXAMPLES: dict[str, Example] = {
@@ -145,5 +189,38 @@ EXAMPLES: dict[str, Example] = {
         filter_text="Prisoner: A1234BC",
         entity={"offenderNo": "A1234BC"},
         entity_id="A1234BC",
+    ),
+    "activities": Example(
+        form={"prisonId": "mdi", "activityStartDate": "2099-01-02", "courseActivityId": " 123 "},
+        mock_checks=_activities_checks,
+        start_body={"prisonId": "MDI", "activityStartDate": "2099-01-02", "courseActivityId": 123},
+        stored_filter={"prisonId": "MDI", "activityStartDate": "2099-01-02"},
+        filter_text="Prison: MDI",
+        entity={"courseActivityId": 123, "activityStartDate": "2099-01-02"},
+        entity_id="123",
+    ),
+    "allocations": Example(
+        form={"prisonId": "mdi", "courseActivityId": "", "activityStartDate": "2099-01-02"},
+        mock_checks=lambda requests_mock, estimate: requests_mock.get(
+            nomis_url("/allocations/ids"), json=_classic_total(estimate)
+        ),
+        start_body={"prisonId": "MDI", "activityStartDate": "2099-01-02"},
+        stored_filter={
+            "prisonId": "MDI",
+            "courseActivityId": 12,
+            "activityStartDate": "2099-01-02",
+        },
+        filter_text="Course activity ID: 12",
+        entity={"allocationId": 98765},
+        entity_id="98765",
+    ),
+    "appointments": Example(
+        form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+        mock_checks=_appointments_checks,
+        start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+        stored_filter={"fromDate": "2020-03-23", "prisonIds": ["HEI"]},
+        filter_text="Prisons: HEI",
+        entity={"eventId": 555001},
+        entity_id="555001",
     ),
 }

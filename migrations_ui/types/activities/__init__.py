@@ -1,0 +1,134 @@
+"""Activities (`ACTIVITIES`): upstream-api-types.md §2.1, with the quirks of §6 fixed.
+
+One prison's activities (or one course activity) move to DPS. The preview runs the estimate and
+nine checks side by side, each failure its own error line; a completed run's NOMIS activities are
+then ended, and an ended run's start date can be moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from migrations_ui import appinsights
+from migrations_ui.types.activities import checks
+from migrations_ui.types.activities.forms import ActivitiesMigrationForm
+from migrations_ui.types.base import Line, Link, MigrationType, entity_field, event_links
+
+EVENT_PREFIX = "activity"
+
+
+def _text(filter: Mapping[str, Any], key: str) -> str:
+    value = filter.get(key)
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def summary(filter: Mapping[str, Any]) -> list[Line]:
+    return [
+        Line("prisonId", "Prison code", _text(filter, "prisonId"), "prison-code"),
+        Line("activityStartDate", "Activity start date", _text(filter, "activityStartDate")),
+        Line(
+            "courseActivityId",
+            "Single course activity to migrate",
+            _text(filter, "courseActivityId"),
+        ),
+    ]
+
+
+def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
+    return [
+        Line("prison", "Prison", _text(filter, "prisonId")),
+        Line("start", "Activity start date", _text(filter, "activityStartDate")),
+        Line("end", "NOMIS activity end date", _text(filter, "nomisActivityEndDate")),
+        Line("course", "Course activity ID", _text(filter, "courseActivityId")),
+    ]
+
+
+def ignored_activities_query(migration: Any) -> str:
+    """Query C for the run's ignored activities (no schedule rules, or already migrated), each
+    with the course activity id and the reason the service logged.
+    """
+    base = appinsights.migration_events_query(
+        EVENT_PREFIX, migration.migration_id, migration.when_started, migration.when_ended
+    )
+    return "\n".join(
+        [
+            base,
+            "| where Name endswith 'ignored'",
+            "| join kind=leftouter (AppTraces"
+            " | where Message startswith 'Will not migrate'"
+            " | project OperationId, reason = Message) on OperationId",
+            "| project TimeGenerated, Name,"
+            " crs_acty_id = tostring(Properties.nomisCourseActivityId), reason",
+        ]
+    )
+
+
+def row_links(migration: Any) -> list[Link]:
+    links = event_links(EVENT_PREFIX)(migration)
+    unaccounted = (
+        migration.records_migrated + migration.records_failed < migration.estimated_record_count
+    )
+    if migration.when_ended and unaccounted:
+        links.append(
+            Link(
+                "ignored",
+                "View ignored activities in App Insights",
+                appinsights.log_analytics_url(ignored_activities_query(migration)),
+            )
+        )
+    return links
+
+
+def extra_urls(migration_type: MigrationType) -> list[Any]:
+    from django.urls import path
+
+    from migrations_ui.types.activities import views
+
+    return [
+        path(
+            "start/activate-prison",
+            views.ActivatePrisonView.as_view(
+                migration_type=migration_type, service_code=checks.SWITCH_SERVICE
+            ),
+            name="activate-prison",
+        ),
+        path(
+            "<str:migration_id>/end-activities",
+            views.EndActivitiesView.as_view(migration_type=migration_type),
+            name="end-activities",
+        ),
+        path(
+            "<str:migration_id>/move-start-date",
+            views.MoveStartDateView.as_view(migration_type=migration_type),
+            name="move-start-date",
+        ),
+    ]
+
+
+TYPE = MigrationType(
+    slug="activities",
+    upstream_type="ACTIVITIES",
+    url_prefix="activities-migration",
+    start_path="activities",
+    name="Activities",
+    records="activities",
+    roles=("MIGRATE_ACTIVITIES",),
+    form=ActivitiesMigrationForm,
+    estimate=checks.estimate,
+    summary=summary,
+    filter_lines=filter_lines,
+    entity_id_label="Course activity ID",
+    entity_id=entity_field("courseActivityId"),
+    already_migrated_log="Will not migrate the courseActivityId=",
+    extra_checks=checks.CHECKS,
+    templates={
+        "_start_fields.html": "migrations_ui/activities/_start_fields.html",
+        "_preview_checks.html": "migrations_ui/activities/_preview_checks.html",
+        "preview.html": "migrations_ui/activities/preview.html",
+        "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",
+    },
+    has_failures_page=False,
+    row_links=row_links,
+    extra_urls=extra_urls,
+)

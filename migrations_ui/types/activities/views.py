@@ -1,0 +1,244 @@
+"""Activities' own pages: "Activate prison", "End NOMIS activities" and "Move start date".
+
+Each changes upstream state, so each is a CSRF-protected POST (a GET only shows what would
+happen), checks the start permission and is audited like a start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from migrations_ui import wizard
+from migrations_ui.clients.migration_api import MigrationHistory
+from migrations_ui.selectors.preview import describe_failure
+from migrations_ui.selectors.progress import MigrationNotFound, migration_get
+from migrations_ui.services.audit import AuditUnavailable
+from migrations_ui.services.switches import prison_activate
+from migrations_ui.types.activities import services
+from migrations_ui.types.activities.forms import MoveStartDateForm, iso_date, today
+from migrations_ui.views import MigrationTypeView, PreviewView
+from nomis_sync import upstream
+
+
+def failure_text(error: upstream.ApiError) -> str:
+    """What went wrong, naming the service, with the upstream's own words when it gave any."""
+    text = describe_failure(error)
+    return f"{text}: {error.user_message}" if error.user_message else text
+
+
+def filter_prisons(filter: Any) -> list[str]:
+    """The prisons a start filter covers (`prisonId`, or appointments' `prisonIds`)."""
+    if not isinstance(filter, dict):
+        return []
+    prisons = filter.get("prisonIds") or [filter.get("prisonId")]
+    return [str(prison) for prison in prisons if prison]
+
+
+class ActivatePrisonView(PreviewView):
+    """POST only: turn a NOMIS agency switch on (N12) for a prison of the filter being previewed,
+    then show the preview again with its checks re-run.
+
+    Only prisons of the filter in this user's session are accepted, so nothing typed elsewhere
+    reaches NOMIS. A failure is shown as an error line on the preview.
+    """
+
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    # The NOMIS service code of the switch (`ACTIVITY`, `APPOINTMENTS`), set in the type's URLs.
+    service_code: str = ""
+
+    action_errors: list[str]
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.action_errors = []
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        return super().render(template, {**context, "action_errors": self.action_errors}, status)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        state = wizard.state(request.session, self.slug)
+        if state.get("filter") is None:
+            return HttpResponseRedirect(self.url("start"))
+        prison_id = request.POST.get("prisonId", "").strip().upper()
+        if prison_id not in filter_prisons(state["filter"]):
+            self.action_errors = ["Only a prison of this migration's filter can be activated."]
+            return self.get(request)
+        try:
+            prison_activate(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                service_code=self.service_code,
+                prison_id=prison_id,
+            )
+        except AuditUnavailable:
+            return self.refused_unrecorded()
+        except upstream.ApiError as error:
+            self.action_errors = [
+                f"The NOMIS feature switch could not be turned on for {prison_id}: "
+                f"{failure_text(error)}."
+            ]
+            return self.get(request)
+        wizard.flash(request.session, self.slug, f"NOMIS feature switch turned on for {prison_id}.")
+        return HttpResponseRedirect(self.url("preview"))
+
+
+def start_date(migration: MigrationHistory) -> dt.date | None:
+    value = migration.filter.get("activityStartDate")
+    return iso_date(value) if isinstance(value, str) else None
+
+
+def end_date(migration: MigrationHistory) -> dt.date:
+    """The day the service ends the NOMIS activities: the start date - 1 (today without one)."""
+    start = start_date(migration)
+    return start - dt.timedelta(days=1) if start else today()
+
+
+def may_end(migration: MigrationHistory) -> bool:
+    """Only a completed run, once: the service records `nomisActivityEndDate` when it has."""
+    return migration.status == "COMPLETED" and not migration.filter.get("nomisActivityEndDate")
+
+
+def move_refusal(migration: MigrationHistory) -> str | None:
+    """Why the run's start date cannot be moved, or None when it can."""
+    if not migration.filter.get("nomisActivityEndDate"):
+        return "Start dates can only be moved after the NOMIS activities have been ended."
+    if migration.filter.get("courseActivityId") not in (None, ""):
+        return "Start dates can only be moved for a migration of a whole prison."
+    start = start_date(migration)
+    if start is None or start <= today():
+        return "You cannot move the date for an activity that has already started."
+    return None
+
+
+class _RunView(MigrationTypeView):
+    permission_attribute = "start_permission"
+
+    def _migration(self, migration_id: str) -> MigrationHistory | None:
+        try:
+            return migration_get(
+                user=self.request.user,
+                migration_type=self.migration_type,
+                migration_id=self.checked_migration_id(migration_id),
+            )
+        except MigrationNotFound:
+            return None
+
+
+class EndActivitiesView(_RunView):
+    """GET asks to confirm; POST ends the run's NOMIS activities (S11) and returns to the list."""
+
+    template = "activities/end_activities.html"
+
+    def _page(self, migration: MigrationHistory, errors: list[str] | None = None) -> HttpResponse:
+        return self.render(
+            self.template,
+            {"migration": migration, "end_date": end_date(migration), "errors": errors or []},
+        )
+
+    def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        if not may_end(migration):
+            return self._not_offered(migration)
+        return self._page(migration)
+
+    def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        if not may_end(migration):
+            return self._not_offered(migration)
+        ends = end_date(migration)
+        try:
+            services.activities_end(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                migration_id=migration.migration_id,
+                end_date=ends.isoformat(),
+            )
+        except AuditUnavailable:
+            return self.refused_unrecorded()
+        except upstream.NotFound:
+            message = "No activities were found to end for this migration"
+        except upstream.ApiError as error:
+            return self._page(
+                migration, [f"The NOMIS activities were not ended: {failure_text(error)}."]
+            )
+        else:
+            message = (
+                f"OK: the NOMIS activities of migration {migration.migration_id} "
+                f"end on {ends:%-d %B %Y}."
+            )
+        wizard.flash(request.session, self.slug, message)
+        return HttpResponseRedirect(self.url("history"))
+
+    def _not_offered(self, migration: MigrationHistory) -> HttpResponse:
+        wizard.flash(
+            self.request.session,
+            self.slug,
+            f"The NOMIS activities of migration {migration.migration_id} cannot be ended: "
+            "that is only for a completed migration whose activities have not been ended yet.",
+        )
+        return HttpResponseRedirect(self.url("history"))
+
+
+class MoveStartDateView(_RunView):
+    """GET: the new date form; POST: S12, DPS's warnings flashed on the list."""
+
+    template = "activities/move_start_date.html"
+
+    def _page(
+        self,
+        migration: MigrationHistory,
+        form: MoveStartDateForm | None,
+        errors: list[dict[str, str]],
+    ) -> HttpResponse:
+        return self.render(self.template, {"migration": migration, "form": form, "errors": errors})
+
+    def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        refusal = move_refusal(migration)
+        current = start_date(migration)
+        if refusal or current is None:
+            return self._page(migration, None, [{"text": refusal or "", "href": "#"}])
+        return self._page(migration, MoveStartDateForm(current_start=current), [])
+
+    def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
+        migration = self._migration(migration_id)
+        if migration is None:
+            return self.not_found(migration_id)
+        refusal = move_refusal(migration)
+        current = start_date(migration)
+        if refusal or current is None:
+            return self._page(migration, None, [{"text": refusal or "", "href": "#"}])
+        form = MoveStartDateForm(request.POST, current_start=current)
+        if not form.is_valid():
+            return self._page(migration, form, form.error_list())
+        new_date = form.cleaned_data["newActivityStartDate"].isoformat()
+        try:
+            warnings = services.start_dates_move(
+                context=self.audit_context(),
+                migration_type=self.migration_type,
+                migration_id=migration.migration_id,
+                current_start_date=current.isoformat(),
+                new_start_date=new_date,
+            )
+        except AuditUnavailable:
+            return self.refused_unrecorded()
+        except upstream.ApiError as error:
+            text = (
+                error.user_message or f"The start dates were not moved: {describe_failure(error)}"
+            )
+            return self._page(migration, form, [{"text": text, "href": "#newActivityStartDate"}])
+        if warnings:
+            message = "\n".join(["Start dates moved, with these warnings from DPS:", *warnings])
+        else:
+            message = f"Start dates moved to {new_date}."
+        wizard.flash(request.session, self.slug, message)
+        return HttpResponseRedirect(self.url("history"))

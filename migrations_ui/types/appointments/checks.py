@@ -1,0 +1,75 @@
+"""The appointments preview's checks (upstream-api-types.md §2.3): the estimate, each prison's
+NOMIS switch and the appointment counts, side by side; every failure is shown (fixes §6.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.types.base import Check
+from nomis_sync import upstream
+
+SWITCH_SERVICE = "APPOINTMENTS"
+
+# The per-prison switch checks run inside one preview check, itself on the shared upstream pool;
+# a pool of their own means they never wait for a worker that is waiting for them.
+_SWITCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="appointment-switches")
+
+
+@dataclass(frozen=True)
+class PrisonSwitch:
+    """One prison's NOMIS `APPOINTMENTS` switch: on, off, or the failure that hid the answer."""
+
+    prison_id: str
+    on: bool | None
+    error: upstream.ApiError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def problem(self) -> str:
+        from migrations_ui.selectors.preview import describe_failure
+
+        return describe_failure(self.error) if self.error else ""
+
+
+def _dates(filter: Mapping[str, Any]) -> tuple[list[str], str | None, str | None]:
+    return list(filter["prisonIds"]), filter.get("fromDate"), filter.get("toDate")
+
+
+def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
+    """N3's `totalElements` (prisons repeated, dates only when given)."""
+    return NomisPrisonerApiClient(username=username).appointment_count(*_dates(filter))
+
+
+def _switch(username: str | None, prison_id: str) -> PrisonSwitch:
+    try:
+        on = NomisPrisonerApiClient(username=username).agency_switch_on(SWITCH_SERVICE, prison_id)
+    except upstream.ApiError as error:
+        return PrisonSwitch(prison_id, None, error)
+    return PrisonSwitch(prison_id, on)
+
+
+def switches(username: str | None, filter: Mapping[str, Any]) -> list[PrisonSwitch]:
+    """N11 for each prison, side by side; each prison's answer or failure of its own."""
+    futures = [_SWITCHES.submit(_switch, username, prison) for prison in filter["prisonIds"]]
+    return [future.result() for future in futures]
+
+
+def counts(username: str | None, filter: Mapping[str, Any]) -> str:
+    """N4 as the copyable CSV block: its header, then one sorted line per row."""
+    rows = NomisPrisonerApiClient(username=username).appointment_counts(*_dates(filter))
+    lines = sorted(
+        f"{row.prison_id}, {row.event_sub_type}, {str(row.future).lower()}, {row.count},"
+        for row in rows
+    )
+    return "\n".join(["Prison, Event Sub Type, Future appointment?, Count,", *lines])
+
+
+CHECKS: dict[str, Check] = {"switches": switches, "counts": counts}

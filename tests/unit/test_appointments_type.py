@@ -1,0 +1,254 @@
+"""What is particular to Appointments: its form, each prison's NOMIS switch check (with "Activate
+prison"), the counts CSV block, and every check error shown on the preview (§6.3 fixed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.http import QueryDict
+from django.test import Client
+
+from migrations_ui.models import AuditEvent
+from migrations_ui.types.appointments.forms import AppointmentsMigrationForm
+from tests.factories import InProgressFactory
+from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
+from tests.unit.type_examples import EXAMPLES
+
+pytest_plugins = ["tests.unit.conftest_visits"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def form(**values: str) -> AppointmentsMigrationForm:
+    data = QueryDict(mutable=True)
+    data.update({"prisonIds": "HEI", "fromDate": "", "toDate": "", **values})
+    return AppointmentsMigrationForm(data)
+
+
+def test_prisons_are_split_trimmed_upper_cased_and_blank_dates_left_out() -> None:
+    bound = form(prisonIds=" hei,  mdi wwi,hei ")
+    assert bound.is_valid()
+    assert bound.upstream_filter() == {"prisonIds": ["HEI", "MDI", "WWI"]}
+
+
+def test_dates_are_sent_when_given() -> None:
+    bound = form(fromDate="2020-03-23", toDate=" 2020-03-30 ")
+    assert bound.is_valid()
+    assert bound.upstream_filter() == {
+        "prisonIds": ["HEI"],
+        "fromDate": "2020-03-23",
+        "toDate": "2020-03-30",
+    }
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("prisonIds", "", "Enter one or more prison IDs"),
+        ("prisonIds", " , ", "Enter one or more prison IDs"),
+        ("prisonIds", "HEI, MD1", "Prison IDs must be 3 letters each, like HEI or HEI, WWI"),
+        ("prisonIds", "HEIX", "Prison IDs must be 3 letters each, like HEI or HEI, WWI"),
+        ("fromDate", "2020-02-30", "Enter a real date, like 2020-03-23"),
+        ("toDate", "23/03/2020", "Enter a real date, like 2020-03-23"),
+    ],
+)
+def test_each_rule_has_its_govuk_message(field, value, message) -> None:
+    bound = form(**{field: value})
+    assert not bound.is_valid()
+    assert bound.error_list() == [{"text": message, "href": f"#{field}"}]
+
+
+def test_the_dates_must_be_in_order() -> None:
+    bound = form(fromDate="2020-03-30", toDate="2020-03-23")
+    assert not bound.is_valid()
+    assert bound.errors["fromDate"] == ["The from date must be the same as or before the to date"]
+
+
+# -- The preview
+
+
+def switch_url(prison: str) -> str:
+    return nomis_url(f"/agency-switches/APPOINTMENTS/agency/{prison}")
+
+
+@pytest.fixture
+def previewing(client, tokens, syscon_user, requests_mock) -> Client:
+    signed_in = sign_in(client, syscon_user)
+    response = signed_in.post(
+        "/appointments-migration/start", {"prisonIds": "hei, mdi", "fromDate": "2020-03-23"}
+    )
+    assert response.status_code == 302
+    EXAMPLES["appointments"].mock_checks(requests_mock, 6000)
+    requests_mock.get(migration_url("/migrate/dead-letter-queue/APPOINTMENTS/count"), json=0)
+    requests_mock.get(
+        migration_url("/migrate/history/active/APPOINTMENTS"),
+        json=InProgressFactory(migrationType="APPOINTMENTS", status="COMPLETED"),
+    )
+    return signed_in
+
+
+def preview(client: Client) -> str:
+    return text(client.get("/appointments-migration/start/preview"))
+
+
+@pytest.mark.django_db
+def test_the_checks_are_asked_with_the_filter(previewing, requests_mock) -> None:
+    page = preview(previewing)
+    assert "Estimated number of appointments to be migrated: 6,000" in page
+    assert "There is a problem" not in page
+    assert "not turned on" not in page
+    history = requests_mock.request_history
+    count = next(r for r in history if r.path.endswith("/appointments/ids"))
+    assert count.qs == {"prisonids": ["hei", "mdi"], "fromdate": ["2020-03-23"], "size": ["1"]}
+    counts = next(r for r in history if r.path.endswith("/appointments/counts"))
+    assert counts.qs == {"prisonids": ["hei", "mdi"], "fromdate": ["2020-03-23"]}
+    asked = sorted(r.path for r in history if "/agency-switches/" in r.path)
+    assert asked == [
+        "/nomis-prisoner-api/agency-switches/appointments/agency/hei",
+        "/nomis-prisoner-api/agency-switches/appointments/agency/mdi",
+    ]
+
+
+@pytest.mark.django_db
+def test_each_switched_off_prison_has_its_line_and_activate_button(
+    previewing, requests_mock
+) -> None:
+    requests_mock.get(switch_url("MDI"), status_code=404)
+    page = preview(previewing)
+    assert "NOMIS feature switch not turned on for MDI." in page
+    assert 'data-qa="activate-prison-button-MDI"' in page
+    assert "not turned on for HEI" not in page
+
+
+@pytest.mark.django_db
+def test_each_failed_check_is_its_own_error_line(previewing, requests_mock) -> None:
+    requests_mock.get(switch_url("HEI"), status_code=500, json={"userMessage": "switch broke"})
+    requests_mock.get(switch_url("MDI"), status_code=404)
+    requests_mock.get(nomis_url("/appointments/counts"), status_code=503)
+    requests_mock.get(
+        migration_url("/migrate/dead-letter-queue/APPOINTMENTS/count"), status_code=500
+    )
+    page = preview(previewing)
+    assert "There is a problem" in page
+    assert (
+        "Failed to check if the APPOINTMENTS feature switch is turned on in NOMIS for HEI: "
+        "the NOMIS prisoner API had a problem (HTTP 500) (switch broke)" in page
+    )
+    assert (
+        "Failed to find appointment summary counts: the NOMIS prisoner API had a problem "
+        "(HTTP 503)" in page
+    )
+    assert "Failed to get the dead letter queue count: the migration service" in page
+    # The rest still show.
+    assert "NOMIS feature switch not turned on for MDI." in page
+    assert "Estimated number of appointments to be migrated: 6,000" in page
+    assert "not turned on for HEI" not in page
+
+
+@pytest.mark.django_db
+def test_a_failed_estimate_is_an_error_line_not_a_zero(previewing, requests_mock) -> None:
+    requests_mock.get(nomis_url("/appointments/ids"), status_code=400, json={"userMessage": "no"})
+    page = preview(previewing)
+    assert "Failed to get the count of appointments: the NOMIS prisoner API had a problem" in page
+    assert "Estimated number of" not in page
+
+
+@pytest.mark.django_db
+def test_the_counts_are_a_csv_block_with_sorted_lines(previewing, requests_mock) -> None:
+    requests_mock.get(
+        nomis_url("/appointments/counts"),
+        json=[
+            {"prisonId": "MDI", "eventSubType": "GYM", "future": True, "count": 3},
+            {"prisonId": "HEI", "eventSubType": "ACCA", "future": False, "count": 20},
+        ],
+    )
+    raw = previewing.get("/appointments-migration/start/preview").content.decode()
+    match = re.search(r'<textarea[^>]*id="nomisAppointmentCounts"[^>]*>(.*?)</textarea>', raw, re.S)
+    assert "readonly" in match.group(0)
+    assert match.group(1).strip() == (
+        "Prison, Event Sub Type, Future appointment?, Count,\n"
+        "HEI, ACCA, false, 20,\n"
+        "MDI, GYM, true, 3,"
+    )
+    assert "Summarised appointment counts for prisons HEI, MDI." in text(
+        previewing.get("/appointments-migration/start/preview")
+    )
+
+
+@pytest.mark.django_db
+def test_activate_prison_is_an_audited_post_for_a_previewed_prison(
+    previewing, requests_mock
+) -> None:
+    post = requests_mock.post(switch_url("MDI"), status_code=201)
+    response = previewing.post("/appointments-migration/start/activate-prison", {"prisonId": "mdi"})
+    assert response["Location"] == "/appointments-migration/start/preview"
+    assert post.call_count == 1
+    succeeded = AuditEvent.objects.order_by("id").last()
+    assert (succeeded.action, succeeded.outcome) == ("ACTIVATE_PRISON", "SUCCEEDED")
+    assert succeeded.subject_id == "APPOINTMENTS MDI"
+    assert succeeded.migration_type == "APPOINTMENTS"
+    assert "NOMIS feature switch turned on for MDI." in preview(previewing)
+
+
+@pytest.mark.django_db
+def test_activate_prison_refuses_a_prison_not_previewed(previewing, requests_mock) -> None:
+    post = requests_mock.post(switch_url("WWI"), status_code=201)
+    page = text(
+        previewing.post("/appointments-migration/start/activate-prison", {"prisonId": "WWI"})
+    )
+    assert "Only a prison of this migration&#39;s filter can be activated." in page
+    assert post.call_count == 0
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_activate_prison_without_a_csrf_token_is_refused(
+    tokens, syscon_user, requests_mock
+) -> None:
+    strict = sign_in(Client(enforce_csrf_checks=True), syscon_user)
+    post = requests_mock.post(switch_url("MDI"), status_code=201)
+    response = strict.post("/appointments-migration/start/activate-prison", {"prisonId": "MDI"})
+    assert response.status_code == 403
+    assert post.call_count == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_activation_is_shown_on_the_preview(previewing, requests_mock) -> None:
+    requests_mock.post(switch_url("HEI"), status_code=404, json={"userMessage": "unknown agency"})
+    page = text(
+        previewing.post("/appointments-migration/start/activate-prison", {"prisonId": "HEI"})
+    )
+    assert (
+        "The NOMIS feature switch could not be turned on for HEI: the NOMIS prisoner API had a "
+        "problem (HTTP 404): unknown agency." in page
+    )
+
+
+@pytest.mark.django_db
+def test_the_start_body_has_numbers_lists_and_no_blanks(previewing, requests_mock) -> None:
+    page = previewing.get("/appointments-migration/start/preview").content.decode()
+    token = re.search(r'name="preview_token" value="([^"]+)"', page).group(1)
+    start = requests_mock.post(
+        migration_url("/migrate/appointments"),
+        status_code=202,
+        json={"migrationId": "2024-01-01T10:00:00", "estimatedCount": 6000, "body": {}},
+    )
+    previewing.post("/appointments-migration/start/preview", {"preview_token": token})
+    assert json.loads(start.last_request.body) == {
+        "prisonIds": ["HEI", "MDI"],
+        "fromDate": "2020-03-23",
+    }
