@@ -244,6 +244,8 @@ class PreviewView(MigrationTypeView):
                 "can_manage_dead_letters": request.user.has_perm(
                     self.migration_type.dead_letters_permission
                 ),
+                "page_has_errors": self.migration_type.checks_in_error_summary
+                and not preview.all_ok,
             },
         )
 

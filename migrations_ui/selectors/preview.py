@@ -75,6 +75,12 @@ class Preview:
         return active.migration_id if active is not None and active.in_progress else None
 
     @property
+    def all_ok(self) -> bool:
+        """Every check gave an answer (whatever it says)."""
+        checks = (self.estimate, self.dead_letters, self.active, *self.extra.values())
+        return all(check.ok for check in checks)
+
+    @property
     def can_start(self) -> bool:
         """Starting needs an estimate and no migration of the type in progress."""
         return self.estimate.ok and self.running_migration_id is None

@@ -82,6 +82,9 @@ class MigrationType:
     extra_checks: Mapping[str, Check] = field(default_factory=dict)
     # Template overrides, by generic template name: only where a page really differs.
     templates: Mapping[str, str] = field(default_factory=dict)
+    # Whether the type's preview lists failed checks in a GOV.UK error summary (activities,
+    # appointments), so its title says "Error:" then; others show them as warnings.
+    checks_in_error_summary: bool = False
     # Whether the form has any field (no filter: the start page is a plain "Continue").
     has_filter: bool = True
     # Whether the type has a failures page (activities, allocations and TAPs link to App

@@ -45,13 +45,10 @@ def sign_out(page: Any) -> None:
         (
             "SYSCON_USER",
             "S. Syscon",
-            [
-                "Audit log",
-                "Court Sentencing migration",
-                "Visit room mappings",
-                "Visit Slots migration",
-                "Visits migration",
-            ],
+            sorted(
+                ["Audit log", "Visit room mappings", *(t.tile_title for t in types.REGISTERED)],
+                key=str.lower,
+            ),
         ),
         ("VISITS_USER", "V. Visits", ["Visit room mappings", "Visits migration"]),
         ("SENTENCING_USER", "S. Sentencing", ["Court Sentencing migration"]),

@@ -237,6 +237,8 @@ def test_a_failed_check_is_its_own_error_line_and_the_rest_still_show(
     )
     page = text(previewing.get("/activities-migration/start/preview"))
     assert 'class="govuk-error-summary"' in page
+    # GOV.UK: a page showing an error summary starts its title with "Error: ".
+    assert "<title>Error: Start a new activities migration - preview" in page
     assert f"{line} had a problem (HTTP 400) (Bad request: nope)" in page
     summary = page[
         page.index("govuk-error-summary__list") : page.index(
@@ -363,7 +365,10 @@ def test_the_four_csv_blocks_have_their_headers_and_sorted_lines(previewing, req
 
 @pytest.mark.django_db
 def test_no_csv_block_when_nothing_was_found(previewing) -> None:
-    assert "<textarea" not in previewing.get("/activities-migration/start/preview").content.decode()
+    page = previewing.get("/activities-migration/start/preview").content.decode()
+    assert "<textarea" not in page
+    # Every check answered: no error summary, so no "Error: " in the title.
+    assert "<title>Start a new activities migration - preview" in page
 
 
 # -- Activate prison

@@ -129,6 +129,7 @@ TYPE = MigrationType(
         "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",
     },
     has_failures_page=False,
+    checks_in_error_summary=True,
     row_links=row_links,
     extra_urls=extra_urls,
 )

@@ -56,7 +56,10 @@ class ActivatePrisonView(PreviewView):
         self.action_errors = []
 
     def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-        return super().render(template, {**context, "action_errors": self.action_errors}, status)
+        context = {**context, "action_errors": self.action_errors}
+        if self.action_errors:
+            context["page_has_errors"] = True
+        return super().render(template, context, status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         state = wizard.state(request.session, self.slug)
@@ -135,7 +138,12 @@ class EndActivitiesView(_RunView):
     def _page(self, migration: MigrationHistory, errors: list[str] | None = None) -> HttpResponse:
         return self.render(
             self.template,
-            {"migration": migration, "end_date": end_date(migration), "errors": errors or []},
+            {
+                "migration": migration,
+                "end_date": end_date(migration),
+                "errors": errors or [],
+                "page_has_errors": bool(errors),
+            },
         )
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:

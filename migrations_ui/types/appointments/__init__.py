@@ -52,6 +52,7 @@ def extra_urls(migration_type: MigrationType) -> list[Any]:
 
 
 TYPE = MigrationType(
+    checks_in_error_summary=True,
     slug="appointments",
     upstream_type="APPOINTMENTS",
     url_prefix="appointments-migration",
