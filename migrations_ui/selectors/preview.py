@@ -77,8 +77,8 @@ class Preview:
     @property
     def all_ok(self) -> bool:
         """Every check gave an answer (whatever it says)."""
-        checks = (self.estimate, self.dead_letters, self.active, *self.extra.values())
-        return all(check.ok for check in checks)
+        checks: list[CheckResult[Any]] = [self.estimate, self.dead_letters, self.active]
+        return all(check.ok for check in [*checks, *self.extra.values()])
 
     @property
     def can_start(self) -> bool:
