@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Re-authenticates when the HMPPS Auth token has expired or is no longer active.
     "accounts.middleware.HmppsSessionMiddleware",
+    # Pages shown to a signed-in user are never kept by a browser or shared cache.
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nomis_sync.middleware.UpstreamErrorMiddleware",
@@ -244,7 +246,9 @@ ACTIVITIES_API_URL = _read("ACTIVITIES_API_URL", dev_default=f"{_SANDBOX}/activi
     "/"
 )
 
-TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=False)
+# On wherever DEBUG is off, as the existing dashboard verifies in every deployed environment; a
+# deployment without the verification API must say so (TOKEN_VERIFICATION_ENABLED=false).
+TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=not DEBUG)
 TOKEN_VERIFICATION_API_URL = (
     _read("TOKEN_VERIFICATION_API_URL", dev_default=f"{_SANDBOX}/verification").rstrip("/")
     if TOKEN_VERIFICATION_ENABLED
