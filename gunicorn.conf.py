@@ -15,7 +15,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 keepalive = 5
 # Our own middleware writes the access log as JSON; gunicorn's would duplicate it.
 accesslog = None
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# Forwarded headers (scheme, X-Forwarded-*) are honoured only from the proxies the dashboard
+# trusts (TRUSTED_PROXIES, as in settings); none unless configured.
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 preload_app = True
 
 

@@ -50,16 +50,36 @@ _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
 DELETE_FAILURES_RETURNS = ("preview", "failures", "history")
 
 
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in settings.TRUSTED_PROXY_NETWORKS)
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address for the audit log: the proxy's last forwarded hop, else the peer."""
-    candidates = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    candidates = [*[c for c in candidates if c][-1:], request.META.get("REMOTE_ADDR", "")]
-    for candidate in candidates:
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return None
+    """The caller's address for the audit log.
+
+    The peer's address, unless the peer is a trusted proxy (TRUSTED_PROXIES): then the nearest
+    X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were written by
+    whoever sent the request and are never believed.
+    """
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None or not _trusted(peer):
+        return str(peer) if peer is not None else None
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            # Garbage in the chain: the hops before it cannot be trusted either.
+            break
+        if not _trusted(address):
+            return str(address)
+    return str(peer)
 
 
 class MigrationTypeView(PermissionRequiredMixin, View):

@@ -7,6 +7,7 @@ with DEBUG on, missing upstream settings default to the local sandbox (`make run
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -195,6 +196,15 @@ CSRF_FAILURE_VIEW = "nomis_sync.views.csrf_failure"
 # -- Security
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies (addresses or CIDR networks, e.g. the ingress controller's pod network) whose
+# X-Forwarded-For is believed: the audit log's client address comes from it only when the request
+# arrived from one of these. gunicorn.conf.py gives gunicorn the same list. None by default: a
+# caller that reaches the dashboard directly cannot choose the address recorded for it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(entry) for entry in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not NO_HTTPS)
 # The platform's ingress answers plain-HTTP probes; /ping and /health must not be redirected.
