@@ -301,7 +301,7 @@ class PreviewView(MigrationTypeView):
 
     def _repeated_submit(self, request: HttpRequest, token: str) -> HttpResponse:
         """A preview already used (double click, back button, refresh): never start again."""
-        result = wizard.wait_for_result(token) if token else None
+        result = wizard.wait_for_result(request.session, token)
         if result and result.get("migration_id"):
             wizard.save(
                 request.session,

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "nomis_sync.middleware.RequestIdMiddleware",
+    # Every wait for another service fits inside REQUEST_DEADLINE_SECONDS.
+    "nomis_sync.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -266,6 +268,11 @@ TOKEN_VERIFICATION_API_URL = (
 )
 # How often, per session, the user's token is re-checked with the token verification API.
 TOKEN_VERIFICATION_INTERVAL_SECONDS = env.int("TOKEN_VERIFICATION_INTERVAL_SECONDS", default=60)
+
+# No page may take longer than this (seconds): below a typical 30-60 s ingress timeout, so users
+# get our GOV.UK "did not respond in time" page instead of the ingress's bare one. Each upstream
+# call's timeouts and its retries are fitted into what is left of it (nomis_sync.deadline).
+REQUEST_DEADLINE_SECONDS = env.float("REQUEST_DEADLINE_SECONDS", default=25.0)
 
 UPSTREAM_TIMEOUTS: dict[str, tuple[float, float]] = {
     "hmppsAuth": (
