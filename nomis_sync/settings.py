@@ -181,7 +181,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Django's cache sessions, except that Redis being down is a 503 rather than a silent sign-out.
+SESSION_ENGINE = "nomis_sync.sessions"
 SESSION_COOKIE_NAME = "nomis-sync-dashboard.session"
 SESSION_COOKIE_AGE = env.int("WEB_SESSION_TIMEOUT_IN_MINUTES", default=120) * 60
 # Rolling timeout, as the existing dashboard; the session middleware only re-saves when needed.

@@ -607,7 +607,7 @@ def test_sessions_live_in_redis_with_secure_cookies_in_production() -> None:
     )
     result = run_manage("shell", "-c", script, env=PRODUCTION)
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "django.contrib.sessions.backends.cache",
+        "nomis_sync.sessions",
         "django_redis.cache.RedisCache",
         "True",
         "True",
