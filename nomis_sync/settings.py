@@ -156,6 +156,22 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # operating system's minutes of connection retries. `?connect_timeout=N` in the URL wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
+# The audit log is append-only for the application itself: the application may connect as a role
+# that can only insert and read audit events, while `manage.py migrate` connects as the owner of
+# the tables (DATABASE_MIGRATE_URL). After each migrate, the owner grants the application's role
+# (DATABASE_URL's user) what it needs and nothing more on the audit table (migrations_ui.roles).
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
+DATABASE_APP_ROLE = ""
+if DATABASE_MIGRATE_URL and DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+    DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
+    if sys.argv[1:2] == ["migrate"]:
+        _owner = env.db_url_config(DATABASE_MIGRATE_URL)
+        # Same database, other credentials; the connection options above still apply.
+        DATABASES["default"] = {
+            **DATABASES["default"],
+            **{key: _owner[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Cache and sessions
