@@ -10,12 +10,15 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # shared evenly between workers: with 8 threads each, 16 browsers at 100 ms upstream latency saw
 # one request in ten wait for a free thread (p95 190 ms); with 16, p95 was 115-124 ms.
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-# Longer than the slowest upstream timeout (60 s), so a slow estimate is answered, not killed.
+# A last resort well beyond REQUEST_DEADLINE_SECONDS (25 s), within which every page answers:
+# a worker is killed only if something other than an upstream call hangs it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 keepalive = 5
 # Our own middleware writes the access log as JSON; gunicorn's would duplicate it.
 accesslog = None
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# Forwarded headers (scheme, X-Forwarded-*) are honoured only from the proxies the dashboard
+# trusts (TRUSTED_PROXIES, as in settings); none unless configured.
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 preload_app = True
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -67,15 +69,37 @@ def user_from_claims(claims: dict[str, Any], *, auth_source: str | None = None) 
         raise TokenRefused("authorities is not a list of roles")
     name = claims.get("name")
     user_model: type[User] = get_user_model()
+    values = {
+        "username": username,
+        "display_name": title_case(name) if isinstance(name, str) and name.strip() else username,
+        "auth_source": str(claims.get("auth_source") or auth_source or ""),
+        "hmpps_user_id": str(claims.get("user_id") or ""),
+    }
+    _check_fits(user_model, values)
     user, created = user_model.objects.get_or_create(username=username)
-    user.display_name = title_case(name) if isinstance(name, str) and name.strip() else username
-    user.auth_source = str(claims.get("auth_source") or auth_source or "")
-    user.hmpps_user_id = str(claims.get("user_id") or "")
+    user.display_name = values["display_name"]
+    user.auth_source = values["auth_source"]
+    user.hmpps_user_id = values["hmpps_user_id"]
     user.roles = sorted(set(authorities))
     if created:
         user.set_unusable_password()
     user.save()
     return user
+
+
+def _check_fits(user_model: type[User], values: dict[str, str]) -> None:
+    """Refuse claims the user table cannot hold (too long, NUL characters, not a username).
+
+    Without this, PostgreSQL rejects the row mid-sign-in and the user sees a 500; SQLite would
+    store it silently. The field's own validators decide, so the rules live in one place.
+    """
+    for field_name, value in values.items():
+        try:
+            # Model fields, unlike form fields, leave NUL to the database (PostgreSQL refuses it).
+            ProhibitNullCharactersValidator()(value)
+            user_model._meta.get_field(field_name).run_validators(value)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            raise TokenRefused(f"the token's {field_name} does not fit: {exc.messages[0]}") from exc
 
 
 class HmppsAuthBackend(OIDCAuthenticationBackend):

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import patch_cache_control
 
 from accounts import session as signed_in
 from accounts.clients.token_verification import TokenVerificationClient
@@ -72,3 +73,22 @@ class HmppsSessionMiddleware:
             session[signed_in.VERIFIED_AT] = now
         signed_in.renew_if_due(session, now)
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user.
+
+    Those pages name people, migrations and audit records: after sign-out, nothing of them may be
+    served again from the browser's history cache or kept by a proxy on the way.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Decided before the view runs: signing out during the request still gets the header.
+        signed_in_user = not is_public(request.path) and request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in_user:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MigrationsUiConfig(AppConfig):
@@ -6,7 +7,12 @@ class MigrationsUiConfig(AppConfig):
     verbose_name = "Migrations"
 
     def ready(self) -> None:
-        from migrations_ui import types
+        from migrations_ui import roles, types
+
+        # The application's database role may only add to and read the audit log.
+        post_migrate.connect(
+            roles.grant_after_migrate, sender=self, dispatch_uid="migrations_ui.roles"
+        )
         from nomis_sync.tiles import Tile, register_tile
 
         types.register()

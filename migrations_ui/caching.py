@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from nomis_sync import upstream
+from nomis_sync import deadline, upstream
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,9 @@ class StaleWhileRevalidate(Generic[T]):
 
         def refresh() -> None:
             try:
-                self._fetch(key, fetch, entry.generation)
+                # Not bound by the deadline of the request that happened to start it.
+                with deadline.bounded(None):
+                    self._fetch(key, fetch, entry.generation)
             except upstream.ApiError as error:
                 # The stale copy stays until it is too old; then a request fetches and reports.
                 logger.warning("Background refresh failed: %s", error)

@@ -9,12 +9,14 @@ or selector (reads) and picks a template. Upstream failures a view does not hand
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -43,6 +45,8 @@ from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
 from nomis_sync.pagination import govuk_pagination
 
+logger = logging.getLogger(__name__)
+
 HISTORY_PAGE_SIZE = 50
 # Migration ids are second-precision local times (upstream-api.md §2.2); storage allows 40.
 _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
@@ -50,16 +54,36 @@ _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
 DELETE_FAILURES_RETURNS = ("preview", "failures", "history")
 
 
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in settings.TRUSTED_PROXY_NETWORKS)
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address for the audit log: the proxy's last forwarded hop, else the peer."""
-    candidates = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    candidates = [*[c for c in candidates if c][-1:], request.META.get("REMOTE_ADDR", "")]
-    for candidate in candidates:
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return None
+    """The caller's address for the audit log.
+
+    The peer's address, unless the peer is a trusted proxy (TRUSTED_PROXIES): then the nearest
+    X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were written by
+    whoever sent the request and are never believed.
+    """
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None or not _trusted(peer):
+        return str(peer) if peer is not None else None
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            # Garbage in the chain: the hops before it cannot be trusted either.
+            break
+        if not _trusted(address):
+            return str(address)
+    return str(peer)
 
 
 class MigrationTypeView(PermissionRequiredMixin, View):
@@ -147,12 +171,17 @@ class HistoryView(MigrationTypeView):
         # Who pressed Start, from our own audit log: one query for the whole page, and none
         # while nothing has been started through the dashboard since it was last asked.
         ids = [row.migration.migration_id for row in shown or ()]
-        started_by = caching.started_by.get(
-            (self.migration_type.upstream_type, tuple(ids)),
-            lambda: audit_started_by(
-                migration_type=self.migration_type.upstream_type, migration_ids=ids
-            ),
-        )
+        try:
+            started_by: dict[str, Any] | None = caching.started_by.get(
+                (self.migration_type.upstream_type, tuple(ids)),
+                lambda: audit_started_by(
+                    migration_type=self.migration_type.upstream_type, migration_ids=ids
+                ),
+            )
+        except DatabaseError:
+            # The list comes from the migration service and is still worth showing without it.
+            logger.exception("Audit log unreadable: history shown without 'Started by'")
+            started_by = None
         tags = [
             (label, self.url("history", query={k: v for k, v in filters.items() if k != key}))
             for key, label, _ in (form.active_filters() if bound and form.is_valid() else [])
@@ -162,7 +191,8 @@ class HistoryView(MigrationTypeView):
             {
                 "form": form,
                 "rows": shown,
-                "started_by": started_by,
+                "started_by": started_by or {},
+                "started_by_unavailable": started_by is None,
                 "fetched_at": fetched_at,
                 "page": page,
                 "pagination": pagination,
@@ -283,7 +313,7 @@ class PreviewView(MigrationTypeView):
 
     def _repeated_submit(self, request: HttpRequest, token: str) -> HttpResponse:
         """A preview already used (double click, back button, refresh): never start again."""
-        result = wizard.wait_for_result(token) if token else None
+        result = wizard.wait_for_result(request.session, token)
         if result and result.get("migration_id"):
             wizard.save(
                 request.session,
@@ -349,16 +379,21 @@ class DetailsView(MigrationTypeView):
             },
         )
 
-    def timeline(self, migration_id: str) -> list[Any]:
+    def timeline(self, migration_id: str) -> list[Any] | None:
         """What people did to this migration through the dashboard, from the audit log.
 
-        Only dashboard actions add to it, so it is read again only after one.
+        Only dashboard actions add to it, so it is read again only after one. None when the
+        audit log cannot be read: the page still shows the migration, with a note.
         """
         migration_type = self.migration_type.upstream_type
-        return caching.timelines.get(
-            (migration_type, migration_id),
-            lambda: audit_timeline(migration_type=migration_type, migration_id=migration_id),
-        )
+        try:
+            return caching.timelines.get(
+                (migration_type, migration_id),
+                lambda: audit_timeline(migration_type=migration_type, migration_id=migration_id),
+            )
+        except DatabaseError:
+            logger.exception("Audit log unreadable: details shown without the dashboard actions")
+            return None
 
 
 class ProgressFragmentView(DetailsView):
@@ -366,7 +401,7 @@ class ProgressFragmentView(DetailsView):
 
     template = "_progress.html"
 
-    def timeline(self, migration_id: str) -> list[Any]:
+    def timeline(self, migration_id: str) -> list[Any] | None:
         # The fragment shows figures only; polling it must not query the audit log.
         return []
 

@@ -12,13 +12,20 @@ import secrets
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 
+from nomis_sync import deadline as request_deadline
+
 # How long a preview can be left open before "Start migration" needs a fresh preview.
 TOKEN_SECONDS = 60 * 60
-# How long a repeated submit waits for the first one's result before giving up.
+# How long a repeated submit waits for the first one's result before giving up (and never
+# longer than the request's deadline allows).
 DUPLICATE_WAIT_SECONDS = 15.0
+# The session remembers this many of the preview tokens it was given (a few tabs' worth).
+ISSUED_TOKENS_KEPT = 20
+_ISSUED = "migrations_ui.wizard.issued-tokens"
 
 
 def _key(slug: str) -> str:
@@ -53,7 +60,12 @@ def issue_token(
         TOKEN_SECONDS,
     )
     save(session, slug, preview_token=token)
+    session[_ISSUED] = [*session.get(_ISSUED, [])[-(ISSUED_TOKENS_KEPT - 1) :], token]
     return token
+
+
+def _in_flight_key(token: str) -> str:
+    return f"migrations_ui.preview-in-flight:{token}"
 
 
 def consume_token(slug: str, token: str) -> dict[str, Any] | None:
@@ -66,6 +78,9 @@ def consume_token(slug: str, token: str) -> dict[str, Any] | None:
         return None
     if not cache.delete(key):
         return None
+    # The first submit is now in flight: a repeat may wait for its result, for as long as this
+    # request can last at most (a worker that dies mid-start leaves the marker to expire).
+    cache.set(_in_flight_key(token), True, int(settings.REQUEST_DEADLINE_SECONDS) + 5)
     return dict(data)
 
 
@@ -74,15 +89,31 @@ def record_result(token: str, migration_id: str | None) -> None:
     cache.set(
         f"migrations_ui.preview-result:{token}", {"migration_id": migration_id}, TOKEN_SECONDS
     )
+    cache.delete(_in_flight_key(token))
 
 
-def wait_for_result(token: str) -> dict[str, Any] | None:
-    """What an already used token led to, waiting briefly while the first submit is running."""
+def wait_for_result(session: SessionBase, token: str) -> dict[str, Any] | None:
+    """What an already used token led to, waiting briefly while the first submit is running.
+
+    Only a token issued to this session can be waited for, and only while its first submit is
+    really in flight; anything else (an unknown, made-up or another session's token) answers at
+    once, so repeated posts cannot hold worker threads.
+    """
+    if not token or token not in session.get(_ISSUED, []):
+        return None
     key = f"migrations_ui.preview-result:{token}"
-    deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+    wait = DUPLICATE_WAIT_SECONDS
+    left = request_deadline.remaining()
+    if left is not None:
+        wait = min(wait, max(0.0, left - 1.0))
+    give_up_at = time.monotonic() + wait
     while True:
         result = cache.get(key)
-        if result is not None or time.monotonic() >= deadline:
+        if result is not None:
+            return dict(result)
+        if time.monotonic() >= give_up_at or not cache.get(_in_flight_key(token)):
+            # Read once more: the first submit may have finished between the two reads.
+            result = cache.get(key)
             return dict(result) if result is not None else None
         time.sleep(0.2)
 

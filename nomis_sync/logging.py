@@ -25,6 +25,9 @@ class RequestContextFilter(logging.Filter):
             record.request_id = context.get("request_id", "-")
         if not hasattr(record, "user"):
             record.user = username_of(context.get("request"))
+        # The caller's own id for the request, when it sent a usable one (never instead of ours).
+        if "incoming_request_id" in context and not hasattr(record, "incoming_request_id"):
+            record.incoming_request_id = context["incoming_request_id"]
         return True
 
 

@@ -18,7 +18,7 @@ from nomis_sync.logging import request_context, username_of
 access_log = logging.getLogger("nomis_sync.access")
 logger = logging.getLogger(__name__)
 
-# An incoming id is echoed only if it is short and plain, so it cannot inject into logs or headers.
+# An incoming id is kept (beside ours) only if it is short and plain, so it cannot inject into logs.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 # Probes hit these every few seconds, and every page loads several assets: logging their
@@ -31,7 +31,13 @@ def _quiet(path: str, status: int) -> bool:
 
 
 class RequestIdMiddleware:
-    """Give each request an id (echoing a sane `X-Request-Id`), log it, and return it."""
+    """Give each request a fresh id of our own, log it, and return it in `X-Request-Id`.
+
+    The id is always generated here: it is written into the audit log, so a caller must not be
+    able to choose it (and so make two audit records look like one request). A sane incoming
+    `X-Request-Id` (from the ingress, or another service) is kept beside it as
+    `incoming_request_id`, on the request and on every log line, to join the two up.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,9 +45,13 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         incoming = request.headers.get("X-Request-Id", "")
-        request_id = incoming if _SANE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        request_id = str(uuid.uuid4())
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_context.set({"request_id": request_id, "request": request})
+        context = {"request_id": request_id, "request": request}
+        if _SANE_REQUEST_ID.match(incoming):
+            request.incoming_request_id = incoming  # type: ignore[attr-defined]
+            context["incoming_request_id"] = incoming
+        token = request_context.set(context)
         try:
             response = self.get_response(request)
             response["X-Request-Id"] = request_id

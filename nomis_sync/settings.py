@@ -7,6 +7,7 @@ with DEBUG on, missing upstream settings default to the local sandbox (`make run
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -84,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "nomis_sync.middleware.RequestIdMiddleware",
+    # Every wait for another service fits inside REQUEST_DEADLINE_SECONDS.
+    "nomis_sync.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Re-authenticates when the HMPPS Auth token has expired or is no longer active.
     "accounts.middleware.HmppsSessionMiddleware",
+    # Pages shown to a signed-in user are never kept by a browser or shared cache.
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nomis_sync.middleware.UpstreamErrorMiddleware",
@@ -151,6 +156,22 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # operating system's minutes of connection retries. `?connect_timeout=N` in the URL wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
+# The audit log is append-only for the application itself: the application may connect as a role
+# that can only insert and read audit events, while `manage.py migrate` connects as the owner of
+# the tables (DATABASE_MIGRATE_URL). After each migrate, the owner grants the application's role
+# (DATABASE_URL's user) what it needs and nothing more on the audit table (migrations_ui.roles).
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
+DATABASE_APP_ROLE = ""
+if DATABASE_MIGRATE_URL and DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+    DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
+    if sys.argv[1:2] == ["migrate"]:
+        _owner = env.db_url_config(DATABASE_MIGRATE_URL)
+        # Same database, other credentials; the connection options above still apply.
+        DATABASES["default"] = {
+            **DATABASES["default"],
+            **{key: _owner[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Cache and sessions
@@ -176,7 +197,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Django's cache sessions, except that Redis being down is a 503 rather than a silent sign-out.
+SESSION_ENGINE = "nomis_sync.sessions"
 SESSION_COOKIE_NAME = "nomis-sync-dashboard.session"
 SESSION_COOKIE_AGE = env.int("WEB_SESSION_TIMEOUT_IN_MINUTES", default=120) * 60
 # Rolling timeout, as the existing dashboard; the session middleware only re-saves when needed.
@@ -193,6 +215,15 @@ CSRF_FAILURE_VIEW = "nomis_sync.views.csrf_failure"
 # -- Security
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies (addresses or CIDR networks, e.g. the ingress controller's pod network) whose
+# X-Forwarded-For is believed: the audit log's client address comes from it only when the request
+# arrived from one of these. gunicorn.conf.py gives gunicorn the same list. None by default: a
+# caller that reaches the dashboard directly cannot choose the address recorded for it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(entry) for entry in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not NO_HTTPS)
 # The platform's ingress answers plain-HTTP probes; /ping and /health must not be redirected.
@@ -244,7 +275,9 @@ ACTIVITIES_API_URL = _read("ACTIVITIES_API_URL", dev_default=f"{_SANDBOX}/activi
     "/"
 )
 
-TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=False)
+# On wherever DEBUG is off, as the existing dashboard verifies in every deployed environment; a
+# deployment without the verification API must say so (TOKEN_VERIFICATION_ENABLED=false).
+TOKEN_VERIFICATION_ENABLED = env.bool("TOKEN_VERIFICATION_ENABLED", default=not DEBUG)
 TOKEN_VERIFICATION_API_URL = (
     _read("TOKEN_VERIFICATION_API_URL", dev_default=f"{_SANDBOX}/verification").rstrip("/")
     if TOKEN_VERIFICATION_ENABLED
@@ -252,6 +285,11 @@ TOKEN_VERIFICATION_API_URL = (
 )
 # How often, per session, the user's token is re-checked with the token verification API.
 TOKEN_VERIFICATION_INTERVAL_SECONDS = env.int("TOKEN_VERIFICATION_INTERVAL_SECONDS", default=60)
+
+# No page may take longer than this (seconds): below a typical 30-60 s ingress timeout, so users
+# get our GOV.UK "did not respond in time" page instead of the ingress's bare one. Each upstream
+# call's timeouts and its retries are fitted into what is left of it (nomis_sync.deadline).
+REQUEST_DEADLINE_SECONDS = env.float("REQUEST_DEADLINE_SECONDS", default=25.0)
 
 UPSTREAM_TIMEOUTS: dict[str, tuple[float, float]] = {
     "hmppsAuth": (

@@ -8,19 +8,23 @@ become `ApiError` subclasses that carry the service's display name, so one place
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from nomis_sync import deadline
+
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -118,9 +122,21 @@ def _pool_for(base_url: str) -> HTTPAdapter:
         return pool
 
 
+class ContextThreadPoolExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks run in a copy of the submitter's context.
+
+    So a call made on the pool for a request keeps that request's deadline (nomis_sync.deadline)
+    and its request id in log lines. Work that must outlive the request (a background refresh)
+    clears the deadline itself.
+    """
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
 # Independent upstream calls of one request run side by side on this shared pool of threads, so
 # a page waits for its slowest call rather than their sum, without starting threads per request.
-_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="upstream")
+_EXECUTOR = ContextThreadPoolExecutor(max_workers=32, thread_name_prefix="upstream")
 
 
 def executor() -> ThreadPoolExecutor:
@@ -175,12 +191,18 @@ class ApiClient(requests.Session):
         """Send a request; return the response if 2xx, else raise the matching ApiError.
 
         GET/HEAD/DELETE are retried on connection errors and transient statuses; POST and PUT
-        never are, since they may start or cancel something.
+        never are, since they may start or cancel something. Within a request, each attempt's
+        timeouts are capped at the time left before its deadline (nomis_sync.deadline), and no
+        attempt starts once it has passed: the page answers in time, if only to say so.
         """
         url = self.url(path)
         idempotent = method.upper() in {"GET", "HEAD", "DELETE"}
         attempts = 1 + (self.retries if idempotent else 0)
         for attempt in range(1, attempts + 1):
+            bounded = _within_deadline(timeout or self.timeout)
+            if bounded is None:
+                logger.warning("No time left in this request to call %s %s", method, url)
+                raise Timeout(self.service, "did not answer within the page's time limit", url=url)
             try:
                 response = self.request(
                     method,
@@ -190,7 +212,7 @@ class ApiClient(requests.Session):
                     data=data,
                     headers=headers,
                     auth=auth,
-                    timeout=timeout or self.timeout,
+                    timeout=bounded,
                 )
             except requests.Timeout as exc:
                 error: ApiError = Timeout(self.service, "timed out", url=url)
@@ -205,10 +227,14 @@ class ApiClient(requests.Session):
                 cause = error
                 if response.status_code not in RETRY_STATUSES:
                     raise error
-            if attempt == attempts:
+            backoff = self.retry_backoff_seconds * attempt
+            left = deadline.remaining()
+            # A retry needs the pause and a little time to be answered in; without that, the
+            # failure already seen is the honest answer.
+            if attempt == attempts or (left is not None and left <= backoff + MIN_ATTEMPT_SECONDS):
                 raise error from cause
             logger.info("Retrying %s %s after %s (attempt %d)", method, url, error, attempt)
-            time.sleep(self.retry_backoff_seconds * attempt)
+            time.sleep(backoff)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error_for(self, response: requests.Response, url: str) -> ApiError:
@@ -233,6 +259,20 @@ class ApiClient(requests.Session):
             raise MalformedResponse(
                 self.service, "sent a response that could not be read", url=response.url
             ) from exc
+
+
+# An attempt with less time than this left before the deadline is not worth starting.
+MIN_ATTEMPT_SECONDS = 0.05
+
+
+def _within_deadline(timeout: tuple[float, float]) -> tuple[float, float] | None:
+    """The (connect, read) timeout capped at the time left in this request; None when none is."""
+    left = deadline.remaining()
+    if left is None:
+        return timeout
+    if left < MIN_ATTEMPT_SECONDS:
+        return None
+    return (min(timeout[0], left), min(timeout[1], left))
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

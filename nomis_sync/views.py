@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from nomis_sync.health import run_health_checks
+from nomis_sync.sessions import redis_down
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page; the 503 "service unavailable" page when the cause is Redis being down.
+
+    Django calls this inside its handler for any uncaught exception, from a view or from any
+    middleware (session loading and saving included), so `sys.exc_info()` names the cause.
+    """
+    if redis_down(sys.exc_info()[1]):
+        logger.error("Redis could not be reached: answering 503")
+        # The header must not ask the session (in Redis) who is signed in.
+        request.user = AnonymousUser()
+        return _error_page(request, "503", 503)
     return _error_page(request, "500", 500)
 
 

@@ -26,8 +26,15 @@ def now_local() -> datetime:
 
 
 def format_ts(value: datetime) -> str:
-    """Response timestamp: always with 6 fractional digits, e.g. ``2022-03-14T10:13:56.878627``."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """Response timestamp as Jackson writes a LocalDateTime (ISO_LOCAL_DATE_TIME).
+
+    Seconds always; the fraction with its trailing zeros trimmed, and none when it is zero:
+    ``2022-03-14T10:13:56.878627``, ``2022-03-14T10:13:56.87``, ``2022-03-14T10:13:56``.
+    """
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text
 
 
 def format_dt(value: datetime) -> str:

@@ -3,6 +3,7 @@ service and says what to do, with a fitting status and never a stack trace."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -126,3 +127,17 @@ def test_a_failed_cancel_names_the_service_and_is_audited(browser_http, sandbox)
         ("REQUESTED", None),
         ("FAILED", 500),
     ]
+
+
+def test_a_hung_upstream_holds_a_page_no_longer_than_the_request_deadline(
+    browser_http, sandbox, settings
+) -> None:
+    # The upstream's own 60 s read timeout and two retries would hold the page for minutes.
+    settings.REQUEST_DEADLINE_SECONDS = 2.0
+    sandbox.add_fault("nomisMigrationApi", "/migrate/history/all", hang=True)
+    started = time.monotonic()
+    response = browser_http.get("/visits-migration/")
+    took = time.monotonic() - started
+    assert response.status_code == 504
+    assert "The migration service did not respond in time" in response.text
+    assert took < 4, took

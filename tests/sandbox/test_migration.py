@@ -10,6 +10,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from sandbox.util import format_ts
+
 from .conftest import user_token
 
 API = "/nomis-migration-api"
@@ -98,6 +100,23 @@ def test_start_returns_202_with_the_migration_context(sb, system):
     assert row["filter"] == json.dumps(body["body"], separators=(",", ":"))
     assert row["estimatedRecordCount"] == body["estimatedCount"] > 0
     sb.wait_for_status(body["migrationId"], "COMPLETED")
+
+
+def test_an_empty_optional_date_in_a_start_body_means_not_given(sb, system):
+    # The existing dashboard sends "toDateTime": "" for a blank field; Jackson reads it as null.
+    response = start(sb, system, {"prisonIds": ["HEI"], "fromDateTime": "", "toDateTime": ""})
+    assert response.status_code == 202
+    assert "toDateTime" not in response.json()["body"]
+    assert "fromDateTime" not in response.json()["body"]
+    sb.wait_for_status(response.json()["migrationId"], "COMPLETED")
+
+
+def test_timestamps_are_written_with_trailing_zero_fractions_trimmed():
+    # As Jackson writes a LocalDateTime (ISO_LOCAL_DATE_TIME): seconds always, minimal fraction.
+    assert format_ts(datetime(2022, 3, 14, 10, 13, 56, 878627)) == "2022-03-14T10:13:56.878627"
+    assert format_ts(datetime(2022, 3, 14, 10, 13, 56, 870000)) == "2022-03-14T10:13:56.87"
+    assert format_ts(datetime(2022, 3, 14, 10, 13, 56, 1000)) == "2022-03-14T10:13:56.001"
+    assert format_ts(datetime(2022, 3, 14, 10, 13, 0)) == "2022-03-14T10:13:00"
 
 
 def test_start_validation_roles_and_conflict(sb, system):

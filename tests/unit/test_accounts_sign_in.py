@@ -269,6 +269,29 @@ def test_the_user_is_created_from_the_token(
     assert not user.has_usable_password()
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"user_name": "U" * 151},
+        {"user_name": "NOT A USERNAME"},
+        {"user_name": "NUL\x00USER"},
+        {"name": "N" * 256},
+        {"name": "Vera\x00Visits"},
+        {"auth_source": "a" * 21},
+    ],
+    ids=["long username", "spaces", "NUL in username", "long name", "NUL in name", "source"],
+)
+def test_a_token_whose_user_does_not_fit_the_user_model_is_refused_at_sign_in(
+    client: Client, auth: Any, auth_key: SigningKey, claims: dict[str, str]
+) -> None:
+    response = sign_in(client, auth, auth_key.token(**claims))
+    assert response.status_code == 302
+    assert response["Location"] == "/autherror"
+    assert "_auth_user_id" not in client.session
+    assert not get_user_model().objects.exists()
+    assert client.get("/autherror").status_code == 401
+
+
 def test_roles_are_recomputed_at_every_sign_in(
     client: Client, auth: Any, auth_key: SigningKey
 ) -> None:
@@ -371,6 +394,17 @@ def test_signed_in_without_the_permission_is_a_403_naming_the_role(
     html = response.content.decode()
     assert "You are not authorised to use this page" in html
     assert "<strong>MIGRATE_VISITS</strong>" in html
+
+
+def test_signed_in_pages_are_never_stored(client: Client, auth: Any, auth_key: SigningKey) -> None:
+    assert "no-store" not in client.get("/sign-in").get("Cache-Control", "")
+    sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_VISITS"]))
+    auth.get(re.compile(r".*/migrate/history/active/.*"), json={})
+    for path, status in [("/", 200), ("/guarded", 200), ("/no-such-page", 404)]:
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert "no-store" in response["Cache-Control"], path
+        assert "private" in response["Cache-Control"], path
 
 
 @pytest.mark.parametrize("path", ["/ping", "/info"])
@@ -573,7 +607,7 @@ def test_sessions_live_in_redis_with_secure_cookies_in_production() -> None:
     )
     result = run_manage("shell", "-c", script, env=PRODUCTION)
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "django.contrib.sessions.backends.cache",
+        "nomis_sync.sessions",
         "django_redis.cache.RedisCache",
         "True",
         "True",

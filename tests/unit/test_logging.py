@@ -21,28 +21,38 @@ def test_every_response_carries_a_new_request_id() -> None:
     assert first != second
 
 
-def test_a_sane_incoming_request_id_is_echoed() -> None:
-    response = Client().get("/ping", HTTP_X_REQUEST_ID="abc-123.def")
-    assert response["X-Request-Id"] == "abc-123.def"
+def test_an_incoming_request_id_is_kept_beside_our_own_never_instead_of_it(caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="nomis_sync.access"):
+        response = Client().get("/no-such-page", HTTP_X_REQUEST_ID="abc-123.def")
+    assert response["X-Request-Id"] != "abc-123.def"
+    assert uuid.UUID(response["X-Request-Id"])
+    record = next(r for r in caplog.records if r.name == "nomis_sync.access")
+    RequestContextFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == response["X-Request-Id"]
+    assert line["incoming_request_id"] == "abc-123.def"
 
 
 @pytest.mark.parametrize("bad", ["has space", "x" * 65, "new\nline", "<script>"])
-def test_an_unsafe_incoming_request_id_is_replaced(bad: str) -> None:
-    response = Client().get("/ping", HTTP_X_REQUEST_ID=bad)
-    assert response["X-Request-Id"] != bad
+def test_an_unsafe_incoming_request_id_is_not_kept(bad: str, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="nomis_sync.access"):
+        response = Client().get("/no-such-page", HTTP_X_REQUEST_ID=bad)
     assert uuid.UUID(response["X-Request-Id"])
+    record = next(r for r in caplog.records if r.name == "nomis_sync.access")
+    RequestContextFilter().filter(record)
+    assert "incoming_request_id" not in json.loads(JsonFormatter().format(record))
 
 
 def test_access_log_line_has_method_path_status_duration_and_request_id(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="nomis_sync.access"):
-        response = Client().get("/no-such-page", HTTP_X_REQUEST_ID="req-1")
+        response = Client().get("/no-such-page")
     record = next(r for r in caplog.records if r.name == "nomis_sync.access")
     assert response.status_code == 404
     assert (record.method, record.path, record.status) == ("GET", "/no-such-page", 404)
     assert record.duration_ms >= 0
     assert record.user == "-"
     line = json.loads(JsonFormatter().format(record))
-    assert line["request_id"] == "req-1"
+    assert line["request_id"] == response["X-Request-Id"]
     assert line["level"] == "INFO"
     assert {"time", "user", "method", "path", "status", "duration_ms"} <= set(line)
 

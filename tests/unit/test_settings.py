@@ -25,6 +25,8 @@ REQUIRED = [
     "NOMIS_PRISONER_API_URL",
     "REDIS_URL",
     "SECRET_KEY",
+    # Token verification is on whenever DEBUG is off, so its address is required too.
+    "TOKEN_VERIFICATION_API_URL",
 ]
 
 PRODUCTION = {
@@ -35,6 +37,7 @@ PRODUCTION = {
     "NOMIS_PRISONER_API_URL": "https://nomis-prisoner-api.aks-live-1.studio-hosting.service.justice.gov.uk",
     "MAPPING_API_URL": "https://nomis-sync-prisoner-mapping.hmpps.service.justice.gov.uk",
     "ACTIVITIES_API_URL": "https://activities-api.prison.service.justice.gov.uk",
+    "TOKEN_VERIFICATION_API_URL": "https://token-verification-api.prison.service.justice.gov.uk",
     "AUTH_CODE_CLIENT_ID": "ui-client",
     "AUTH_CODE_CLIENT_SECRET": "ui-secret",
     "CLIENT_CREDS_CLIENT_ID": "system-client",
@@ -83,6 +86,24 @@ def test_debug_is_off_unless_asked_for() -> None:
     )
     env = {**PRODUCTION, "DEBUG": "true"}
     assert run_manage("shell", "-c", script, env=env).stdout.strip().splitlines()[-1] == "True"
+
+
+def test_token_verification_is_on_in_deployed_settings_unless_explicitly_disabled() -> None:
+    script = "from django.conf import settings; print(settings.TOKEN_VERIFICATION_ENABLED)"
+
+    def enabled(**extra: str) -> str:
+        env = {**PRODUCTION, **extra}
+        return run_manage("shell", "-c", script, env=env).stdout.strip().splitlines()[-1]
+
+    assert enabled() == "True"
+    assert enabled(TOKEN_VERIFICATION_ENABLED="false") == "False"
+    # Development keeps it off unless asked for.
+    assert enabled(DEBUG="true") == "False"
+    without_url = {k: v for k, v in PRODUCTION.items() if k != "TOKEN_VERIFICATION_API_URL"}
+    result = run_manage("check", env=without_url)
+    assert "Missing required environment variables: TOKEN_VERIFICATION_API_URL." in result.stderr
+    result = run_manage("check", env={**without_url, "TOKEN_VERIFICATION_ENABLED": "false"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_postgresql_connections_give_up_after_a_few_seconds() -> None:

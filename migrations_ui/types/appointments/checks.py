@@ -5,7 +5,6 @@ NOMIS switch and the appointment counts, side by side; every failure is shown (f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,9 @@ SWITCH_SERVICE = "APPOINTMENTS"
 
 # The per-prison switch checks run inside one preview check, itself on the shared upstream pool;
 # a pool of their own means they never wait for a worker that is waiting for them.
-_SWITCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="appointment-switches")
+_SWITCHES = upstream.ContextThreadPoolExecutor(
+    max_workers=8, thread_name_prefix="appointment-switches"
+)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ def filter_from_body(raw: Any) -> dict[str, Any]:
         ["SCON"] if raw.get("visitTypes") is None else _string_list(raw["visitTypes"], "visitTypes")
     )
     for name in ("fromDateTime", "toDateTime"):
-        if raw.get(name) is not None:
+        # Jackson reads "" as null for a LocalDateTime: the existing dashboard sends
+        # `"toDateTime": ""` when the field is left blank, and the real service takes it as absent.
+        if raw.get(name) not in (None, ""):
             flt[name] = format_dt(parse_local_dt(raw[name], name))
     ignore = raw.get("ignoreMissingRoom", False)
     if ignore is None:
