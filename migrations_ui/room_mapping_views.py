@@ -23,6 +23,7 @@ from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from migrations_ui.views import client_ip
 from nomis_sync import upstream
+from nomis_sync.error_pages import outcome_unknown_page
 
 PERMISSION = "migrations_ui.manage_room_mappings"
 _FLASH = "migrations_ui.room_mappings.flash"
@@ -42,6 +43,18 @@ class RoomMappingView(PermissionRequiredMixin, View):
             user=self.request.user,
             request_id=getattr(self.request, "request_id", ""),
             client_ip=client_ip(self.request),
+        )
+
+    def outcome_unknown(
+        self, error: upstream.OutcomeUnknown, done: str, room: RoomForm
+    ) -> HttpResponse:
+        """The change was sent and its answer lost: the room table shows what happened."""
+        prison = room.cleaned_data["prisonId"]
+        return outcome_unknown_page(
+            self.request,
+            error,
+            done=done,
+            checks=[(f"The room table for {prison}", self.table_url(room))],
         )
 
     def flash(self, message: str) -> None:
@@ -119,6 +132,8 @@ class AddView(RoomMappingView):
             room_mapping_add(context=self.audit_context(), **values)
         except AuditUnavailable:
             return self.render("unrecorded.html", {"room": room}, status=503)
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(error, "the room mapping was added", room)
         except (upstream.BadRequest, upstream.Conflict) as refused:
             form.add_error(
                 None,
@@ -180,5 +195,7 @@ class DeleteView(RoomMappingView):
             )
         except AuditUnavailable:
             return self.render("unrecorded.html", {"room": form}, status=503)
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(error, "the room mapping was deleted", form)
         self.flash(f"The mapping of {mapping.nomis_room} to {mapping.dps_room} was deleted.")
         return HttpResponseRedirect(self.table_url(form))

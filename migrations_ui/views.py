@@ -41,6 +41,7 @@ from migrations_ui.services.migrations import (
 )
 from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
+from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.pagination import govuk_pagination
 
 HISTORY_PAGE_SIZE = 50
@@ -48,6 +49,12 @@ HISTORY_PAGE_SIZE = 50
 _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
 # Where "Delete failure messages" may send the user back to: names, never URLs from the request.
 DELETE_FAILURES_RETURNS = ("preview", "failures", "history")
+# Where each of those shows whether the failure messages are still there.
+_FAILURE_COUNT_PAGES = {
+    "preview": "The preview, which shows the number of failure messages",
+    "failures": "The failures page",
+    "history": "The list of migrations, which shows the number of failure messages",
+}
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -103,6 +110,18 @@ class MigrationTypeView(PermissionRequiredMixin, View):
 
     def refused_unrecorded(self) -> HttpResponse:
         return self.render("audit_unavailable.html", {}, status=503)
+
+    def outcome_unknown(
+        self, error: upstream.OutcomeUnknown, done: str, *checks: tuple[str, str]
+    ) -> HttpResponse:
+        """The change was sent and its answer lost: say so, and where to check (504/502)."""
+        return outcome_unknown_page(self.request, error, done=done, checks=checks)
+
+    def history_check(self) -> tuple[str, str]:
+        return (f"The list of {self.migration_type.name.lower()} migrations", self.url("history"))
+
+    def details_check(self, migration_id: str) -> tuple[str, str]:
+        return (f"Migration {migration_id}", self.url("details", migration_id))
 
     def checked_migration_id(self, migration_id: str) -> str:
         if not _MIGRATION_ID.match(migration_id):
@@ -267,6 +286,9 @@ class PreviewView(MigrationTypeView):
         except AuditUnavailable:
             wizard.record_result(token, None)
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            wizard.record_result(token, None, unknown=True)
+            return self.outcome_unknown(error, "the migration was started", self.history_check())
         except upstream.ApiError:
             wizard.record_result(token, None)
             raise
@@ -282,6 +304,14 @@ class PreviewView(MigrationTypeView):
     def _repeated_submit(self, request: HttpRequest, token: str) -> HttpResponse:
         """A preview already used (double click, back button, refresh): never start again."""
         result = wizard.wait_for_result(token) if token else None
+        if result and result.get("unknown"):
+            wizard.flash(
+                request.session,
+                self.slug,
+                "That preview had already been used, and we do not know whether it started a "
+                "migration: its answer was lost. Check this list before starting again.",
+            )
+            return HttpResponseRedirect(self.url("history"))
         if result and result.get("migration_id"):
             wizard.save(
                 request.session,
@@ -401,6 +431,10 @@ class CancelView(MigrationTypeView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error, "the migration was cancelled", self.details_check(migration_id)
+            )
         wizard.flash(
             request.session,
             self.slug,
@@ -441,6 +475,10 @@ class RefreshCountsView(MigrationTypeView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error, "the counts were refreshed", self.details_check(migration_id)
+            )
         except (MigrationNotFound, upstream.NotFound):
             return self.not_found(migration_id)
         except upstream.BadRequest as error:
@@ -499,11 +537,17 @@ class DeleteFailuresView(MigrationTypeView):
         return self.render("delete_failures.html", {"return_name": name, "back_href": back})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        _name, back = self._return_to(request.POST.get("from", ""))
+        name, back = self._return_to(request.POST.get("from", ""))
         try:
             dead_letters_purge(context=self.audit_context(), migration_type=self.migration_type)
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the failure messages were deleted",
+                (_FAILURE_COUNT_PAGES[name], back),
+            )
         wizard.flash(
             request.session,
             self.slug,

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from nomis_sync import upstream
+from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.logging import request_context, username_of
 
 access_log = logging.getLogger("nomis_sync.access")
@@ -83,6 +85,12 @@ class UpstreamErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, upstream.ApiError):
             return None
+        if isinstance(exception, upstream.OutcomeUnknown):
+            # Views that send changes catch this and link to where to check; this is the
+            # fallback for one that does not, and still never says "nothing has been changed".
+            return outcome_unknown_page(
+                request, exception, done="your change was carried out", checks=_audit_log_check()
+            )
         status, title, advice = _describe(exception)
         log = logger.error if status >= 500 and status != 504 else logger.warning
         log(
@@ -98,6 +106,13 @@ class UpstreamErrorMiddleware:
             {"title": title, "advice": advice, "service": exception.service},
             status=status,
         )
+
+
+def _audit_log_check() -> list[tuple[str, str]]:
+    try:
+        return [("The audit log", reverse("audit:log"))]
+    except NoReverseMatch:  # a URL configuration without the audit pages (tests)
+        return []
 
 
 def _describe(error: upstream.ApiError) -> tuple[int, str, str]:

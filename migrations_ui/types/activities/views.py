@@ -75,6 +75,12 @@ class ActivatePrisonView(PreviewView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                f"the NOMIS feature switch was turned on for {prison_id}",
+                ("The preview, which shows each prison's switch", self.url("preview")),
+            )
         except upstream.ApiError as error:
             self.action_errors = [
                 f"The NOMIS feature switch could not be turned on for {prison_id}: "
@@ -162,6 +168,13 @@ class EndActivitiesView(_RunView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the NOMIS activities were ended",
+                self.details_check(migration.migration_id),
+                self.history_check(),
+            )
         except upstream.NotFound:
             message = "No activities were found to end for this migration"
         except upstream.ApiError as error:
@@ -231,6 +244,13 @@ class MoveStartDateView(_RunView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the start dates were moved",
+                self.details_check(migration.migration_id),
+                self.history_check(),
+            )
         except upstream.ApiError as error:
             text = (
                 error.user_message or f"The start dates were not moved: {describe_failure(error)}"
