@@ -7,7 +7,7 @@ deleting are CSRF-protected POSTs through `services.room_mappings`, audited befo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -31,6 +31,8 @@ _FLASH = "migrations_ui.room_mappings.flash"
 
 class RoomMappingView(PermissionRequiredMixin, View):
     permission_required = PERMISSION
+    # What a POST to it asks for, should it be refused because the session expired.
+    action_words: ClassVar[str] = ""
 
     def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
         return render(self.request, f"room_mappings/{template}", context, status=status)
@@ -113,6 +115,8 @@ class TableView(RoomMappingView):
 class AddView(RoomMappingView):
     """GET: the form for one unmapped room. POST: add the mapping, then back to the table."""
 
+    action_words: ClassVar[str] = "add the room mapping"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         form = RoomForm(request.GET)
         if not form.is_valid():
@@ -159,6 +163,8 @@ class AddView(RoomMappingView):
 
 class DeleteView(RoomMappingView):
     """GET: confirm, naming the room and what it maps to. POST: delete, then back to the table."""
+
+    action_words: ClassVar[str] = "delete the room mapping"
 
     def _mapped(self, form: RoomForm) -> Any:
         """The room's current mapping, read again so the page names what will be deleted."""

@@ -76,6 +76,9 @@ class MigrationTypeView(PermissionRequiredMixin, View):
     migration_type: MigrationType = None  # type: ignore[assignment]
     permission_attribute: ClassVar[str] = "view_permission"
     template_name: ClassVar[str] = ""
+    # What a POST to it asks for ("cancel the migration"), for the page that says it was not
+    # carried out because the session had expired (accounts.refused).
+    action_words: ClassVar[str] = ""
 
     def get_permission_required(self) -> tuple[str, ...]:
         return (getattr(self.migration_type, self.permission_attribute),)
@@ -200,6 +203,8 @@ class HistoryView(MigrationTypeView):
 class StartView(MigrationTypeView):
     """GET: a fresh form. POST: validate, keep the filter, go to the preview."""
 
+    action_words: ClassVar[str] = "see the preview of the migration"
+
     permission_attribute = "start_permission"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -235,6 +240,8 @@ class AmendView(MigrationTypeView):
 
 class PreviewView(MigrationTypeView):
     """GET runs the pre-flight checks side by side; POST starts the migration, once."""
+
+    action_words: ClassVar[str] = "start the migration"
 
     permission_attribute = "start_permission"
 
@@ -402,6 +409,8 @@ class ProgressFragmentView(DetailsView):
 class CancelView(MigrationTypeView):
     """GET asks to confirm; POST cancels (only while STARTED) and redirects to the details."""
 
+    action_words: ClassVar[str] = "cancel the migration"
+
     permission_attribute = "cancel_permission"
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
@@ -457,6 +466,8 @@ class CancelView(MigrationTypeView):
 
 class RefreshCountsView(MigrationTypeView):
     """POST only: recount a COMPLETED migration (M7), then back to its details."""
+
+    action_words: ClassVar[str] = "refresh the counts"
 
     permission_attribute = "start_permission"
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
@@ -523,6 +534,8 @@ class FailuresView(MigrationTypeView):
 
 class DeleteFailuresView(MigrationTypeView):
     """GET asks to confirm; POST purges the dead letter queue and returns where the user was."""
+
+    action_words: ClassVar[str] = "delete the failure messages"
 
     permission_attribute = "dead_letters_permission"
 

@@ -1,4 +1,4 @@
-"""GOV.UK pages for failures that are not one upstream call's status: lost answers.
+"""GOV.UK pages for failures that are not one upstream call's status: lost answers, wrong methods.
 
 `UpstreamErrorMiddleware` renders the rest (one service's failure, with a fitting status).
 """
@@ -49,3 +49,11 @@ def outcome_unknown_page(
         {"title": f"We do not know whether {done}", "reason": reason, "checks": list(checks)},
         status=status,
     )
+
+
+def method_not_allowed_page(request: HttpRequest, allowed: str) -> HttpResponse:
+    """The GOV.UK page for a 405 (a link followed to a form's address, an old bookmark)."""
+    response = render(request, "errors/405.html", {}, status=405)
+    if allowed:
+        response["Allow"] = allowed
+    return response

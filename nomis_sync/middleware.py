@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from nomis_sync import upstream
-from nomis_sync.error_pages import outcome_unknown_page
+from nomis_sync.error_pages import method_not_allowed_page, outcome_unknown_page
 from nomis_sync.logging import request_context, username_of
 
 access_log = logging.getLogger("nomis_sync.access")
@@ -67,6 +67,24 @@ class RequestIdMiddleware:
             return response
         finally:
             request_context.reset(token)
+
+
+class MethodNotAllowedMiddleware:
+    """Every 405 is the GOV.UK error page, keeping its `Allow` header.
+
+    Django has no handler405: class-based views and `require_POST` answer with an empty body,
+    which a browser shows as a blank page (a link followed to a form's address, an old
+    bookmark of a POST-only page, a form re-sent as a GET).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405:
+            return response
+        return method_not_allowed_page(request, response.get("Allow", ""))
 
 
 class UpstreamErrorMiddleware:

@@ -45,6 +45,8 @@ class ActivatePrisonView(PreviewView):
     reaches NOMIS. A failure is shown as an error line on the preview.
     """
 
+    action_words: ClassVar[str] = "turn on the NOMIS feature switch"
+
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
     # The NOMIS service code of the switch (`ACTIVITY`, `APPOINTMENTS`), set in the type's URLs.
     service_code: str = ""
@@ -136,6 +138,8 @@ class _RunView(MigrationTypeView):
 class EndActivitiesView(_RunView):
     """GET asks to confirm; POST ends the run's NOMIS activities (S11) and returns to the list."""
 
+    action_words: ClassVar[str] = "end the NOMIS activities"
+
     template = "activities/end_activities.html"
 
     def _page(self, migration: MigrationHistory, errors: list[str] | None = None) -> HttpResponse:
@@ -201,6 +205,8 @@ class EndActivitiesView(_RunView):
 
 class MoveStartDateView(_RunView):
     """GET: the new date form; POST: S12, DPS's warnings flashed on the list."""
+
+    action_words: ClassVar[str] = "move the start dates"
 
     template = "activities/move_start_date.html"
 
