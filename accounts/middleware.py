@@ -2,6 +2,8 @@
 
 - The token has expired: back through `/sign-in?next=<this page>`. HMPPS Auth's own session makes
   that silent, and the callback rewrites the user's roles, so a removed role is gone from then on.
+  A form (POST) is not carried out and not turned into a GET of its address: after signing in
+  the user is told it was not carried out, and why (`accounts.refused`).
 - With TOKEN_VERIFICATION_ENABLED, the token is checked with the token verification API at most once
   per TOKEN_VERIFICATION_INTERVAL_SECONDS per session; inactive (e.g. signed out elsewhere) ends the
   local session and signs in again.
@@ -22,6 +24,7 @@ from django.utils.cache import patch_cache_control
 
 from accounts import session as signed_in
 from accounts.clients.token_verification import TokenVerificationClient
+from accounts.refused import changes_something, refuse_until_signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,9 @@ def is_public(path: str) -> bool:
 
 
 def sign_in_again(request: HttpRequest) -> HttpResponse:
-    """Redirect to sign-in, returning to this page (a GET of it, for a form post)."""
+    """Redirect to sign-in, returning to this page; a form is refused and explained instead."""
+    if changes_something(request):
+        return refuse_until_signed_in(request)
     return HttpResponseRedirect(
         f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}"
     )

@@ -11,5 +11,6 @@ urlpatterns = [
     path("sign-out", views.sign_out, name="sign-out"),
     path("account-details", views.account_details, name="account-details"),
     path("autherror", views.auth_error, name="autherror"),
+    path("session-expired", views.session_expired, name="session-expired"),
     path("authError", views.auth_error),
 ]

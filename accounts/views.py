@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from accounts.backends import callback_url
+from accounts.refused import pop_refused
 from accounts.session import remember_token
 from nomis_sync.tiles import tile_statuses, tiles_for
 
@@ -106,3 +107,18 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "statuses": tile_statuses(self.request.user, tiles),
             "entry_role": ENTRY_ROLE,
         }
+
+
+@require_safe
+@never_cache
+def session_expired(request: HttpRequest) -> HttpResponse:
+    """Where sign-in returns after a form was refused because the session had expired.
+
+    Shown once: reloading it, or reaching it any other way, goes to the home page.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.path})}")
+    note = pop_refused(request)
+    if note is None:
+        return HttpResponseRedirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/session_expired.html", note)

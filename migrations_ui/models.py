@@ -32,7 +32,8 @@ class AuditEvent(models.Model):
     """One step of one action: "requested" before the upstream call, then its outcome.
 
     The two rows of an attempt share `attempt_id`, so an attempt with no outcome row is an
-    action whose result is unknown (the dashboard stopped mid-call).
+    action whose result is unknown (the dashboard stopped mid-call). An UNKNOWN outcome row is
+    one the dashboard saw: the request was sent and its answer lost.
     """
 
     class Action(models.TextChoices):
@@ -59,6 +60,9 @@ class AuditEvent(models.Model):
         REQUESTED = "REQUESTED", "Requested"
         SUCCEEDED = "SUCCEEDED", "Succeeded"
         FAILED = "FAILED", "Failed"
+        # Sent, but the answer was lost (read timeout, dropped connection, unreadable success):
+        # upstream may have carried it out. Someone has to look.
+        UNKNOWN = "UNKNOWN", "Unknown"
 
     occurred_at = models.DateTimeField(auto_now_add=True)
     attempt_id = models.UUIDField(default=uuid.uuid4)

@@ -7,7 +7,7 @@ deleting are CSRF-protected POSTs through `services.room_mappings`, audited befo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -23,6 +23,7 @@ from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from migrations_ui.views import client_ip
 from nomis_sync import upstream
+from nomis_sync.error_pages import outcome_unknown_page
 
 PERMISSION = "migrations_ui.manage_room_mappings"
 _FLASH = "migrations_ui.room_mappings.flash"
@@ -30,6 +31,8 @@ _FLASH = "migrations_ui.room_mappings.flash"
 
 class RoomMappingView(PermissionRequiredMixin, View):
     permission_required = PERMISSION
+    # What a POST to it asks for, should it be refused because the session expired.
+    action_words: ClassVar[str] = ""
 
     def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
         return render(self.request, f"room_mappings/{template}", context, status=status)
@@ -42,6 +45,18 @@ class RoomMappingView(PermissionRequiredMixin, View):
             user=self.request.user,
             request_id=getattr(self.request, "request_id", ""),
             client_ip=client_ip(self.request),
+        )
+
+    def outcome_unknown(
+        self, error: upstream.OutcomeUnknown, done: str, room: RoomForm
+    ) -> HttpResponse:
+        """The change was sent and its answer lost: the room table shows what happened."""
+        prison = room.cleaned_data["prisonId"]
+        return outcome_unknown_page(
+            self.request,
+            error,
+            done=done,
+            checks=[(f"The room table for {prison}", self.table_url(room))],
         )
 
     def flash(self, message: str) -> None:
@@ -100,6 +115,8 @@ class TableView(RoomMappingView):
 class AddView(RoomMappingView):
     """GET: the form for one unmapped room. POST: add the mapping, then back to the table."""
 
+    action_words: ClassVar[str] = "add the room mapping"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         form = RoomForm(request.GET)
         if not form.is_valid():
@@ -119,6 +136,8 @@ class AddView(RoomMappingView):
             room_mapping_add(context=self.audit_context(), **values)
         except AuditUnavailable:
             return self.render("unrecorded.html", {"room": room}, status=503)
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(error, "the room mapping was added", room)
         except (upstream.BadRequest, upstream.Conflict) as refused:
             form.add_error(
                 None,
@@ -144,6 +163,8 @@ class AddView(RoomMappingView):
 
 class DeleteView(RoomMappingView):
     """GET: confirm, naming the room and what it maps to. POST: delete, then back to the table."""
+
+    action_words: ClassVar[str] = "delete the room mapping"
 
     def _mapped(self, form: RoomForm) -> Any:
         """The room's current mapping, read again so the page names what will be deleted."""
@@ -180,5 +201,7 @@ class DeleteView(RoomMappingView):
             )
         except AuditUnavailable:
             return self.render("unrecorded.html", {"room": form}, status=503)
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(error, "the room mapping was deleted", form)
         self.flash(f"The mapping of {mapping.nomis_room} to {mapping.dps_room} was deleted.")
         return HttpResponseRedirect(self.table_url(form))

@@ -43,6 +43,7 @@ from migrations_ui.services.migrations import (
 )
 from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
+from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.pagination import govuk_pagination
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ HISTORY_PAGE_SIZE = 50
 _MIGRATION_ID = re.compile(r"^[0-9A-Za-z:._-]{1,40}$")
 # Where "Delete failure messages" may send the user back to: names, never URLs from the request.
 DELETE_FAILURES_RETURNS = ("preview", "failures", "history")
+# Where each of those shows whether the failure messages are still there.
+_FAILURE_COUNT_PAGES = {
+    "preview": "The preview, which shows the number of failure messages",
+    "failures": "The failures page",
+    "history": "The list of migrations, which shows the number of failure messages",
+}
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -93,6 +100,9 @@ class MigrationTypeView(PermissionRequiredMixin, View):
     migration_type: MigrationType = None  # type: ignore[assignment]
     permission_attribute: ClassVar[str] = "view_permission"
     template_name: ClassVar[str] = ""
+    # What a POST to it asks for ("cancel the migration"), for the page that says it was not
+    # carried out because the session had expired (accounts.refused).
+    action_words: ClassVar[str] = ""
 
     def get_permission_required(self) -> tuple[str, ...]:
         return (getattr(self.migration_type, self.permission_attribute),)
@@ -127,6 +137,18 @@ class MigrationTypeView(PermissionRequiredMixin, View):
 
     def refused_unrecorded(self) -> HttpResponse:
         return self.render("audit_unavailable.html", {}, status=503)
+
+    def outcome_unknown(
+        self, error: upstream.OutcomeUnknown, done: str, *checks: tuple[str, str]
+    ) -> HttpResponse:
+        """The change was sent and its answer lost: say so, and where to check (504/502)."""
+        return outcome_unknown_page(self.request, error, done=done, checks=checks)
+
+    def history_check(self) -> tuple[str, str]:
+        return (f"The list of {self.migration_type.name.lower()} migrations", self.url("history"))
+
+    def details_check(self, migration_id: str) -> tuple[str, str]:
+        return (f"Migration {migration_id}", self.url("details", migration_id))
 
     def checked_migration_id(self, migration_id: str) -> str:
         if not _MIGRATION_ID.match(migration_id):
@@ -211,6 +233,8 @@ class HistoryView(MigrationTypeView):
 class StartView(MigrationTypeView):
     """GET: a fresh form. POST: validate, keep the filter, go to the preview."""
 
+    action_words: ClassVar[str] = "see the preview of the migration"
+
     permission_attribute = "start_permission"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -246,6 +270,8 @@ class AmendView(MigrationTypeView):
 
 class PreviewView(MigrationTypeView):
     """GET runs the pre-flight checks side by side; POST starts the migration, once."""
+
+    action_words: ClassVar[str] = "start the migration"
 
     permission_attribute = "start_permission"
 
@@ -299,6 +325,9 @@ class PreviewView(MigrationTypeView):
         except AuditUnavailable:
             wizard.record_result(token, None)
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            wizard.record_result(token, None, unknown=True)
+            return self.outcome_unknown(error, "the migration was started", self.history_check())
         except upstream.ApiError:
             wizard.record_result(token, None)
             raise
@@ -314,6 +343,14 @@ class PreviewView(MigrationTypeView):
     def _repeated_submit(self, request: HttpRequest, token: str) -> HttpResponse:
         """A preview already used (double click, back button, refresh): never start again."""
         result = wizard.wait_for_result(request.session, token)
+        if result and result.get("unknown"):
+            wizard.flash(
+                request.session,
+                self.slug,
+                "That preview had already been used, and we do not know whether it started a "
+                "migration: its answer was lost. Check this list before starting again.",
+            )
+            return HttpResponseRedirect(self.url("history"))
         if result and result.get("migration_id"):
             wizard.save(
                 request.session,
@@ -409,6 +446,8 @@ class ProgressFragmentView(DetailsView):
 class CancelView(MigrationTypeView):
     """GET asks to confirm; POST cancels (only while STARTED) and redirects to the details."""
 
+    action_words: ClassVar[str] = "cancel the migration"
+
     permission_attribute = "cancel_permission"
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
@@ -438,6 +477,10 @@ class CancelView(MigrationTypeView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error, "the migration was cancelled", self.details_check(migration_id)
+            )
         wizard.flash(
             request.session,
             self.slug,
@@ -461,6 +504,8 @@ class CancelView(MigrationTypeView):
 class RefreshCountsView(MigrationTypeView):
     """POST only: recount a COMPLETED migration (M7), then back to its details."""
 
+    action_words: ClassVar[str] = "refresh the counts"
+
     permission_attribute = "start_permission"
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
 
@@ -478,6 +523,10 @@ class RefreshCountsView(MigrationTypeView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error, "the counts were refreshed", self.details_check(migration_id)
+            )
         except (MigrationNotFound, upstream.NotFound):
             return self.not_found(migration_id)
         except upstream.BadRequest as error:
@@ -523,6 +572,8 @@ class FailuresView(MigrationTypeView):
 class DeleteFailuresView(MigrationTypeView):
     """GET asks to confirm; POST purges the dead letter queue and returns where the user was."""
 
+    action_words: ClassVar[str] = "delete the failure messages"
+
     permission_attribute = "dead_letters_permission"
 
     def _return_to(self, value: str) -> tuple[str, str]:
@@ -536,11 +587,17 @@ class DeleteFailuresView(MigrationTypeView):
         return self.render("delete_failures.html", {"return_name": name, "back_href": back})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        _name, back = self._return_to(request.POST.get("from", ""))
+        name, back = self._return_to(request.POST.get("from", ""))
         try:
             dead_letters_purge(context=self.audit_context(), migration_type=self.migration_type)
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the failure messages were deleted",
+                (_FAILURE_COUNT_PAGES[name], back),
+            )
         wizard.flash(
             request.session,
             self.slug,

@@ -84,10 +84,16 @@ def consume_token(slug: str, token: str) -> dict[str, Any] | None:
     return dict(data)
 
 
-def record_result(token: str, migration_id: str | None) -> None:
-    """What the first use of a token led to: the migration started, or None when it failed."""
+def record_result(token: str, migration_id: str | None, *, unknown: bool = False) -> None:
+    """What the first use of a token led to: the migration started, or None when it failed.
+
+    `unknown`: the start was sent and its answer lost, so a repeat must not say "nothing
+    was started".
+    """
     cache.set(
-        f"migrations_ui.preview-result:{token}", {"migration_id": migration_id}, TOKEN_SECONDS
+        f"migrations_ui.preview-result:{token}",
+        {"migration_id": migration_id, "unknown": unknown},
+        TOKEN_SECONDS,
     )
     cache.delete(_in_flight_key(token))
 

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from nomis_sync import upstream
+from nomis_sync.error_pages import method_not_allowed_page, outcome_unknown_page
 from nomis_sync.logging import request_context, username_of
 
 access_log = logging.getLogger("nomis_sync.access")
@@ -77,6 +79,24 @@ class RequestIdMiddleware:
             request_context.reset(token)
 
 
+class MethodNotAllowedMiddleware:
+    """Every 405 is the GOV.UK error page, keeping its `Allow` header.
+
+    Django has no handler405: class-based views and `require_POST` answer with an empty body,
+    which a browser shows as a blank page (a link followed to a form's address, an old
+    bookmark of a POST-only page, a form re-sent as a GET).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405:
+            return response
+        return method_not_allowed_page(request, response.get("Allow", ""))
+
+
 class UpstreamErrorMiddleware:
     """Turn any upstream failure a view did not handle into a GOV.UK page naming the service.
 
@@ -93,6 +113,12 @@ class UpstreamErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, upstream.ApiError):
             return None
+        if isinstance(exception, upstream.OutcomeUnknown):
+            # Views that send changes catch this and link to where to check; this is the
+            # fallback for one that does not, and still never says "nothing has been changed".
+            return outcome_unknown_page(
+                request, exception, done="your change was carried out", checks=_audit_log_check()
+            )
         status, title, advice = _describe(exception)
         log = logger.error if status >= 500 and status != 504 else logger.warning
         log(
@@ -108,6 +134,13 @@ class UpstreamErrorMiddleware:
             {"title": title, "advice": advice, "service": exception.service},
             status=status,
         )
+
+
+def _audit_log_check() -> list[tuple[str, str]]:
+    try:
+        return [("The audit log", reverse("audit:log"))]
+    except NoReverseMatch:  # a URL configuration without the audit pages (tests)
+        return []
 
 
 def _describe(error: upstream.ApiError) -> tuple[int, str, str]:

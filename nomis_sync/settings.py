@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Any 405 (Django has no handler405) becomes the GOV.UK error page.
+    "nomis_sync.middleware.MethodNotAllowedMiddleware",
     "nomis_sync.middleware.UpstreamErrorMiddleware",
 ]
 

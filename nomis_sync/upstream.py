@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 
 from nomis_sync import deadline
 
@@ -93,6 +94,26 @@ class MalformedResponse(ApiError):
     """A success status with a body we could not read."""
 
 
+class OutcomeUnknown(ApiError):
+    """A request that changes upstream state was sent, but its answer was lost or unreadable.
+
+    Upstream may have carried it out: the audit log records the outcome as unknown and the page
+    says so, with where to check, instead of "nothing has been changed". Never retried.
+    """
+
+
+class AnswerTimedOut(Timeout, OutcomeUnknown):
+    """Sent, then no answer within the read timeout."""
+
+
+class AnswerLost(Unavailable, OutcomeUnknown):
+    """Sent, then the connection closed or broke before a whole answer came back."""
+
+
+class AnswerUnreadable(MalformedResponse, OutcomeUnknown):
+    """A success status for a state-changing request, with a body we could not read."""
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequest,
     401: Unauthorised,
@@ -103,6 +124,35 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 
 # Statuses worth retrying for an idempotent request (the existing dashboard's list).
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 521, 522, 524})
+# Only reads are retried. A DELETE is idempotent in HTTP terms, but a second one after a lost
+# answer would be a second audited action whose 404 hides what the first did.
+RETRIED_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the connection was never made (refused, no route, DNS, connect timeout).
+
+    Only then is it certain the request was not sent. Anything else (a read timeout, a reset or
+    a close after sending, a broken body) may have reached upstream.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3_exceptions.ConnectTimeoutError):  # NewConnectionError too
+            return True
+        if isinstance(current, urllib3_exceptions.MaxRetryError) and current.reason is not None:
+            pending.append(current.reason)
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+    return False
 
 
 # One connection pool per upstream base URL for the whole process, shared by every client object,
@@ -156,8 +206,11 @@ class ApiClient(requests.Session):
     """
 
     service = "upstream service"
-    # Idempotent requests are retried this many extra times on connection errors and RETRY_STATUSES.
+    # Reads are retried this many extra times on connection errors and RETRY_STATUSES.
     retries = 2
+    # Methods whose lost answer leaves the outcome unknown (`OutcomeUnknown`). A client whose
+    # POSTs only ask for something (a token, a verification) sets this to empty.
+    state_changing_methods: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
     retry_backoff_seconds = 0.2
 
     def __init__(self, base_url: str, *, timeout: tuple[float, float]) -> None:
@@ -190,14 +243,18 @@ class ApiClient(requests.Session):
     ) -> requests.Response:
         """Send a request; return the response if 2xx, else raise the matching ApiError.
 
-        GET/HEAD/DELETE are retried on connection errors and transient statuses; POST and PUT
-        never are, since they may start or cancel something. Within a request, each attempt's
-        timeouts are capped at the time left before its deadline (nomis_sync.deadline), and no
-        attempt starts once it has passed: the page answers in time, if only to say so.
+        GET and HEAD are retried on connection errors and transient statuses; POST, PUT and
+        DELETE never are, since they may start, cancel or remove something. For those, a
+        failure after the request may have been sent (a read timeout, a dropped connection) is
+        an `OutcomeUnknown`; only a connection never made is a plain `Timeout`/`Unavailable`.
+        Within a request, each attempt's timeouts are capped at the time left before its
+        deadline (nomis_sync.deadline), and no attempt starts once it has passed: the page
+        answers in time, if only to say so.
         """
         url = self.url(path)
-        idempotent = method.upper() in {"GET", "HEAD", "DELETE"}
-        attempts = 1 + (self.retries if idempotent else 0)
+        retried = method.upper() in RETRIED_METHODS
+        changes_state = method.upper() in self.state_changing_methods
+        attempts = 1 + (self.retries if retried else 0)
         for attempt in range(1, attempts + 1):
             bounded = _within_deadline(timeout or self.timeout)
             if bounded is None:
@@ -214,12 +271,9 @@ class ApiClient(requests.Session):
                     auth=auth,
                     timeout=bounded,
                 )
-            except requests.Timeout as exc:
-                error: ApiError = Timeout(self.service, "timed out", url=url)
-                cause: Exception = exc
             except requests.RequestException as exc:
-                error = Unavailable(self.service, "could not be reached", url=url)
-                cause = exc
+                error: ApiError = self._transport_error(exc, url, changes_state=changes_state)
+                cause: Exception = exc
             else:
                 if response.ok:
                     return response
@@ -236,6 +290,21 @@ class ApiClient(requests.Session):
             logger.info("Retrying %s %s after %s (attempt %d)", method, url, error, attempt)
             time.sleep(backoff)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _transport_error(
+        self, exc: requests.RequestException, url: str, *, changes_state: bool
+    ) -> ApiError:
+        if _never_connected(exc):
+            if isinstance(exc, requests.Timeout):
+                return Timeout(self.service, "timed out connecting", url=url)
+            return Unavailable(self.service, "could not be reached", url=url)
+        if isinstance(exc, requests.Timeout):
+            if changes_state:
+                return AnswerTimedOut(self.service, "did not answer in time once asked", url=url)
+            return Timeout(self.service, "timed out", url=url)
+        if changes_state:
+            return AnswerLost(self.service, "closed the connection before answering", url=url)
+        return Unavailable(self.service, "could not be reached", url=url)
 
     def _error_for(self, response: requests.Response, url: str) -> ApiError:
         try:
@@ -256,9 +325,19 @@ class ApiClient(requests.Session):
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError) as exc:
-            raise MalformedResponse(
-                self.service, "sent a response that could not be read", url=response.url
-            ) from exc
+            raise self.unreadable(response, "sent a response that could not be read") from exc
+
+    def unreadable(self, response: requests.Response, message: str) -> MalformedResponse:
+        """The error for a 2xx body we cannot read; `AnswerUnreadable` if it answered a change.
+
+        A success status to a state-changing request says upstream did it, but not (readably)
+        what it did, e.g. the id of the migration it started.
+        """
+        method = str(getattr(response.request, "method", "") or "").upper()
+        error_class = (
+            AnswerUnreadable if method in self.state_changing_methods else MalformedResponse
+        )
+        return error_class(self.service, message, url=response.url)
 
 
 # An attempt with less time than this left before the deadline is not worth starting.

@@ -36,6 +36,10 @@ class FaultError(ValueError):
     pass
 
 
+# Faults applied after the request was handled (see Fault.after).
+AFTER_FAULTS = ("delay", "drop")
+
+
 @dataclass
 class Fault:
     id: int
@@ -46,6 +50,12 @@ class Fault:
     hang: bool = False
     malformed: bool = False
     drop: bool = False
+    # Only requests of this method ("POST"); None: any.
+    method: str | None = None
+    # Faults that act once the request has been handled (the change really happened): "delay"
+    # holds the answer back (for latency_ms, else like a hang), "drop" closes the connection
+    # instead of answering. None: the fault acts before, and the request is never handled.
+    after: str | None = None
     times: int | None = None  # remaining uses; None: until cleared
     hits: int = 0
 
@@ -59,6 +69,8 @@ class Fault:
             "hang": self.hang,
             "malformed": self.malformed,
             "drop": self.drop,
+            "method": self.method,
+            "after": self.after,
             "times": self.times,
             "hits": self.hits,
         }
@@ -158,6 +170,18 @@ class Engine:
         times = spec.get("times")
         if times is not None and (not isinstance(times, int) or times < 1):
             raise FaultError("times must be a positive integer")
+        method = spec.get("method")
+        if method is not None and (not isinstance(method, str) or not method.isalpha()):
+            raise FaultError("method must be an HTTP method such as POST")
+        after = spec.get("after")
+        if after not in (None, *AFTER_FAULTS):
+            raise FaultError(f"after must be one of {list(AFTER_FAULTS)}")
+        if after and (status is not None or spec.get("hang") or spec.get("malformed")):
+            raise FaultError(
+                "an after fault answers with the real response: no status, hang or malformed"
+            )
+        if after and spec.get("drop"):
+            raise FaultError('use "after": "drop" alone to drop the connection after handling')
         fault = Fault(
             id=next(self._fault_ids),
             service=service,
@@ -167,10 +191,21 @@ class Engine:
             hang=bool(spec.get("hang")),
             malformed=bool(spec.get("malformed")),
             drop=bool(spec.get("drop")),
+            method=method.upper() if method else None,
+            after=after,
             times=times,
         )
-        if not (fault.latency_ms or fault.status or fault.hang or fault.malformed or fault.drop):
-            raise FaultError("a fault needs one of latency_ms, status, hang, malformed or drop")
+        if not (
+            fault.latency_ms
+            or fault.status
+            or fault.hang
+            or fault.malformed
+            or fault.drop
+            or fault.after
+        ):
+            raise FaultError(
+                "a fault needs one of latency_ms, status, hang, malformed, drop or after"
+            )
         with self.lock:
             if self.release.is_set():
                 self.release = threading.Event()
@@ -185,12 +220,19 @@ class Engine:
         self.faults.clear()
         self.release.set()
 
-    def take_fault(self, service: str, path: str) -> tuple[Fault | None, threading.Event]:
-        """The first fault matching ``service`` and the service-relative ``path``; uses one call."""
+    def take_fault(
+        self, service: str, path: str, method: str = ""
+    ) -> tuple[Fault | None, threading.Event]:
+        """The first fault matching ``service``, the service-relative ``path`` and ``method``.
+
+        Uses one of its ``times``.
+        """
         with self.lock:
             for fault in self.faults:
-                if (fault.service is None or fault.service == service) and path.startswith(
-                    fault.path_prefix
+                if (
+                    (fault.service is None or fault.service == service)
+                    and path.startswith(fault.path_prefix)
+                    and (fault.method is None or fault.method == method.upper())
                 ):
                     fault.hits += 1
                     if fault.times is not None:

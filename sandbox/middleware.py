@@ -3,15 +3,21 @@
 It sits outside Django so a "drop" fault can close the connection without any response, which a
 Django middleware cannot do. The HTTP server (sandbox.server) turns :class:`DropConnection` into
 a closed socket.
+
+Most faults act before the request reaches the sandbox's views, so nothing happens. An "after"
+fault lets the view run (the migration really starts, the mapping is really added) and then
+holds the answer back ("delay") or closes the connection instead of answering ("drop"): the
+client cannot tell whether its request was carried out.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sandbox.engine import PREFIX_SERVICES, Engine, get_engine
+from sandbox.engine import PREFIX_SERVICES, Engine, Fault, get_engine
 from sandbox.util import dumps
 
 StartResponse = Callable[..., Any]
@@ -56,7 +62,11 @@ class SandboxMiddleware:
             delay = engine.latency_ms
             fault = None
             if engine.faults:
-                fault, release = engine.take_fault(service, path[len(head) + 1 :])
+                fault, release = engine.take_fault(
+                    service, path[len(head) + 1 :], environ.get("REQUEST_METHOD", "")
+                )
+                if fault is not None and fault.after:
+                    return self._after(fault, release, environ, entry, start_response)
                 if fault is not None:
                     if fault.latency_ms:
                         delay += fault.latency_ms
@@ -88,6 +98,41 @@ class SandboxMiddleware:
             return self.app(environ, recording_start_response)
         finally:
             engine.record(entry)
+
+    def _after(
+        self,
+        fault: Fault,
+        release: threading.Event,
+        environ: dict[str, Any],
+        entry: dict[str, Any],
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        """Handle the request for real, then hold its answer back or drop the connection."""
+        answer: list[Any] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return lambda data: None
+
+        result = self.app(environ, keep)
+        try:
+            payload = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = answer
+        entry["status"] = int(status.split(" ", 1)[0])
+        entry["after"] = fault.after
+        if fault.after == "drop":
+            raise DropConnection
+        if fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        else:
+            # Longer than any client timeout, but ends by itself (or when faults clear).
+            release.wait(self.engine.settings.hang_seconds)
+        start_response(status, headers)
+        return [payload]
 
     @staticmethod
     def _fault_response(

@@ -158,8 +158,11 @@ class SandboxServer:
         hang: bool = False,
         malformed: bool = False,
         drop: bool = False,
+        method: str | None = None,
+        after: str | None = None,
         times: int | None = None,
     ) -> dict[str, Any]:
+        """Add a fault; ``after="delay"``/``"drop"`` acts once the request has been handled."""
         spec = {
             "service": service,
             "path_prefix": path_prefix,
@@ -168,6 +171,8 @@ class SandboxServer:
             "hang": hang,
             "malformed": malformed,
             "drop": drop,
+            "method": method,
+            "after": after,
             "times": times,
         }
         return self.control("POST", "faults", {k: v for k, v in spec.items() if v is not None})

@@ -26,6 +26,8 @@ class HmppsAuthClient(ApiClient):
     """Talks to HMPPS Auth at its internal address (`HMPPS_AUTH_URL`, including `/auth`)."""
 
     service = "HMPPS Auth"
+    # Its POSTs ask for a token or a verdict and change nothing: a lost answer is just a failure.
+    state_changing_methods: frozenset[str] = frozenset()
 
     def __init__(self, base_url: str | None = None) -> None:
         super().__init__(

@@ -13,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 class TokenVerificationClient(ApiClient):
     service = "Token verification API"
+    # Its POSTs ask for a token or a verdict and change nothing: a lost answer is just a failure.
+    state_changing_methods: frozenset[str] = frozenset()
 
     def __init__(self, base_url: str | None = None) -> None:
         super().__init__(

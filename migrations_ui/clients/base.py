@@ -66,6 +66,4 @@ class SystemTokenClient(ApiClient):
 
     def malformed(self, response: requests.Response, what: str) -> MalformedResponse:
         """The error for a 2xx body that does not have the shape the contract promises."""
-        return MalformedResponse(
-            self.service, f"sent a {what} the dashboard could not read", url=response.url
-        )
+        return self.unreadable(response, f"sent a {what} the dashboard could not read")

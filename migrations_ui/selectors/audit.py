@@ -152,3 +152,12 @@ def audit_unresolved(
         .filter(~Exists(outcome))
         .order_by("occurred_at", "id")
     )
+
+
+def audit_outcome_unknown() -> QuerySet[AuditEvent]:
+    """UNKNOWN outcome rows, oldest first: actions sent upstream whose answer was lost.
+
+    Unlike an unresolved attempt, the dashboard saw these happen; upstream may or may not have
+    carried them out, so each needs checking there.
+    """
+    return AuditEvent.objects.filter(outcome=Outcome.UNKNOWN).order_by("occurred_at", "id")

@@ -125,6 +125,9 @@ def audited(
 ) -> Iterator[Attempt]:
     """Record "requested", run the block (the upstream call), then record the outcome.
 
+    The outcome is SUCCEEDED, FAILED (upstream refused, or the request never left), or UNKNOWN
+    (`upstream.OutcomeUnknown`: sent, and the answer lost); upstream errors are re-raised.
+
     If "requested" cannot be written the block never runs: the action is refused rather than
     performed unrecorded (style.md §10). An outcome that cannot be written is logged; the
     "requested" row already shows the attempt. The block may set `attempt.subject` (a start
@@ -148,9 +151,12 @@ def audited(
     try:
         yield attempt
     except upstream.ApiError as error:
+        # Sent but unanswered (or answered unreadably): upstream may have done it, so "failed"
+        # would be a guess. UNKNOWN is what the page says too, with where to check.
+        unknown = isinstance(error, upstream.OutcomeUnknown)
         _record_outcome(
             common,
-            outcome=AuditEvent.Outcome.FAILED,
+            outcome=AuditEvent.Outcome.UNKNOWN if unknown else AuditEvent.Outcome.FAILED,
             subject=attempt.subject,
             estimate=attempt.estimate,
             upstream_status=error.status,

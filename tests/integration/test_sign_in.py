@@ -164,6 +164,36 @@ def test_an_expired_token_re_authenticates_silently_and_returns_to_the_same_page
     assert header_name(page.text) == "S. Syscon"
 
 
+def test_a_form_sent_with_an_expired_token_is_not_carried_out_and_says_so_after_sign_in(
+    http: requests.Session, dashboard: Any, sandbox: Any
+) -> None:
+    """Refresh counts is POST-only: it used to come back from sign-in as a GET and a blank 405."""
+    from migrations_ui.models import AuditEvent
+
+    previous = sandbox.control("GET", "settings")["token_lifetime_seconds"]
+    sandbox.update_settings(token_lifetime_seconds=3)
+    try:
+        home = sign_in(http, dashboard, "SYSCON_USER")
+        time.sleep(3.2)
+        sent = http.post(
+            f"{dashboard.url}/visits-migration/2024-01-01T10:00:00/refresh-counts",
+            data={"csrfmiddlewaretoken": csrf_token(home.text)},
+            headers={"Referer": f"{dashboard.url}/visits-migration/"},
+            timeout=10,
+        )
+    finally:
+        sandbox.update_settings(token_lifetime_seconds=previous)
+    assert sent.status_code == 200
+    assert sent.url == f"{dashboard.url}/session-expired"
+    assert (
+        "Your session had expired, so your request to refresh the counts was not carried out"
+        in " ".join(sent.text.split())
+    )
+    assert 'href="/visits-migration/"' in sent.text
+    assert AuditEvent.objects.count() == 0
+    assert not [e for e in sandbox.journal() if "/migrate/refresh/" in e["path"]]
+
+
 def test_sign_out_ends_both_sessions(http: requests.Session, dashboard: Any, sandbox: Any) -> None:
     home = sign_in(http, dashboard, "VISITS_USER")
     out = http.post(

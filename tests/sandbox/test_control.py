@@ -121,8 +121,82 @@ def test_faults_apply_to_the_migration_services_own_downstream_calls(sb):
     assert history == []  # the estimate failed, so no migration was created
 
 
+# -- Faults after the request was handled: the change happens, the answer is lost
+
+
+def _start_visits(sb, *, timeout: float = 5) -> requests.Response:
+    headers = {"Authorization": f"Bearer {system_token(sb, 'visits_user')}"}
+    return requests.post(
+        f"{sb.url}/nomis-migration-api/migrate/visits",
+        json={"prisonIds": ["HEI"], "visitTypes": ["SCON"]},
+        headers=headers,
+        timeout=timeout,
+    )
+
+
+def _visits_history(sb) -> list[dict]:
+    headers = {"Authorization": f"Bearer {system_token(sb)}"}
+    return requests.get(
+        f"{sb.url}/nomis-migration-api/migrate/history/all/VISITS", headers=headers, timeout=5
+    ).json()
+
+
+def test_an_after_drop_fault_carries_the_request_out_then_closes_without_answering(sb):
+    sb.reset("default")
+    sb.add_fault("nomisMigrationApi", "/migrate/visits", method="POST", after="drop", times=1)
+    with pytest.raises(requests.ConnectionError):
+        _start_visits(sb)
+    assert len(_visits_history(sb)) == 1, "the migration really started"
+    entry = next(e for e in sb.journal() if e["path"].endswith("/migrate/visits"))
+    assert (entry["status"], entry["after"]) == (202, "drop")
+
+
+def test_an_after_delay_fault_carries_the_request_out_then_answers_too_late(sb):
+    sb.reset("default")
+    sb.add_fault(
+        "nomisMigrationApi", "/migrate/visits", method="POST", after="delay", latency_ms=600
+    )
+    with pytest.raises(requests.ReadTimeout):
+        _start_visits(sb, timeout=0.3)
+    assert len(_visits_history(sb)) == 1, "the migration really started"
+    sb.clear_faults()
+
+
+def test_an_after_delay_without_latency_holds_the_answer_until_faults_clear(sb):
+    sb.reset("default")
+    sb.add_fault("nomisMigrationApi", "/migrate/visits", after="delay", times=1)
+    answer: dict[str, int] = {}
+
+    def call() -> None:
+        answer["status"] = _start_visits(sb, timeout=10).status_code
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.3)
+    assert "status" not in answer
+    sb.clear_faults()
+    thread.join(5)
+    assert answer["status"] == 202
+    assert len(_visits_history(sb)) == 1
+
+
+def test_a_fault_for_one_method_leaves_the_others_alone(sb):
+    sb.add_fault("nomisMigrationApi", "/health", method="POST", status=500)
+    assert requests.get(f"{sb.url}{PING}", timeout=5).status_code == 200
+    assert requests.post(f"{sb.url}{PING}", timeout=5).status_code == 500
+    sb.clear_faults()
+
+
 def test_bad_fault_specs_are_400(sb):
-    for spec in ({"service": "nope", "status": 500}, {"service": "mappingApi"}, {"status": 99}):
+    for spec in (
+        {"service": "nope", "status": 500},
+        {"service": "mappingApi"},
+        {"status": 99},
+        {"after": "later"},
+        {"after": "drop", "status": 500},
+        {"after": "delay", "drop": True},
+        {"method": "P O S T", "status": 500},
+    ):
         response = requests.post(f"{sb.url}/__sandbox/faults", json=spec, timeout=5)
         assert response.status_code == 400
     assert requests.get(f"{sb.url}/__sandbox/faults", timeout=5).json() == []

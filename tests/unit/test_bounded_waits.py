@@ -141,11 +141,17 @@ def test_a_repeat_waits_for_this_sessions_first_submit_in_flight(session) -> Non
     timer = threading.Timer(0.5, wizard.record_result, (token, "2024-01-01T10:00:00"))
     timer.start()
     started = time.monotonic()
-    assert wizard.wait_for_result(session, token) == {"migration_id": "2024-01-01T10:00:00"}
+    assert wizard.wait_for_result(session, token) == {
+        "migration_id": "2024-01-01T10:00:00",
+        "unknown": False,
+    }
     assert 0.3 < time.monotonic() - started < 5
     timer.join()
     # Once recorded, a later repeat answers at once with the same result.
-    assert wizard.wait_for_result(session, token) == {"migration_id": "2024-01-01T10:00:00"}
+    assert wizard.wait_for_result(session, token) == {
+        "migration_id": "2024-01-01T10:00:00",
+        "unknown": False,
+    }
 
 
 def test_a_repeat_never_waits_beyond_the_requests_deadline(session) -> None:

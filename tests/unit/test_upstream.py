@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from http.client import RemoteDisconnected
+
 import pytest
 import requests
 import requests_mock as rm
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
-from django.urls import path
+from django.urls import include, path
+from urllib3 import exceptions as urllib3_exceptions
 
 from nomis_sync import upstream
 
@@ -96,7 +99,16 @@ def calling_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("calls-upstream", calling_view)]
+def changing_view(request: HttpRequest) -> HttpResponse:
+    ExampleClient(BASE, timeout=(1, 2)).call("POST", "/change")
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("calls-upstream", calling_view),
+    path("changes-upstream", changing_view),
+    path("audit/", include("migrations_ui.audit_urls")),
+]
 
 
 @pytest.mark.urls(__name__)
@@ -122,3 +134,113 @@ def test_upstream_failures_become_govuk_pages_naming_the_service(
         html = response.content.decode()
         assert title in html
         assert "Traceback" not in html
+
+
+# -- Sent or not: when a lost answer leaves the outcome of a change unknown
+
+
+def refused() -> requests.ConnectionError:
+    """What requests raises when nothing listens: the connection was never made."""
+    reason = urllib3_exceptions.NewConnectionError(None, "[Errno 111] Connection refused")
+    return requests.ConnectionError(urllib3_exceptions.MaxRetryError(None, BASE, reason))
+
+
+def dropped() -> requests.ConnectionError:
+    """What requests raises when the server closes the connection after reading the request."""
+    return requests.ConnectionError(
+        urllib3_exceptions.ProtocolError(
+            "Connection aborted.", RemoteDisconnected("Remote end closed connection")
+        )
+    )
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (requests.ReadTimeout, upstream.AnswerTimedOut),
+        (dropped(), upstream.AnswerLost),
+        (requests.ConnectionError, upstream.AnswerLost),  # no detail: it may have been sent
+        (requests.exceptions.ChunkedEncodingError, upstream.AnswerLost),
+    ],
+    ids=["read-timeout", "dropped", "connection-error", "broken-body"],
+)
+def test_a_change_whose_answer_is_lost_has_an_unknown_outcome_and_is_not_retried(
+    client, requests_mock, method, failure, error
+) -> None:
+    requests_mock.register_uri(method, f"{BASE}/change", exc=failure)
+    with pytest.raises(error) as raised:
+        client.call(method, "/change")
+    assert isinstance(raised.value, upstream.OutcomeUnknown)
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [(requests.ConnectTimeout, upstream.Timeout), (refused(), upstream.Unavailable)],
+    ids=["connect-timeout", "refused"],
+)
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_a_change_never_sent_is_a_plain_failure(
+    client, requests_mock, method, failure, error
+) -> None:
+    requests_mock.register_uri(method, f"{BASE}/change", exc=failure)
+    with pytest.raises(error) as raised:
+        client.call(method, "/change")
+    assert not isinstance(raised.value, upstream.OutcomeUnknown)
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("failure", [{"status_code": 503}, {"exc": dropped()}], ids=["503", "drop"])
+def test_deletes_are_never_retried(client, requests_mock, failure) -> None:
+    requests_mock.delete(f"{BASE}/queue", **failure)
+    with pytest.raises(upstream.ApiError):
+        client.call("DELETE", "/queue")
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("failure", [requests.ReadTimeout, dropped()], ids=["timeout", "drop"])
+def test_a_read_whose_answer_is_lost_is_a_plain_failure(client, requests_mock, failure) -> None:
+    requests_mock.get(f"{BASE}/thing", exc=failure)
+    with pytest.raises(upstream.Unavailable) as raised:
+        client.call("GET", "/thing")
+    assert not isinstance(raised.value, upstream.OutcomeUnknown)
+
+
+def test_an_unreadable_success_to_a_change_leaves_the_outcome_unknown(
+    client, requests_mock
+) -> None:
+    requests_mock.post(f"{BASE}/start", text="<html>oops", status_code=202)
+    requests_mock.get(f"{BASE}/read", text="<html>oops")
+    with pytest.raises(upstream.AnswerUnreadable):
+        client.json_of(client.call("POST", "/start"))
+    with pytest.raises(upstream.MalformedResponse) as read:
+        client.json_of(client.call("GET", "/read"))
+    assert not isinstance(read.value, upstream.OutcomeUnknown)
+
+
+def test_a_token_request_is_not_a_change(requests_mock, settings) -> None:
+    """HMPPS Auth's POST /oauth/token only asks: its lost answer does not make an action unknown."""
+    from accounts.clients.hmpps_auth import HmppsAuthClient
+
+    requests_mock.post(f"{settings.HMPPS_AUTH_URL}/oauth/token", exc=requests.ReadTimeout)
+    with pytest.raises(upstream.Timeout) as raised:
+        HmppsAuthClient().client_credentials(username="SYSCON_USER")
+    assert not isinstance(raised.value, upstream.OutcomeUnknown)
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("failure", "status"), [(requests.ReadTimeout, 504), (dropped(), 502)], ids=["timeout", "drop"]
+)
+def test_a_lost_answer_no_view_handled_still_says_it_may_have_been_done(
+    requests_mock: rm.Mocker, failure, status
+) -> None:
+    requests_mock.post(f"{BASE}/change", exc=failure)
+    response = Client(raise_request_exception=False).post("/changes-upstream")
+    html = response.content.decode()
+    assert response.status_code == status
+    assert "We do not know whether your change was carried out" in html
+    assert "so it may have been carried out" in html
+    assert "Nothing has been changed" not in html
+    assert 'href="/audit/"' in html

@@ -1,8 +1,13 @@
-"""Report "requested" audit events whose outcome was never recorded.
+"""Report the audit log's attempts whose result nobody knows, so someone checks upstream.
 
-Each is an action that may have reached upstream without its result being written (the process
-stopped mid-call, or the database refused the outcome row). Exits non-zero when any is found, so
-a scheduled job or an operator notices.
+Two kinds, listed side by side:
+
+- **missing**: a "requested" event with no outcome row at all (the process stopped mid-call, or
+  the database refused the outcome row);
+- **unknown**: an UNKNOWN outcome (the request was sent, then it timed out or the connection
+  dropped, so upstream may have carried it out).
+
+Exits non-zero when any is found, so a scheduled job or an operator notices.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from migrations_ui.selectors.audit import audit_unresolved
+from migrations_ui.models import AuditEvent
+from migrations_ui.selectors.audit import audit_outcome_unknown, audit_unresolved
 from nomis_sync.formatting import datetime_display
 
 
 class Command(BaseCommand):
-    help = 'Check that every "requested" audit event older than N minutes has an outcome.'
+    help = (
+        'Check that every "requested" audit event older than N minutes has an outcome, and list '
+        "the outcomes recorded as unknown."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -32,19 +41,31 @@ class Command(BaseCommand):
         if minutes < 0:
             raise CommandError("--older-than-minutes must be 0 or more")
         unresolved = list(audit_unresolved(older_than=dt.timedelta(minutes=minutes)))
+        unknown = list(audit_outcome_unknown())
         if not unresolved:
             self.stdout.write(f"No unresolved audit events older than {minutes} minutes.")
-            return
-        for event in unresolved:
-            who = (
-                f"{event.display_name} ({event.username})" if event.display_name else event.username
+        else:
+            self.stdout.write(f"Missing outcome (requested, nothing recorded after {minutes} min):")
+            for event in unresolved:
+                self.stdout.write(f"  missing  {self._line(event)}")
+        if not unknown:
+            self.stdout.write("No audit events with an unknown outcome.")
+        else:
+            self.stdout.write("Unknown outcome (sent, the answer lost: it may have been done):")
+            for event in unknown:
+                self.stdout.write(f"  unknown  {self._line(event)}  {event.message or '-'}")
+        if unresolved or unknown:
+            raise CommandError(
+                f"{len(unresolved)} requested audit event(s) older than {minutes} minutes have no "
+                f"outcome and {len(unknown)} have an unknown outcome: check upstream for what "
+                "happened."
             )
-            self.stdout.write(
-                f"{datetime_display(event.occurred_at)}  {who}  {event.action}  "
-                f"migration {event.migration_id or '-'}  request {event.request_id or '-'}  "
-                f"attempt {event.attempt_id}"
-            )
-        raise CommandError(
-            f"{len(unresolved)} requested audit event(s) older than {minutes} minutes have no "
-            "outcome: check upstream for what happened."
+
+    @staticmethod
+    def _line(event: AuditEvent) -> str:
+        who = f"{event.display_name} ({event.username})" if event.display_name else event.username
+        return (
+            f"{datetime_display(event.occurred_at)}  {who}  {event.action}  "
+            f"{event.subject_id or '-'}  migration {event.migration_id or '-'}  "
+            f"request {event.request_id or '-'}  attempt {event.attempt_id}"
         )

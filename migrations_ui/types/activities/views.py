@@ -45,6 +45,8 @@ class ActivatePrisonView(PreviewView):
     reaches NOMIS. A failure is shown as an error line on the preview.
     """
 
+    action_words: ClassVar[str] = "turn on the NOMIS feature switch"
+
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
     # The NOMIS service code of the switch (`ACTIVITY`, `APPOINTMENTS`), set in the type's URLs.
     service_code: str = ""
@@ -78,6 +80,12 @@ class ActivatePrisonView(PreviewView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                f"the NOMIS feature switch was turned on for {prison_id}",
+                ("The preview, which shows each prison's switch", self.url("preview")),
+            )
         except upstream.ApiError as error:
             self.action_errors = [
                 f"The NOMIS feature switch could not be turned on for {prison_id}: "
@@ -133,6 +141,8 @@ class _RunView(MigrationTypeView):
 class EndActivitiesView(_RunView):
     """GET asks to confirm; POST ends the run's NOMIS activities (S11) and returns to the list."""
 
+    action_words: ClassVar[str] = "end the NOMIS activities"
+
     template = "activities/end_activities.html"
 
     def _page(self, migration: MigrationHistory, errors: list[str] | None = None) -> HttpResponse:
@@ -170,6 +180,13 @@ class EndActivitiesView(_RunView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the NOMIS activities were ended",
+                self.details_check(migration.migration_id),
+                self.history_check(),
+            )
         except upstream.NotFound:
             message = "No activities were found to end for this migration"
         except upstream.ApiError as error:
@@ -196,6 +213,8 @@ class EndActivitiesView(_RunView):
 
 class MoveStartDateView(_RunView):
     """GET: the new date form; POST: S12, DPS's warnings flashed on the list."""
+
+    action_words: ClassVar[str] = "move the start dates"
 
     template = "activities/move_start_date.html"
 
@@ -239,6 +258,13 @@ class MoveStartDateView(_RunView):
             )
         except AuditUnavailable:
             return self.refused_unrecorded()
+        except upstream.OutcomeUnknown as error:
+            return self.outcome_unknown(
+                error,
+                "the start dates were moved",
+                self.details_check(migration.migration_id),
+                self.history_check(),
+            )
         except upstream.ApiError as error:
             text = (
                 error.user_message or f"The start dates were not moved: {describe_failure(error)}"
