@@ -34,6 +34,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from migrations_ui.models import AuditEvent
 from nomis_sync import telemetry
 from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
 
@@ -457,6 +458,97 @@ def test_an_exception_in_a_view_is_recorded_once_on_its_request(on, signed_in, m
         for r in on.log_exporter.get_finished_logs()
         if "exception.type" in (r.log_record.attributes or {})
     ]
+
+
+# -- Custom events
+
+
+@pytest.mark.django_db
+def test_an_audited_action_sends_its_event_in_the_request_trace(
+    on, signed_in, requests_mock
+) -> None:
+    requests_mock.get(migration_url(f"/migrate/history/{XE}"), json=history_json(X))
+    requests_mock.post(migration_url(f"/migrate/refresh/{XE}"), status_code=204)
+    signed_in.post(f"/visits-migration/{X}/refresh-counts", HTTP_X_REQUEST_ID="req-refresh")
+    (event,) = on.events()
+    attributes = dict(event.log_record.attributes or {})
+    assert attributes == {
+        "microsoft.custom_event.name": "nomis-sync-dashboard-migration-counts-refreshed",
+        "action": "REFRESH_COUNTS",
+        "outcome": "SUCCEEDED",
+        "username": "VISITS_USER",
+        "migrationType": "VISITS",
+        "migrationId": X,
+        "subjectKind": "MIGRATION",
+        "subjectId": f"VISITS {X}",
+        "requestId": "req-refresh",
+        "enduser.id": "VISITS_USER",
+    }
+    request = on.request()
+    assert event.log_record.trace_id == request.context.trace_id
+    # The audit record and the event name the same request.
+    assert set(AuditEvent.objects.values_list("request_id", flat=True)) == {"req-refresh"}
+
+
+@pytest.mark.django_db
+def test_a_failed_action_sends_its_event_with_the_upstream_status(
+    on, signed_in, requests_mock
+) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.post(migration_url(f"/migrate/cancel/{XE}"), status_code=500)
+    signed_in.post(f"/visits-migration/{X}/cancel")
+    (event,) = on.events()
+    attributes = event.log_record.attributes or {}
+    assert attributes["microsoft.custom_event.name"] == (
+        "nomis-sync-dashboard-migration-cancel-requested"
+    )
+    assert attributes["outcome"] == "FAILED"
+    assert attributes["upstreamStatus"] == 500
+    assert attributes["migrationId"] == X
+
+
+@pytest.mark.parametrize(
+    ("action", "name"),
+    [
+        ("START_MIGRATION", "nomis-sync-dashboard-migration-started"),
+        ("CANCEL_MIGRATION", "nomis-sync-dashboard-migration-cancel-requested"),
+        ("REFRESH_COUNTS", "nomis-sync-dashboard-migration-counts-refreshed"),
+        ("PURGE_DEAD_LETTERS", "nomis-sync-dashboard-dead-letters-purged"),
+        ("ADD_ROOM_MAPPING", "nomis-sync-dashboard-room-mapping-added"),
+        ("DELETE_ROOM_MAPPING", "nomis-sync-dashboard-room-mapping-deleted"),
+        ("ACTIVATE_PRISON", "nomis-sync-dashboard-prison-activated"),
+        ("END_ACTIVITIES", "nomis-sync-dashboard-activities-ended"),
+        ("MOVE_START_DATE", "nomis-sync-dashboard-activity-start-date-moved"),
+    ],
+)
+def test_every_audited_action_has_an_event_name(action: str, name: str) -> None:
+    assert telemetry.EVENT_NAMES[action] == name
+    assert {choice for choice, _ in AuditEvent.Action.choices} == set(telemetry.EVENT_NAMES)
+
+
+def test_events_cost_nothing_and_go_nowhere_when_telemetry_is_off() -> None:
+    """Without start(), the events logger has no handler and track_action returns at once."""
+    script = """
+import logging
+from nomis_sync import telemetry
+class Boom:
+    @property
+    def user(self): raise AssertionError("looked at the context")
+telemetry.track_action(context=Boom(), action="START_MIGRATION", outcome="SUCCEEDED", subject=None)
+print("ok", logging.getLogger(telemetry.EVENTS_LOGGER).handlers)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "nomis_sync.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "ok []", result.stderr
 
 
 # -- Export never waits on the request
