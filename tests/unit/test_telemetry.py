@@ -8,6 +8,7 @@ the tests read exactly the spans and log records Application Insights would be s
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -36,6 +37,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from migrations_ui.models import AuditEvent
 from nomis_sync import telemetry
+from nomis_sync.logging import JsonFormatter, RequestContextFilter
 from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
@@ -549,6 +551,42 @@ print("ok", logging.getLogger(telemetry.EVENTS_LOGGER).handlers)
         check=False,
     )
     assert result.stdout.strip() == "ok []", result.stderr
+
+
+# -- Log lines
+
+
+@pytest.mark.django_db
+def test_json_log_lines_carry_the_trace_and_span_ids(on, signed_in, requests_mock) -> None:
+    lines: list[dict[str, Any]] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(self.format(record)))
+
+    handler = Capture()
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("nomis_sync.access")
+    access.addHandler(handler)
+    try:
+        mock_running_migration(requests_mock)
+        signed_in.get(f"/visits-migration/{X}/", HTTP_X_REQUEST_ID="req-logged")
+    finally:
+        access.removeHandler(handler)
+    (line,) = lines
+    request = on.request()
+    assert line["request_id"] == "req-logged"
+    assert line["trace_id"] == f"{request.context.trace_id:032x}"
+    # The access log line is written inside the request span.
+    assert line["span_id"] == f"{request.context.span_id:016x}"
+
+
+def test_log_lines_outside_a_trace_have_no_ids() -> None:
+    record = logging.LogRecord("x", logging.INFO, "", 0, "outside", None, None)
+    RequestContextFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert "trace_id" not in line and "span_id" not in line
 
 
 # -- Export never waits on the request
