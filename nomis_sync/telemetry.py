@@ -182,6 +182,8 @@ def start(
         span_processors=list(span_processors),
         log_record_processors=list(log_record_processors),
     )
+    # azure-core logs every export's request and response headers at INFO.
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     _events.setLevel(logging.INFO)
     # Events are for Application Insights; the audit log already records the action on stdout's
     # side, so they are not repeated as log lines.
