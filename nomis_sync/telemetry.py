@@ -69,6 +69,9 @@ _DISTRO_ENVIRONMENT = {
     "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
     "APPLICATIONINSIGHTS_SDKSTATS_DISABLED": "true",
     "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
+    # A metric describing the resource, sent with every batch of spans: the role and version are
+    # on every record already.
+    "APPLICATIONINSIGHTS_OPENTELEMETRY_RESOURCE_METRIC_DISABLED": "true",
     # The Azure App Service and VM resource detectors describe hosts the dashboard does not run on
     # (the VM one waits on an instance-metadata address at start-up).
     "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel",
