@@ -59,6 +59,8 @@ class Exported:
         self.log_exporter = InMemoryLogRecordExporter()
         # The Azure Monitor exporters' batch processors, as start() set them up.
         self.azure_batches: list[Any] = []
+        # The handler start() attached to the events logger.
+        self.event_handlers: list[logging.Handler] = []
 
     def clear(self) -> None:
         self.span_exporter.clear()
@@ -108,6 +110,7 @@ def started() -> Exported:
     # tests/integration/test_telemetry.py; here they are stopped once their set-up is known.
     for batch in records.azure_batches:
         batch.shutdown()
+    records.event_handlers = list(logging.getLogger(telemetry.EVENTS_LOGGER).handlers)
     return records
 
 
@@ -120,7 +123,14 @@ def exported(started: Exported) -> Iterator[Exported]:
     # and calls that: it is pointed at the instrumented one, which then calls the original.
     original_send = requests_mock.mocker._original_send
     requests_mock.mocker._original_send = requests.Session.send
+    events = logging.getLogger(telemetry.EVENTS_LOGGER)
+    for handler in started.event_handlers:
+        events.addHandler(handler)
     yield started
+    # Other modules' tests in this process see telemetry off again (the providers stay: they
+    # can be set once per process, and record nothing without the instrumentation).
+    for handler in started.event_handlers:
+        events.removeHandler(handler)
     requests_mock.mocker._original_send = original_send
     telemetry.uninstrument()
 
