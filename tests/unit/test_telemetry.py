@@ -329,6 +329,37 @@ def test_upstream_calls_are_dependencies_of_the_request(on, signed_in, requests_
     assert {d.status.status_code for d in dependencies} == {StatusCode.UNSET}
 
 
+def test_every_upstream_client_sends_through_the_instrumented_session(exported) -> None:
+    """HMPPS Auth, token verification, the migration service, NOMIS and the mapping service."""
+    from importlib import import_module
+
+    from nomis_sync.upstream import ApiClient
+
+    for module in (
+        "accounts.clients.hmpps_auth",
+        "accounts.clients.token_verification",
+        "migrations_ui.clients.mapping_api",
+        "migrations_ui.clients.migration_api",
+        "migrations_ui.clients.nomis_prisoner_api",
+    ):
+        import_module(module)
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in every(sub))]
+
+    clients = {c.service: c for c in every(ApiClient) if c.__module__.split(".")[0] != "tests"}
+    assert {
+        "HMPPS Auth",
+        "Token verification API",
+        "migration service",
+        "NOMIS prisoner API",
+        "mapping service",
+    } <= set(clients)
+    instrumented = requests.Session.send
+    assert getattr(instrumented, "opentelemetry_instrumentation_requests_applied", False)
+    assert all(client.send is instrumented for client in clients.values())
+
+
 @pytest.mark.django_db
 def test_a_failing_upstream_is_a_failed_dependency_of_a_failed_request(
     on, signed_in, requests_mock, monkeypatch
