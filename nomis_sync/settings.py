@@ -368,6 +368,14 @@ else:
     APPLICATIONINSIGHTS_CONNECTION_STRING = env.str(
         "APPLICATIONINSIGHTS_CONNECTION_STRING", default=""
     ).strip()
+# A value the exporter cannot read would only fail once gunicorn's workers start: refused here.
+if APPLICATIONINSIGHTS_CONNECTION_STRING and "InstrumentationKey=" not in (
+    APPLICATIONINSIGHTS_CONNECTION_STRING
+):
+    raise ImproperlyConfigured(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string "
+        "(InstrumentationKey=...;IngestionEndpoint=...)."
+    )
 # The share of traces (a request with its dependencies) sent, 0 to 1; custom events are all sent.
 TELEMETRY_SAMPLING_RATIO = env.float("TELEMETRY_SAMPLING_RATIO", default=1.0)
 if not 0.0 <= TELEMETRY_SAMPLING_RATIO <= 1.0:

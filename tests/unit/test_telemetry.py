@@ -245,6 +245,16 @@ def test_under_gunicorn_the_master_starts_no_thread_before_forking() -> None:
     assert len(loaded["middleware"]) == 2
 
 
+def test_a_connection_string_that_is_not_one_stops_start_up() -> None:
+    from tests.conftest import run_manage
+
+    result = run_manage(
+        "check", env={"DEBUG": "true", "APPLICATIONINSIGHTS_CONNECTION_STRING": "not-one"}
+    )
+    assert result.returncode != 0
+    assert "must be an Application Insights connection string" in result.stderr
+
+
 def test_the_sampling_ratio_must_be_a_share() -> None:
     from tests.conftest import run_manage
 
