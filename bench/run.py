@@ -3,7 +3,9 @@
 `make bench` runs this. It starts the sandbox (with an added upstream latency), the dashboard under
 gunicorn with production-like settings (DEBUG off, Redis sessions, PostgreSQL when DATABASE_URL is
 set, 2 workers with threads), signs a sandbox user in through the real HMPPS Auth flow, and drives
-each key page with a fixed number of requests at each upstream latency and concurrency. It writes
+each key page with a fixed number of requests at each upstream latency and concurrency, then
+measures home and history again with telemetry on (a second dashboard exporting everything to the
+sandbox's Application Insights ingestion endpoint) against off, in the same run. It writes
 bench/results/latest.json, latest.md and latest.png, prints the table, checks the targets and (with
 --check) exits non-zero on any FAIL. Every process it starts is stopped when it ends.
 """
@@ -115,8 +117,11 @@ def settings_grid(smoke: bool, requests_per_page: int) -> list[Setting]:
 
 
 @contextmanager
-def dashboard_server(sandbox: SandboxServer, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn with production-like settings, pointed at the sandbox."""
+def dashboard_server(
+    sandbox: SandboxServer, port: int, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn with production-like settings, pointed at the sandbox (telemetry off unless
+    `extra_env` gives a connection string)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
@@ -141,6 +146,7 @@ def dashboard_server(sandbox: SandboxServer, port: int) -> Iterator[subprocess.P
             )
             if knob in os.environ
         },
+        **(extra_env or {}),
     }
     python = sys.executable
     subprocess.run(  # noqa: S603
@@ -149,7 +155,7 @@ def dashboard_server(sandbox: SandboxServer, port: int) -> Iterator[subprocess.P
         env=env,
         check=True,
     )
-    log = (RESULTS / "gunicorn.log").open("wb")
+    log = (RESULTS / ("gunicorn-telemetry.log" if extra_env else "gunicorn.log")).open("wb")
     process = subprocess.Popen(  # noqa: S603
         [python, "-m", "gunicorn", "--config", "gunicorn.conf.py", "nomis_sync.wsgi:application"],
         cwd=ROOT,
@@ -403,6 +409,78 @@ def prepare_state(sandbox: SandboxServer, history: str) -> str:
     return str(response.json()["migrationId"])
 
 
+# -- Telemetry on against off (issue: telemetry overhead)
+
+TELEMETRY_PAGES = ("home", "history")
+TELEMETRY_ROUNDS = 4
+
+
+def _cookie(session: requests.Session) -> str:
+    return "; ".join(
+        f"{c.name}={c.value}" for c in session.cookies if c.domain.startswith("localhost")
+    )
+
+
+def telemetry_overhead(
+    sandbox: SandboxServer, off_port: int, off_cookie: str, page_list: list[Page], count: int
+) -> dict[str, Any]:
+    """home and history at 0 ms, concurrency 1: telemetry off against on (sampling 1.0).
+
+    The running dashboard is the "off" one; a second, identical one sends everything to the
+    sandbox's Application Insights ingestion endpoint. Both are measured against the same sandbox
+    state, one after the other, page by page.
+    """
+    prepare_state(sandbox, "small")
+    sandbox.control("DELETE", "ingestion")
+    on_port = free_port()
+    for uri in (f"http://localhost:{on_port}/sign-in/callback", f"http://localhost:{on_port}"):
+        sandbox.add_redirect_uri(uri)
+    telemetry_env = {
+        "APPLICATIONINSIGHTS_CONNECTION_STRING": (
+            "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+            f"IngestionEndpoint={sandbox.url}/"
+        ),
+        "TELEMETRY_SAMPLING_RATIO": "1.0",
+    }
+    pages_by_name = {p.name: p for p in page_list}
+    rows: list[dict[str, Any]] = []
+    with dashboard_server(sandbox, on_port, telemetry_env):
+        on_cookie = _cookie(sign_in(f"http://localhost:{on_port}", BENCH_USER))
+        sides = {"off": (off_port, off_cookie), "on": (on_port, on_cookie)}
+        for name in TELEMETRY_PAGES:
+            page = pages_by_name.get(name)
+            if page is None:
+                continue
+            for port, cookie in sides.values():
+                drive(port, page, cookie, Setting(0, 2, 40))
+            # Off and on take turns, a quarter of the requests at a time, so a change in the
+            # machine's load during the pass falls on both alike.
+            measured = {side: {"latencies": [], "statuses": {}, "elapsed_s": 0.0} for side in sides}
+            for _ in range(TELEMETRY_ROUNDS):
+                for side, (port, cookie) in sides.items():
+                    part = drive(port, page, cookie, Setting(0, 1, count // TELEMETRY_ROUNDS))
+                    measured[side]["latencies"] += part["latencies"]
+                    measured[side]["elapsed_s"] += part["elapsed_s"]
+                    for code, seen in part["statuses"].items():
+                        statuses = measured[side]["statuses"]
+                        statuses[code] = statuses.get(code, 0) + seen
+            for side, figures in measured.items():
+                row = summarise(page, Setting(0, 1, count), figures, 0)
+                rows.append({**row, "telemetry": side})
+    envelopes = sandbox.control("GET", "ingestion")["count"]
+    comparison: dict[str, Any] = {"rows": rows, "envelopes_received": envelopes, "pages": {}}
+    for name in TELEMETRY_PAGES:
+        pair = {r["telemetry"]: r for r in rows if r["page"] == name}
+        if {"off", "on"} <= set(pair):
+            off, on = pair["off"]["p50_ms"], pair["on"]["p50_ms"]
+            comparison["pages"][name] = {
+                "off_p50_ms": off,
+                "on_p50_ms": on,
+                "overhead_pct": round((on - off) / off * 100, 1),
+            }
+    return comparison
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -456,6 +534,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     print(_row(results[-1]), flush=True)
             system_tokens += token_requests(sandbox.journal()) - segment_start
             rss = {str(pid): round(peak_rss_mb(pid), 1) for pid in worker_pids(master)}
+            # Last, after the token count and memory above: its second dashboard signs in too.
+            telemetry: dict[str, Any] = {"rows": [], "envelopes_received": 0, "pages": {}}
+            if {p.name for p in page_list} & set(TELEMETRY_PAGES):
+                telemetry = telemetry_overhead(
+                    sandbox, dashboard_port, cookie, page_list, 20 if args.smoke else args.requests
+                )
+            for row in telemetry["rows"]:
+                print(_row(row), f"telemetry {row['telemetry']}", flush=True)
     return {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "smoke": args.smoke,
@@ -463,6 +549,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "results": results,
         "peak_rss_mb_per_worker": rss,
         "system_token_requests": system_tokens,
+        "telemetry": telemetry,
         "duration_s": round(time.monotonic() - started, 1),
     }
 
@@ -600,7 +687,18 @@ def check_targets(report: dict[str, Any]) -> list[Check]:
     )
     for pid, mb in report["peak_rss_mb_per_worker"].items():
         checks.append(Check(f"worker {pid} peak RSS <= 120 MB", mb <= 120, f"{mb:.1f} <= 120"))
-    failed_statuses = [r for r in results if not _all_ok(r["statuses"])]
+    for page, figures in report.get("telemetry", {}).get("pages", {}).items():
+        overhead = figures["overhead_pct"]
+        checks.append(
+            Check(
+                f"{page} telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)",
+                overhead <= 15,
+                f"{figures['on_p50_ms']:.2f} vs {figures['off_p50_ms']:.2f} ms: "
+                f"{overhead:+.1f} % <= 15 %",
+            )
+        )
+    telemetry_rows = report.get("telemetry", {}).get("rows", [])
+    failed_statuses = [r for r in [*results, *telemetry_rows] if not _all_ok(r["statuses"])]
     checks.append(
         Check(
             "every measured response was 200",
@@ -622,6 +720,21 @@ def write_reports(report: dict[str, Any], checks: list[Check], name: str) -> str
     lines = [HEADER, *(_row(r) for r in report["results"])]
     lines += ["", "| target | result | measured |", "|---|---|---|"]
     lines += [f"| {c.name} | {'PASS' if c.passed else 'FAIL'} | {c.detail} |" for c in checks]
+    telemetry = report.get("telemetry")
+    if telemetry and telemetry["pages"]:
+        lines += [
+            "",
+            "Telemetry (Application Insights through OpenTelemetry, sampling 1.0, exported to the "
+            f"sandbox: {telemetry['envelopes_received']} envelopes received), 0 ms, c=1:",
+            "",
+            "| page | p50 off ms | p50 on ms | overhead |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {page} | {f['off_p50_ms']:.2f} | {f['on_p50_ms']:.2f} "
+            f"| {f['overhead_pct']:+.1f} % |"
+            for page, f in telemetry["pages"].items()
+        ]
     rss = report["peak_rss_mb_per_worker"]
     lines += ["", f"Peak RSS per worker (MB): {rss}", "", NOTES]
     markdown = "\n".join(lines) + "\n"

@@ -1,4 +1,9 @@
-"""Structured logging: every line carries the request id and user of the request it belongs to."""
+"""Structured logging: every line carries the request id and user of the request it belongs to.
+
+With telemetry on (nomis_sync.telemetry), lines written inside a trace also carry its `trace_id`
+and `span_id`, the `operation_Id` and `id` Application Insights shows for the request or upstream
+call they were written in.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import datetime as dt
 import json
 import logging
 from typing import Any
+
+from opentelemetry import trace
 
 request_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "request_context", default=None
@@ -17,7 +24,10 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 
 
 class RequestContextFilter(logging.Filter):
-    """Copy the current request's id and user onto each record (defaults keep formats valid)."""
+    """Copy the current request's id and user onto each record (defaults keep formats valid).
+
+    The trace and span ids are added only inside a trace (never with telemetry off).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = request_context.get() or {}
@@ -28,6 +38,10 @@ class RequestContextFilter(logging.Filter):
         # The caller's own id for the request, when it sent a usable one (never instead of ours).
         if "incoming_request_id" in context and not hasattr(record, "incoming_request_id"):
             record.incoming_request_id = context["incoming_request_id"]
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            record.trace_id = trace.format_trace_id(span.trace_id)
+            record.span_id = trace.format_span_id(span.span_id)
         return True
 
 

@@ -394,6 +394,35 @@ GIT_REF = env.str("GIT_REF", default="unknown")
 GIT_BRANCH = env.str("GIT_BRANCH", default="unknown")
 PRODUCT_ID = env.str("PRODUCT_ID", default="DPS060")
 
+# -- Telemetry (Application Insights through OpenTelemetry; nomis_sync.telemetry)
+# Off unless a connection string is given: then no exporter, no thread and nothing instrumented.
+# The connection string may come from a file named by APPLICATIONINSIGHTS_CONNECTION_STRING_FILE.
+
+if os.environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING_FILE"):
+    APPLICATIONINSIGHTS_CONNECTION_STRING = (
+        Path(os.environ["APPLICATIONINSIGHTS_CONNECTION_STRING_FILE"])
+        .read_text(encoding="utf-8")
+        .strip()
+    )
+else:
+    APPLICATIONINSIGHTS_CONNECTION_STRING = env.str(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING", default=""
+    ).strip()
+# A value the exporter cannot read would only fail once gunicorn's workers start: refused here.
+if APPLICATIONINSIGHTS_CONNECTION_STRING and "InstrumentationKey=" not in (
+    APPLICATIONINSIGHTS_CONNECTION_STRING
+):
+    raise ImproperlyConfigured(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string "
+        "(InstrumentationKey=...;IngestionEndpoint=...)."
+    )
+# The share of traces (a request with its dependencies) sent, 0 to 1; custom events are all sent.
+TELEMETRY_SAMPLING_RATIO = env.float("TELEMETRY_SAMPLING_RATIO", default=1.0)
+if not 0.0 <= TELEMETRY_SAMPLING_RATIO <= 1.0:
+    raise ImproperlyConfigured("TELEMETRY_SAMPLING_RATIO must be between 0 and 1.")
+# Application Insights' cloud role name; the application version is BUILD_NUMBER.
+TELEMETRY_ROLE_NAME = "hmpps-nomis-sync-dashboard"
+
 # -- Health checks
 # Each upstream ping has a short timeout: /health must answer quickly even when a service hangs.
 

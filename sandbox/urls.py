@@ -2,10 +2,10 @@
 
 from importlib import import_module
 
-from django.urls import URLPattern, include, path
+from django.urls import URLPattern, include, path, re_path
 
 from sandbox import entities
-from sandbox.views import auth, control, migration
+from sandbox.views import auth, control, ingestion, migration
 from sandbox.views.common import health, methods
 
 
@@ -86,6 +86,9 @@ control_patterns = [
     path("redirect-uris", control.redirect_uris),
     path("users", control.users),
     path("telemetry", control.telemetry),
+    # What the dashboard's own telemetry sent to Application Insights (below), as opposed to the
+    # migration service's events above.
+    path("ingestion", methods(GET=ingestion.received, DELETE=ingestion.received)),
     path("dlq-retry", methods(POST=control.dlq_retry)),
 ]
 
@@ -97,6 +100,9 @@ urlpatterns = [
     path("mapping-api/", include(mapping_patterns)),
     path("activities-api/", include(activities_api_patterns)),
     path("__sandbox/", include(control_patterns)),
+    # Application Insights ingestion: the connection string's IngestionEndpoint is the sandbox.
+    # The exporter joins the endpoint's trailing slash to "/v2.1/track", as Azure's allows.
+    re_path(r"^/?v2(?:\.1)?/track$", methods(POST=ingestion.track)),
 ]
 
 # Unknown paths get the upstream's JSON 404 rather than Django's HTML page.

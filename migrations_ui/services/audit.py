@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from migrations_ui.caching import upstream_changed
 from migrations_ui.models import AuditEvent
-from nomis_sync import upstream
+from nomis_sync import telemetry, upstream
 
 logger = logging.getLogger(__name__)
 
@@ -183,3 +183,5 @@ def _record_outcome(common: dict[str, Any], **outcome: Any) -> None:
         audit_event_record(**common, **outcome)
     except DatabaseError:
         logger.exception("Could not write the outcome audit event for %s", common["action"])
+    # Every outcome (succeeded or failed), once written, is also an Application Insights event.
+    telemetry.track_action(context=common["context"], action=common["action"], **outcome)

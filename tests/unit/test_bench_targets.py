@@ -41,6 +41,18 @@ def passing() -> dict[str, Any]:
         "results": rows,
         "system_token_requests": 1,
         "peak_rss_mb_per_worker": {"101": 90.0, "102": 95.0},
+        "telemetry": {
+            "rows": [
+                {**_row(page, 0, 1, p50), "telemetry": side}
+                for page, off in (("home", 1.0), ("history", 2.0))
+                for side, p50 in (("off", off), ("on", off * 1.1))
+            ],
+            "envelopes_received": 1800,
+            "pages": {
+                "home": {"off_p50_ms": 1.0, "on_p50_ms": 1.1, "overhead_pct": 10.0},
+                "history": {"off_p50_ms": 2.0, "on_p50_ms": 2.2, "overhead_pct": 10.0},
+            },
+        },
     }
 
 
@@ -62,6 +74,8 @@ def test_every_target_is_checked_and_passes_on_good_figures(passing) -> None:
         "home >= 800 req/s at 0 ms, c=16",
         "one system token per user per lifetime, all workers",
         "every measured response was 200",
+        "home telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)",
+        "history telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)",
     ):
         assert expected in names
     assert sum(name.endswith("p99 <= 3 x p50 at 0 ms, c=1") for name in names) == len(PAGES)
@@ -107,3 +121,22 @@ def test_a_second_token_or_a_large_worker_fails(passing) -> None:
         "one system token per user per lifetime, all workers",
         "worker 7 peak RSS <= 120 MB",
     ]
+
+
+def test_telemetry_overhead_above_15_percent_fails(passing) -> None:
+    report = copy.deepcopy(passing)
+    report["telemetry"]["pages"]["history"].update(on_p50_ms=2.32, overhead_pct=16.0)
+    assert _failed(report) == [
+        "history telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)"
+    ]
+
+
+def test_a_failed_response_with_telemetry_on_fails(passing) -> None:
+    report = copy.deepcopy(passing)
+    report["telemetry"]["rows"][1]["statuses"] = {"200": 399, "500": 1}
+    assert _failed(report) == ["every measured response was 200"]
+
+
+def test_without_the_telemetry_pass_there_is_no_telemetry_target(passing) -> None:
+    report = {k: v for k, v in passing.items() if k != "telemetry"}
+    assert not [c for c in bench.check_targets(report) if "telemetry" in c.name]

@@ -1,0 +1,304 @@
+"""Telemetry to Application Insights through OpenTelemetry: the one place it is configured.
+
+Off unless `APPLICATIONINSIGHTS_CONNECTION_STRING` is set. Off means nothing here patches a
+library, starts a thread or builds an exporter; what is left is one check per audited action.
+
+On, it takes two steps, because gunicorn loads the application before it forks its workers
+(`preload_app`) and a thread started before a fork does not run in the forked child:
+
+1. `instrument()`, in `nomis_sync.wsgi` before Django builds its middleware chain (the Django
+   instrumentation adds its middleware to `settings.MIDDLEWARE`). It patches Django, requests,
+   Redis, psycopg and thread pools to make spans through OpenTelemetry's global tracer, which
+   records nothing until step 2 has set a real one. It starts no thread.
+2. `start()`, in each process that serves requests, after any fork: gunicorn's `post_fork` hook,
+   or `nomis_sync.wsgi` itself under a server that does not fork (runserver). The Azure Monitor
+   distro sets the tracer and logger providers, the sampler and the exporters; each exporter runs
+   on its own background thread behind a bounded queue (2,048 items), so an ingestion endpoint
+   that is down or slow loses telemetry but never holds up a page.
+
+What is recorded: one request per dashboard request (named by its route template, with the
+signed-in username as the authenticated user and the request id as `request_id`); every upstream
+call, Redis command and PostgreSQL query as a dependency under it; an exception raised by a view
+once, on its request; a custom event per audited action (`track_action`). `/ping`, `/health`,
+`/info` and static assets are not recorded, nor is anything they call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+# Custom events travel as log records on this logger: the distro attaches its exporting handler
+# here only (not to the root logger, so ordinary log lines and Django's own error log, which would
+# record every exception a second time, stay on stdout).
+EVENTS_LOGGER = "nomis_sync.telemetry.events"
+_events = logging.getLogger(EVENTS_LOGGER)
+
+# Audit actions (migrations_ui.models.AuditEvent.Action) to event names, in the style of the
+# migration service's own `<type>-migration-started` events.
+EVENT_NAMES = {
+    "START_MIGRATION": "nomis-sync-dashboard-migration-started",
+    "CANCEL_MIGRATION": "nomis-sync-dashboard-migration-cancel-requested",
+    "REFRESH_COUNTS": "nomis-sync-dashboard-migration-counts-refreshed",
+    "PURGE_DEAD_LETTERS": "nomis-sync-dashboard-dead-letters-purged",
+    "ADD_ROOM_MAPPING": "nomis-sync-dashboard-room-mapping-added",
+    "DELETE_ROOM_MAPPING": "nomis-sync-dashboard-room-mapping-deleted",
+    "ACTIVATE_PRISON": "nomis-sync-dashboard-prison-activated",
+    "END_ACTIVITIES": "nomis-sync-dashboard-activities-ended",
+    "MOVE_START_DATE": "nomis-sync-dashboard-activity-start-date-moved",
+}
+
+# Probes call these every few seconds and every page loads several assets: recording them would
+# drown the requests people make (the existing dashboard leaves them out too).
+QUIET_PATHS = ("/ping", "/health", "/info")
+
+# Values set before the distro reads the environment; a deployment may still override each.
+_DISTRO_ENVIRONMENT = {
+    # Metrics would add a third export thread and a histogram per request; request and dependency
+    # records already give Application Insights the rates, durations and failures.
+    "OTEL_METRICS_EXPORTER": "none",
+    # The SDK's reports about itself (statsbeat, SDK stats) and its remote configuration
+    # (OneSettings) go to Microsoft endpoints other than the connection string's: the dashboard
+    # talks to the ingestion endpoint it is given and nothing else.
+    "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
+    "APPLICATIONINSIGHTS_SDKSTATS_DISABLED": "true",
+    "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
+    # A metric describing the resource, sent with every batch of spans: the role and version are
+    # on every record already.
+    "APPLICATIONINSIGHTS_OPENTELEMETRY_RESOURCE_METRIC_DISABLED": "true",
+    # The Azure App Service and VM resource detectors describe hosts the dashboard does not run on
+    # (the VM one waits on an instance-metadata address at start-up).
+    "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel",
+}
+
+# The distro's own instrumentations are all turned off: `instrument()` does ours, with hooks and
+# exclusions, before the fork; urllib3 would repeat every requests call as a second dependency.
+_DISTRO_INSTRUMENTATIONS = (
+    "azure_sdk",
+    "django",
+    "fastapi",
+    "flask",
+    "httpx",
+    "httpx2",
+    "psycopg2",
+    "requests",
+    "urllib",
+    "urllib3",
+)
+
+# Span attributes that can hold a URL's query string. Its values are replaced: the sign-in
+# callback's carries the authorisation code and state, and no dashboard or upstream query value
+# is needed to follow a request (names stay, so the shape of the query is still visible).
+_URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
+REDACTED = "REDACTED"
+
+
+def enabled() -> bool:
+    return bool(settings.APPLICATIONINSIGHTS_CONNECTION_STRING)
+
+
+def instrument() -> bool:
+    """Patch the libraries we trace (before the middleware chain is built); nothing when off."""
+    if not enabled():
+        return False
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.instrumentation.threading import ThreadingInstrumentor
+
+    DjangoInstrumentor().instrument(
+        excluded_urls=",".join(_excluded_url_patterns()),
+        request_hook=_on_request,
+        response_hook=_on_response,
+    )
+    # Outermost of all, before the OpenTelemetry middleware: quiet requests make no spans at all.
+    settings.MIDDLEWARE.insert(0, "nomis_sync.telemetry.QuietPathsMiddleware")
+    RequestsInstrumentor().instrument(request_hook=_on_upstream_request)
+    RedisInstrumentor().instrument()
+    PsycopgInstrumentor().instrument(skip_dep_check=True)
+    # Pages run independent upstream calls side by side on a thread pool (nomis_sync.upstream);
+    # this carries the request's trace context onto those threads, so their dependencies belong
+    # to the request rather than each starting a trace of its own.
+    ThreadingInstrumentor().instrument()
+    return True
+
+
+def uninstrument() -> None:
+    """Undo `instrument()` (for tests, which instrument one module's worth of requests)."""
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.instrumentation.threading import ThreadingInstrumentor
+
+    for instrumentor in (
+        DjangoInstrumentor(),
+        RequestsInstrumentor(),
+        RedisInstrumentor(),
+        PsycopgInstrumentor(),
+        ThreadingInstrumentor(),
+    ):
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
+    if "nomis_sync.telemetry.QuietPathsMiddleware" in settings.MIDDLEWARE:
+        settings.MIDDLEWARE.remove("nomis_sync.telemetry.QuietPathsMiddleware")
+
+
+def start(
+    *, span_processors: Iterable[Any] = (), log_record_processors: Iterable[Any] = ()
+) -> bool:
+    """Set up providers, sampler and exporters (threads); do nothing when telemetry is off.
+
+    Extra processors see every span and log record the exporters see (tests add in-memory ones).
+    """
+    if not enabled():
+        return False
+    for name, value in _DISTRO_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    from azure.monitor.opentelemetry import configure_azure_monitor
+    from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
+
+    configure_azure_monitor(
+        connection_string=settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        # service.name is Application Insights' cloud role name; service.version its
+        # application version.
+        resource=Resource.create(
+            {SERVICE_NAME: settings.TELEMETRY_ROLE_NAME, SERVICE_VERSION: settings.BUILD_NUMBER}
+        ),
+        # Application Insights' own sampler: it keeps or drops a whole trace (request,
+        # dependencies, exceptions) by its id. Custom events are always sent.
+        sampling_ratio=settings.TELEMETRY_SAMPLING_RATIO,
+        logger_name=EVENTS_LOGGER,
+        instrumentation_options={name: {"enabled": False} for name in _DISTRO_INSTRUMENTATIONS},
+        # Live metrics and performance counters would each add a thread and a per-request cost.
+        enable_live_metrics=False,
+        enable_performance_counters=False,
+        # A batch that cannot be sent is dropped rather than kept on the pod's disk for later.
+        disable_offline_storage=True,
+        span_processors=list(span_processors),
+        log_record_processors=list(log_record_processors),
+    )
+    # azure-core logs every export's request and response headers at INFO.
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+    _events.setLevel(logging.INFO)
+    # Events are for Application Insights; the audit log already records the action on stdout's
+    # side, so they are not repeated as log lines.
+    _events.propagate = False
+    return True
+
+
+def track_action(*, context: Any, action: str, outcome: str, subject: Any, **extra: Any) -> None:
+    """Send the custom event for one audited action's outcome (migrations_ui.services.audit).
+
+    `context` is an AuditContext (user, request id) and `subject` a Subject (kind, id, migration
+    type and id). Recorded in the request's trace, so it sits beside the request in the portal.
+    """
+    if not _events.handlers:  # telemetry is off: start() never attached the exporting handler
+        return
+    username = getattr(context.user, "username", "") or ""
+    name = EVENT_NAMES.get(action, f"nomis-sync-dashboard-{action.lower().replace('_', '-')}")
+    properties: dict[str, Any] = {
+        "microsoft.custom_event.name": name,
+        "action": action,
+        "outcome": outcome,
+        "username": username,
+        "migrationType": subject.migration_type,
+        "migrationId": subject.migration_id,
+        "subjectKind": subject.kind,
+        "subjectId": subject.id,
+        "requestId": context.request_id,
+        # The authenticated user of the event, as on the request.
+        "enduser.id": username,
+    }
+    if extra.get("upstream_status") is not None:
+        properties["upstreamStatus"] = extra["upstream_status"]
+    _events.info(name, extra=properties)
+
+
+# -- Requests
+
+
+def _is_quiet(path: str) -> bool:
+    return path in QUIET_PATHS or path.startswith(settings.STATIC_URL)
+
+
+def _excluded_url_patterns() -> list[str]:
+    """The Django instrumentation's exclusions: regular expressions searched in the full URL."""
+    host = r"^[a-z]+://[^/]+"
+    return [rf"{host}({'|'.join(QUIET_PATHS)})/?$", rf"{host}{settings.STATIC_URL}"]
+
+
+class QuietPathsMiddleware:
+    """Trace nothing a quiet request does (its Redis, database and upstream calls included).
+
+    The Django instrumentation leaves the request itself out (`excluded_urls`); without this,
+    /health's pings of each upstream would still arrive as dependencies of no request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _is_quiet(request.path):
+            return self.get_response(request)
+        from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+        with suppress_instrumentation():
+            return self.get_response(request)
+
+
+def _on_request(span: Any, request: HttpRequest) -> None:
+    _redact_query_values(span)
+
+
+def _on_response(span: Any, request: HttpRequest, response: HttpResponse) -> None:
+    """Name the signed-in user and the request id on the request, once the view has run."""
+    if not span.is_recording():
+        return
+    request_id = getattr(request, "request_id", None)
+    if request_id:
+        span.set_attribute("request_id", request_id)
+    # The user is only known once the authentication middleware has run (not for a request
+    # refused before it); by now the session is loaded for any page that needs a signed-in user.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        span.set_attribute("enduser.id", str(user.get_username()))
+
+
+def _on_upstream_request(span: Any, request: Any) -> None:
+    _redact_query_values(span)
+
+
+def _redact_query_values(span: Any) -> None:
+    if not span.is_recording():
+        return
+    attributes = span.attributes or {}
+    for key in _URL_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and value:
+            span.set_attribute(key, _without_query_values(value, query_only=key == "url.query"))
+
+
+def _without_query_values(value: str, *, query_only: bool = False) -> str:
+    """`/a?code=x&state=y` → `/a?code=REDACTED&state=REDACTED` (a bare query when query_only)."""
+    if query_only:
+        head, query = "", value
+    elif "?" in value:
+        head, query = value.split("?", 1)
+        head += "?"
+    else:
+        return value
+    fragment = ""
+    if "#" in query:
+        query, fragment = query.split("#", 1)
+        fragment = "#" + fragment
+    pairs = parse_qsl(query, keep_blank_values=True)
+    redacted = urlencode([(name, REDACTED) for name, _ in pairs], safe="")
+    return f"{head}{redacted}{fragment}"

@@ -1,0 +1,661 @@
+"""Telemetry: what is recorded, how it is named, what is left out and what never leaves.
+
+Telemetry is switched on once for this module, as `nomis_sync.wsgi` and gunicorn switch it on,
+with in-memory exporters added beside the Azure Monitor ones (whose endpoint is a closed port):
+the tests read exactly the spans and log records Application Insights would be sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import requests_mock.mocker
+from django.core.cache import cache
+from django.test import override_settings
+from opentelemetry import trace
+from opentelemetry._logs import get_logger_provider
+from opentelemetry.sdk._logs import ReadableLogRecord
+from opentelemetry.sdk._logs.export import (
+    BatchLogRecordProcessor,
+    InMemoryLogRecordExporter,
+    SimpleLogRecordProcessor,
+)
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+from migrations_ui.models import AuditEvent
+from nomis_sync import telemetry
+from nomis_sync.logging import JsonFormatter, RequestContextFilter
+from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
+
+pytest_plugins = ["tests.unit.conftest_visits"]
+
+ROOT = Path(__file__).resolve().parents[2]
+# Nothing listens on port 9 (discard) here: the Azure exporters fail quietly in the background.
+CLOSED_ENDPOINT = (
+    "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/"
+)
+X = "2024-01-01T10:00:00"
+XE = X.replace(":", "%3A")
+
+
+class Exported:
+    """The spans and log records telemetry has exported since the last `clear()`."""
+
+    def __init__(self) -> None:
+        self.span_exporter = InMemorySpanExporter()
+        self.log_exporter = InMemoryLogRecordExporter()
+        # The Azure Monitor exporters' batch processors, as start() set them up.
+        self.azure_batches: list[Any] = []
+        # The handler start() attached to the events logger.
+        self.event_handlers: list[logging.Handler] = []
+
+    def clear(self) -> None:
+        self.span_exporter.clear()
+        self.log_exporter.clear()
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.span_exporter.get_finished_spans())
+
+    def requests(self) -> list[ReadableSpan]:
+        return [s for s in self.spans() if s.kind is SpanKind.SERVER]
+
+    def request(self) -> ReadableSpan:
+        (request,) = self.requests()
+        return request
+
+    def dependencies(self) -> list[ReadableSpan]:
+        return [s for s in self.spans() if s.kind is SpanKind.CLIENT]
+
+    def events(self) -> list[ReadableLogRecord]:
+        return [
+            r
+            for r in self.log_exporter.get_finished_logs()
+            if "microsoft.custom_event.name" in (r.log_record.attributes or {})
+        ]
+
+
+@pytest.fixture(scope="session")
+def started() -> Exported:
+    """Providers, sampler and exporters as in production, once per process (they are global)."""
+    records = Exported()
+    with override_settings(APPLICATIONINSIGHTS_CONNECTION_STRING=CLOSED_ENDPOINT):
+        assert telemetry.start(
+            span_processors=[SimpleSpanProcessor(records.span_exporter)],
+            log_record_processors=[SimpleLogRecordProcessor(records.log_exporter)],
+        )
+    tracer_provider: Any = trace.get_tracer_provider()
+    logger_provider: Any = get_logger_provider()
+    records.azure_batches = [
+        p
+        for p in (
+            *tracer_provider._active_span_processor._span_processors,
+            *logger_provider._multi_log_record_processor._log_record_processors,
+        )
+        if isinstance(p, (BatchSpanProcessor, BatchLogRecordProcessor))
+    ]
+    # Nothing leaves the test process: the Azure exporters send for real, end to end, in
+    # tests/integration/test_telemetry.py; here they are stopped once their set-up is known.
+    for batch in records.azure_batches:
+        batch.shutdown()
+    records.event_handlers = list(logging.getLogger(telemetry.EVENTS_LOGGER).handlers)
+    return records
+
+
+@pytest.fixture(scope="module")
+def exported(started: Exported) -> Iterator[Exported]:
+    """Telemetry on for this module's tests, as nomis_sync.wsgi switches it on."""
+    with override_settings(APPLICATIONINSIGHTS_CONNECTION_STRING=CLOSED_ENDPOINT):
+        assert telemetry.instrument()
+    # requests-mock keeps the `Session.send` it found when it was imported (before instrumenting)
+    # and calls that: it is pointed at the instrumented one, which then calls the original.
+    original_send = requests_mock.mocker._original_send
+    requests_mock.mocker._original_send = requests.Session.send
+    events = logging.getLogger(telemetry.EVENTS_LOGGER)
+    for handler in started.event_handlers:
+        events.addHandler(handler)
+    yield started
+    # Other modules' tests in this process see telemetry off again (the providers stay: they
+    # can be set once per process, and record nothing without the instrumentation).
+    for handler in started.event_handlers:
+        events.removeHandler(handler)
+    requests_mock.mocker._original_send = original_send
+    telemetry.uninstrument()
+
+
+@pytest.fixture
+def on(exported: Exported) -> Iterator[Exported]:
+    exported.clear()
+    cache.clear()
+    yield exported
+    cache.clear()
+
+
+@pytest.fixture
+def signed_in(client: Any, visits_user: Any, tokens: Any) -> Any:
+    return sign_in(client, visits_user)
+
+
+def mock_running_migration(requests_mock: Any) -> None:
+    """The details page of a running migration, which waits for both of its upstream calls."""
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.get(migration_url("/migrate/history/active/VISITS"), json=active_json(X))
+
+
+def every_attribute_value(records: Exported) -> list[str]:
+    """Every attribute value, event and resource value of everything exported, as text."""
+    values: list[str] = []
+    for span in records.spans():
+        values += [f"{k}={v}" for k, v in (span.attributes or {}).items()]
+        values.append(span.name)
+        for event in span.events:
+            values += [f"{k}={v}" for k, v in (event.attributes or {}).items()]
+    for log in records.log_exporter.get_finished_logs():
+        values += [f"{k}={v}" for k, v in (log.log_record.attributes or {}).items()]
+        values.append(str(log.log_record.body))
+    return values
+
+
+# -- Off unless configured
+
+
+def _import_the_application(extra_env: dict[str, str]) -> dict[str, Any]:
+    """Load nomis_sync.wsgi in a fresh process, as a server would, and describe what it set up."""
+    script = """
+import json, threading, logging, requests
+import nomis_sync.wsgi
+from django.conf import settings
+from opentelemetry import trace
+print(json.dumps({
+    "threads": sorted(t.name for t in threading.enumerate()),
+    "tracer_provider": type(trace.get_tracer_provider()).__name__,
+    "middleware": [m for m in settings.MIDDLEWARE if "opentelemetry" in m or "telemetry" in m],
+    "requests_patched": hasattr(
+        requests.Session.send, "opentelemetry_instrumentation_requests_applied"
+    ),
+    "event_handlers": len(logging.getLogger("nomis_sync.telemetry.events").handlers),
+}))
+"""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DEBUG": "true",
+        "LOG_LEVEL": "WARNING",
+        **extra_env,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_a_connection_string_nothing_is_set_up() -> None:
+    loaded = _import_the_application({})
+    assert loaded == {
+        "threads": ["MainThread"],
+        "tracer_provider": "ProxyTracerProvider",
+        "middleware": [],
+        "requests_patched": False,
+        "event_handlers": 0,
+    }
+
+
+def test_with_a_connection_string_the_exporters_run_on_their_own_threads() -> None:
+    loaded = _import_the_application({"APPLICATIONINSIGHTS_CONNECTION_STRING": CLOSED_ENDPOINT})
+    assert loaded["tracer_provider"] == "TracerProvider"
+    assert loaded["threads"] == [
+        "MainThread",
+        "OtelBatchLogRecordProcessor",
+        "OtelBatchSpanRecordProcessor",
+    ]
+    assert loaded["requests_patched"] is True
+    assert loaded["event_handlers"] == 1
+
+
+def test_under_gunicorn_the_master_starts_no_thread_before_forking() -> None:
+    """gunicorn names itself in SERVER_SOFTWARE; its post_fork hook starts telemetry instead."""
+    loaded = _import_the_application(
+        {"APPLICATIONINSIGHTS_CONNECTION_STRING": CLOSED_ENDPOINT, "SERVER_SOFTWARE": "gunicorn/x"}
+    )
+    assert loaded["threads"] == ["MainThread"]
+    assert loaded["tracer_provider"] == "ProxyTracerProvider"
+    # Instrumented all the same, so the workers' middleware chain has the request middleware.
+    assert loaded["requests_patched"] is True
+    assert len(loaded["middleware"]) == 2
+
+
+def test_a_connection_string_that_is_not_one_stops_start_up() -> None:
+    from tests.conftest import run_manage
+
+    result = run_manage(
+        "check", env={"DEBUG": "true", "APPLICATIONINSIGHTS_CONNECTION_STRING": "not-one"}
+    )
+    assert result.returncode != 0
+    assert "must be an Application Insights connection string" in result.stderr
+
+
+def test_the_sampling_ratio_must_be_a_share() -> None:
+    from tests.conftest import run_manage
+
+    result = run_manage("check", env={"DEBUG": "true", "TELEMETRY_SAMPLING_RATIO": "1.5"})
+    assert result.returncode != 0
+    assert "TELEMETRY_SAMPLING_RATIO must be between 0 and 1" in result.stderr
+
+
+# -- Requests
+
+
+@pytest.mark.django_db
+def test_a_request_is_named_by_its_route_with_status_and_user(on, signed_in, requests_mock) -> None:
+    mock_running_migration(requests_mock)
+    response = signed_in.get(f"/visits-migration/{X}/", HTTP_X_REQUEST_ID="req-123")
+    assert response.status_code == 200
+    request = on.request()
+    assert request.name == "GET visits-migration/<str:migration_id>/"
+    attributes = request.attributes or {}
+    assert attributes["http.route"] == "visits-migration/<str:migration_id>/"
+    assert attributes["http.status_code"] == 200
+    assert attributes["enduser.id"] == "VISITS_USER"
+    # The X-Request-Id header (and the audit log's request id) finds the request's telemetry.
+    assert response["X-Request-Id"] == "req-123"
+    assert attributes["request_id"] == "req-123"
+    assert request.status.status_code is StatusCode.UNSET
+    assert request.end_time is not None and request.start_time is not None
+    assert request.resource.attributes["service.name"] == "hmpps-nomis-sync-dashboard"
+    assert request.resource.attributes["service.version"] == "local"
+
+
+@pytest.mark.django_db
+def test_a_signed_out_request_has_no_user(on, client) -> None:
+    response = client.get("/visits-migration/")
+    assert response.status_code == 302
+    request = on.request()
+    assert request.name == "GET visits-migration/"
+    assert "enduser.id" not in (request.attributes or {})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/ping", "/health", "/info", "/assets/govuk/all.js"])
+def test_probes_and_assets_are_not_recorded_nor_anything_they_call(
+    on, client, requests_mock, path
+) -> None:
+    requests_mock.get(re.compile(".*"), json={"status": "UP"})
+    client.get(path)
+    assert on.spans() == []
+
+
+@pytest.mark.django_db
+def test_query_values_never_reach_telemetry(on, client) -> None:
+    """The sign-in callback's query carries the authorisation code and state."""
+    client.get("/visits-migration/?code=secret-auth-code&state=secret-state")
+    values = " ".join(every_attribute_value(on))
+    assert "secret-auth-code" not in values and "secret-state" not in values
+    assert "code=REDACTED&state=REDACTED" in values
+
+
+# -- Dependencies
+
+
+@pytest.mark.django_db
+def test_upstream_calls_are_dependencies_of_the_request(on, signed_in, requests_mock) -> None:
+    mock_running_migration(requests_mock)
+    signed_in.get(f"/visits-migration/{X}/")
+    request = on.request()
+    dependencies = on.dependencies()
+    # The details page asks for the history row and the live figures side by side, on the
+    # upstream thread pool: both still belong to the request.
+    assert len(dependencies) == 2
+    for dependency in dependencies:
+        assert dependency.parent is not None
+        assert dependency.parent.span_id == request.context.span_id
+        assert dependency.context.trace_id == request.context.trace_id
+    by_url = {d.attributes["http.url"]: d for d in dependencies}  # type: ignore[index]
+    history = by_url[migration_url(f"/migrate/history/{XE}")]
+    assert history.attributes["http.method"] == "GET"  # type: ignore[index]
+    assert history.attributes["http.status_code"] == 200  # type: ignore[index]
+    active = by_url[migration_url("/migrate/history/active/VISITS")]
+    assert active.attributes["http.status_code"] == 200  # type: ignore[index]
+    assert {d.status.status_code for d in dependencies} == {StatusCode.UNSET}
+
+
+def test_every_upstream_client_sends_through_the_instrumented_session(exported) -> None:
+    """HMPPS Auth, token verification, the migration service, NOMIS and the mapping service."""
+    from importlib import import_module
+
+    from nomis_sync.upstream import ApiClient
+
+    for module in (
+        "accounts.clients.hmpps_auth",
+        "accounts.clients.token_verification",
+        "migrations_ui.clients.mapping_api",
+        "migrations_ui.clients.migration_api",
+        "migrations_ui.clients.nomis_prisoner_api",
+    ):
+        import_module(module)
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in every(sub))]
+
+    clients = {c.service: c for c in every(ApiClient) if c.__module__.split(".")[0] != "tests"}
+    assert {
+        "HMPPS Auth",
+        "Token verification API",
+        "migration service",
+        "NOMIS prisoner API",
+        "mapping service",
+    } <= set(clients)
+    instrumented = requests.Session.send
+    assert getattr(instrumented, "opentelemetry_instrumentation_requests_applied", False)
+    assert all(client.send is instrumented for client in clients.values())
+
+
+@pytest.mark.django_db
+def test_a_failing_upstream_is_a_failed_dependency_of_a_failed_request(
+    on, signed_in, requests_mock, monkeypatch
+) -> None:
+    monkeypatch.setattr("nomis_sync.upstream.ApiClient.retry_backoff_seconds", 0)
+    requests_mock.get(migration_url(f"/migrate/history/{XE}"), status_code=503)
+    requests_mock.get(migration_url("/migrate/history/active/VISITS"), json=active_json(X))
+    response = signed_in.get(f"/visits-migration/{X}/")
+    assert response.status_code == 502
+    request = on.request()
+    assert request.status.status_code is StatusCode.ERROR
+    assert request.attributes["http.status_code"] == 502  # type: ignore[index]
+    failed = [d for d in on.dependencies() if d.attributes["http.status_code"] == 503]  # type: ignore[index]
+    # A GET is tried three times: each attempt is its own dependency, under the request.
+    assert len(failed) == 3
+    assert all(d.status.status_code is StatusCode.ERROR for d in failed)
+    assert all(d.parent and d.parent.span_id == request.context.span_id for d in failed)
+
+
+@pytest.mark.django_db
+def test_upstream_calls_carry_the_request_trace_in_traceparent(
+    on, signed_in, requests_mock
+) -> None:
+    mock_running_migration(requests_mock)
+    signed_in.get(f"/visits-migration/{X}/")
+    trace_id = f"{on.request().context.trace_id:032x}"
+    sent = {r.url: r.headers.get("traceparent", "") for r in requests_mock.request_history}
+    dependency_ids = {f"{d.context.span_id:016x}" for d in on.dependencies()}
+    assert len(sent) == 2
+    for traceparent in sent.values():
+        version, sent_trace_id, parent_id, flags = traceparent.split("-")
+        assert (version, sent_trace_id) == ("00", trace_id)
+        assert int(flags, 16) & 1, "sampled"
+        assert parent_id in dependency_ids
+
+
+@pytest.mark.django_db
+def test_no_token_cookie_or_secret_appears_in_any_attribute(
+    on, client, visits_user, requests_mock, settings
+) -> None:
+    """The system token is fetched for real (HMPPS Auth mocked) and used, with a session cookie."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from accounts import system_token as module
+
+    module._local_tokens.clear()
+    requests_mock.post(
+        f"{settings.HMPPS_AUTH_URL}/oauth/token",
+        json={"access_token": "the-system-access-token", "expires_in": 3599},
+    )
+    mock_running_migration(requests_mock)
+    sign_in(client, visits_user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.get(f"/visits-migration/{X}/?token=query-secret")
+    assert any(
+        r.headers.get("Authorization") == "Bearer the-system-access-token"
+        for r in requests_mock.request_history
+    )
+    assert len(on.dependencies()) == 3  # the token, then the two calls it authorises
+    values = " ".join(every_attribute_value(on))
+    for secret in (
+        "the-system-access-token",
+        cookie,
+        "query-secret",
+        settings.CLIENT_CREDS_CLIENT_SECRET,
+        "Bearer",
+        "Basic ",
+    ):
+        assert secret not in values
+    for key in ("authorization", "cookie", "set-cookie"):
+        assert not [v for v in every_attribute_value(on) if key in v.split("=", 1)[0].lower()]
+    module._local_tokens.clear()
+
+
+@pytest.mark.needs_redis
+def test_redis_commands_are_dependencies_without_their_keys(on, redis_url, settings) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "test-telemetry",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    tracer = trace.get_tracer(__name__)
+    with tracer.start_as_current_span("request", kind=SpanKind.SERVER) as request:
+        cache.set("session-like-secret-key", "secret-value", 5)
+        assert cache.get("session-like-secret-key") == "secret-value"
+        cache.delete("session-like-secret-key")
+    redis = [
+        d
+        for d in on.dependencies()
+        if d.parent and d.parent.span_id == request.get_span_context().span_id
+    ]
+    assert [d.name for d in redis] == ["SET", "GET", "DEL"]
+    assert {d.attributes.get("db.system") for d in redis} == {"redis"}  # type: ignore[union-attr]
+    values = " ".join(every_attribute_value(on))
+    assert "session-like-secret-key" not in values and "secret-value" not in values
+
+
+@pytest.mark.needs_postgres
+def test_postgresql_queries_are_dependencies_without_their_parameters(on, postgres_url) -> None:
+    import psycopg
+
+    tracer = trace.get_tracer(__name__)
+    with (
+        tracer.start_as_current_span("request", kind=SpanKind.SERVER) as request,
+        psycopg.connect(postgres_url) as connection,
+    ):
+        connection.execute("SELECT %s::text", ["a-secret-parameter"]).fetchone()
+    queries = [d for d in on.dependencies() if d.attributes.get("db.system") == "postgresql"]  # type: ignore[union-attr]
+    assert len(queries) == 1
+    assert queries[0].parent and queries[0].parent.span_id == request.get_span_context().span_id
+    assert queries[0].attributes["db.statement"] == "SELECT %s::text"  # type: ignore[index]
+    assert "a-secret-parameter" not in " ".join(every_attribute_value(on))
+
+
+# -- Exceptions
+
+
+@pytest.mark.django_db
+def test_an_exception_in_a_view_is_recorded_once_on_its_request(on, signed_in, monkeypatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the view broke")
+
+    monkeypatch.setattr("migrations_ui.views.HistoryView.get", broken)
+    signed_in.raise_request_exception = False
+    response = signed_in.get("/visits-migration/")
+    assert response.status_code == 500
+    request = on.request()
+    assert request.status.status_code is StatusCode.ERROR
+    exceptions = [e for s in on.spans() for e in s.events if e.name == "exception"]
+    assert len(exceptions) == 1
+    assert exceptions[0] in request.events
+    assert exceptions[0].attributes["exception.type"] == "RuntimeError"  # type: ignore[index]
+    assert exceptions[0].attributes["exception.message"] == "the view broke"  # type: ignore[index]
+    # Django's own error log line is not exported as a second exception.
+    assert not [
+        r
+        for r in on.log_exporter.get_finished_logs()
+        if "exception.type" in (r.log_record.attributes or {})
+    ]
+
+
+# -- Custom events
+
+
+@pytest.mark.django_db
+def test_an_audited_action_sends_its_event_in_the_request_trace(
+    on, signed_in, requests_mock
+) -> None:
+    requests_mock.get(migration_url(f"/migrate/history/{XE}"), json=history_json(X))
+    requests_mock.post(migration_url(f"/migrate/refresh/{XE}"), status_code=204)
+    signed_in.post(f"/visits-migration/{X}/refresh-counts", HTTP_X_REQUEST_ID="req-refresh")
+    (event,) = on.events()
+    attributes = dict(event.log_record.attributes or {})
+    assert attributes == {
+        "microsoft.custom_event.name": "nomis-sync-dashboard-migration-counts-refreshed",
+        "action": "REFRESH_COUNTS",
+        "outcome": "SUCCEEDED",
+        "username": "VISITS_USER",
+        "migrationType": "VISITS",
+        "migrationId": X,
+        "subjectKind": "MIGRATION",
+        "subjectId": f"VISITS {X}",
+        "requestId": "req-refresh",
+        "enduser.id": "VISITS_USER",
+    }
+    request = on.request()
+    assert event.log_record.trace_id == request.context.trace_id
+    # The audit record and the event name the same request.
+    assert set(AuditEvent.objects.values_list("request_id", flat=True)) == {"req-refresh"}
+
+
+@pytest.mark.django_db
+def test_a_failed_action_sends_its_event_with_the_upstream_status(
+    on, signed_in, requests_mock
+) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.post(migration_url(f"/migrate/cancel/{XE}"), status_code=500)
+    signed_in.post(f"/visits-migration/{X}/cancel")
+    (event,) = on.events()
+    attributes = event.log_record.attributes or {}
+    assert attributes["microsoft.custom_event.name"] == (
+        "nomis-sync-dashboard-migration-cancel-requested"
+    )
+    assert attributes["outcome"] == "FAILED"
+    assert attributes["upstreamStatus"] == 500
+    assert attributes["migrationId"] == X
+
+
+@pytest.mark.parametrize(
+    ("action", "name"),
+    [
+        ("START_MIGRATION", "nomis-sync-dashboard-migration-started"),
+        ("CANCEL_MIGRATION", "nomis-sync-dashboard-migration-cancel-requested"),
+        ("REFRESH_COUNTS", "nomis-sync-dashboard-migration-counts-refreshed"),
+        ("PURGE_DEAD_LETTERS", "nomis-sync-dashboard-dead-letters-purged"),
+        ("ADD_ROOM_MAPPING", "nomis-sync-dashboard-room-mapping-added"),
+        ("DELETE_ROOM_MAPPING", "nomis-sync-dashboard-room-mapping-deleted"),
+        ("ACTIVATE_PRISON", "nomis-sync-dashboard-prison-activated"),
+        ("END_ACTIVITIES", "nomis-sync-dashboard-activities-ended"),
+        ("MOVE_START_DATE", "nomis-sync-dashboard-activity-start-date-moved"),
+    ],
+)
+def test_every_audited_action_has_an_event_name(action: str, name: str) -> None:
+    assert telemetry.EVENT_NAMES[action] == name
+    assert {choice for choice, _ in AuditEvent.Action.choices} == set(telemetry.EVENT_NAMES)
+
+
+def test_events_cost_nothing_and_go_nowhere_when_telemetry_is_off() -> None:
+    """Without start(), the events logger has no handler and track_action returns at once."""
+    script = """
+import logging
+from nomis_sync import telemetry
+class Boom:
+    @property
+    def user(self): raise AssertionError("looked at the context")
+telemetry.track_action(context=Boom(), action="START_MIGRATION", outcome="SUCCEEDED", subject=None)
+print("ok", logging.getLogger(telemetry.EVENTS_LOGGER).handlers)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "nomis_sync.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "ok []", result.stderr
+
+
+# -- Log lines
+
+
+@pytest.mark.django_db
+def test_json_log_lines_carry_the_trace_and_span_ids(on, signed_in, requests_mock) -> None:
+    lines: list[dict[str, Any]] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(self.format(record)))
+
+    handler = Capture()
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("nomis_sync.access")
+    access.addHandler(handler)
+    try:
+        mock_running_migration(requests_mock)
+        signed_in.get(f"/visits-migration/{X}/", HTTP_X_REQUEST_ID="req-logged")
+    finally:
+        access.removeHandler(handler)
+    (line,) = lines
+    request = on.request()
+    assert line["request_id"] == "req-logged"
+    assert line["trace_id"] == f"{request.context.trace_id:032x}"
+    # The access log line is written inside the request span.
+    assert line["span_id"] == f"{request.context.span_id:016x}"
+
+
+def test_log_lines_outside_a_trace_have_no_ids() -> None:
+    record = logging.LogRecord("x", logging.INFO, "", 0, "outside", None, None)
+    RequestContextFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert "trace_id" not in line and "span_id" not in line
+
+
+# -- Export never waits on the request
+
+
+def test_export_is_batched_behind_bounded_queues_to_the_connection_strings_endpoint(
+    exported,
+) -> None:
+    """A request only appends to a queue; the exporters send from their own threads."""
+    batches = {type(b).__name__: b for b in exported.azure_batches}
+    assert set(batches) == {"BatchSpanProcessor", "_AzureBatchLogRecordProcessor"}
+    for batch in batches.values():
+        assert batch._batch_processor._max_queue_size == 2048
+        assert batch._batch_processor._exporter._endpoint == "http://127.0.0.1:9/"
+        assert batch._batch_processor._exporter.storage is None  # nothing kept on disk
+
+
+def test_requests_to_the_real_network_are_still_refused_in_unit_tests(on) -> None:
+    """The instrumented session still goes through the autouse guard (tests/unit/conftest.py)."""
+    with pytest.raises(AssertionError, match="real HTTP call"):
+        requests.get("http://127.0.0.1:9/", timeout=1)
