@@ -8,6 +8,7 @@ does that once; each plug-in says how to name, check and describe its records.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -90,29 +91,33 @@ class SimpleEntity(Entity):
 
     # -- Hooks
 
+    @abstractmethod
     def record_key(self, body: Any) -> Any:
         """The record's key from its ``MIGRATE_ENTITY`` body; RecordFailed if malformed."""
-        raise NotImplementedError
 
     def key_text(self, key: Any) -> str:
         return str(key)
 
+    @abstractmethod
     def describe(self, key: Any) -> dict[str, Any]:
         """The record's mapping fields, also its telemetry properties."""
-        raise NotImplementedError
 
-    def mapping_check_path(self, key: Any) -> str:
-        raise NotImplementedError
+    def mapping_check_path(self, key: Any) -> str | None:
+        """The mapping service's "already mapped?" lookup, for fault injection; None for a type
+        that never skips (``skip_log`` is None), which never looks."""
+        return None
 
+    @abstractmethod
     def nomis_path(self, key: Any) -> str:
-        raise NotImplementedError
+        """The NOMIS read of one record, for fault injection."""
 
+    @abstractmethod
     def mapping_write_path(self, key: Any) -> str:
-        raise NotImplementedError
+        """The mapping write of one record, for fault injection."""
 
+    @abstractmethod
     def check(self, job: Job, key: Any) -> None:
         """NOMIS read and DPS write: raise RecordFailed to fail, Ignored to ignore."""
-        raise NotImplementedError
 
     def dps_id(self, job: Job, key: Any) -> str:
         """The id DPS gave the record (a counter unless the type's DPS id is a NOMIS value)."""
@@ -139,7 +144,9 @@ class SimpleEntity(Entity):
     def _migrate(self, job: Job, body: Any, key: Any) -> None:
         store = self.mapping_store(job.state)
         if self.skip_log is not None:
-            job.downstream("mappingApi", self.mapping_check_path(key))
+            check_path = self.mapping_check_path(key)
+            if check_path is not None:
+                job.downstream("mappingApi", check_path)
             with job.lock:
                 already = key in store.mappings
             if already:
