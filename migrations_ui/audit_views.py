@@ -27,6 +27,7 @@ from nomis_sync.pagination import govuk_pagination
 AUDIT_PAGE_SIZE = 50
 # Rows fetched per round trip while streaming the export: bounded memory, few round trips.
 EXPORT_CHUNK_SIZE = 2000
+EXPORT_LINES_PER_WRITE = 500
 AUDIT_PERMISSION = "migrations_ui.view_audit_log"
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -216,8 +217,18 @@ def _csv_row(event: AuditEvent) -> list[Any]:
 
 
 def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:
+    """The file in pieces of EXPORT_LINES_PER_WRITE lines.
+
+    One piece a line made the server write (and chunk-encode) 100,000 tiny pieces for a year's
+    log: 15 s in the benchmark, against 5.8 s to build the lines themselves.
+    """
     writer = csv.writer(_Echo())
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+    lines = ["\ufeff" + writer.writerow(EXPORT_HEADER)]
     for event in events:
-        yield writer.writerow(_csv_row(event))
+        lines.append(writer.writerow(_csv_row(event)))
+        if len(lines) >= EXPORT_LINES_PER_WRITE:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
