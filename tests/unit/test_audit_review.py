@@ -463,3 +463,15 @@ def test_an_action_that_is_not_about_one_migration_shows_and_exports_its_subject
     assert header.endswith("Subject kind,Subject,Details")
     # Details are exported as JSON, with a leading formula character neutralised like any text.
     assert row.endswith('DEAD_LETTER_QUEUE,COURT_SENTENCING,"{""note"": ""=cmd""}"')
+
+
+def test_the_export_is_written_a_few_hundred_lines_at_a_time(syscon_client) -> None:
+    from migrations_ui import audit_views
+    from tests.factories import AuditEventFactory
+
+    AuditEventFactory.create_batch(7)
+    with mock.patch.object(audit_views, "EXPORT_LINES_PER_WRITE", 3):
+        pieces = list(syscon_client.get("/audit/export.csv").streaming_content)
+    # The header and 7 events: 8 lines in pieces of 3, 3 and 2 (not one write a line).
+    assert [piece.decode().count("\r\n") for piece in pieces] == [3, 3, 2]
+    assert b"".join(pieces).decode().lstrip("\ufeff").startswith("Time (UTC)")
