@@ -25,8 +25,10 @@ from migrations_ui.types import MIGRATION_TYPES
 from nomis_sync.pagination import govuk_pagination
 
 AUDIT_PAGE_SIZE = 50
-# Rows fetched per round trip while streaming the export: bounded memory, few round trips.
-EXPORT_CHUNK_SIZE = 2000
+# Rows fetched per round trip while streaming the export: bounded memory, few round trips. With
+# 2,000 a worker's peak memory rose 8 MB more (96 against 88 MB) exporting 100,000 events; the
+# time was within a busy machine's noise (medians of three, alternating: 6.8 s against 7.6 s).
+EXPORT_CHUNK_SIZE = 500
 EXPORT_LINES_PER_WRITE = 500
 AUDIT_PERMISSION = "migrations_ui.view_audit_log"
 

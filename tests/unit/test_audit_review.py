@@ -440,7 +440,7 @@ def test_the_export_reads_the_rows_in_chunks(syscon_client: Any) -> None:
         QuerySet, "iterator", autospec=True, side_effect=QuerySet.iterator
     ) as it:
         read_csv(syscon_client.get(EXPORT))
-    assert it.call_args.kwargs == {"chunk_size": 2000}
+    assert it.call_args.kwargs == {"chunk_size": 500}
 
 
 def test_an_action_that_is_not_about_one_migration_shows_and_exports_its_subject(
