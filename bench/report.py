@@ -98,7 +98,9 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
     lines += [
         "",
         f"Peak RSS per worker (MB): {report['peak_rss_mb_per_worker']}; "
-        f"{report['rounds']} rounds; {report['duration_s']} s.",
+        f"{report['rounds']} rounds; {report['duration_s']} s; priority "
+        f"{report.get('priority', 'normal')}; load average at the end "
+        f"{', '.join(f'{v:.2f}' for v in report['machine']['load_average'])}.",
         "",
         NOTES,
     ]

@@ -56,6 +56,8 @@ BENCH_USER = "SYSCON_USER"
 # The Redis database the benchmark's sessions and caches live in: not the tests' (0), whose
 # cache clearing would sign the benchmark out when both run at once.
 BENCH_REDIS_DB = 14
+# How far ahead of the machine's other work the benchmark runs (raise_priority).
+BENCH_NICE = 10
 
 FLOOR_PAGES = (
     Page(PING, "/ping", 0),
@@ -173,6 +175,24 @@ def token_requests(journal: list[dict[str, Any]]) -> int:
     return sum(1 for e in journal if e["method"] == "POST" and e["path"].endswith("/oauth/token"))
 
 
+def raise_priority() -> str:
+    """Run the benchmark's processes (sandbox, dashboard, clients: all started from here) ahead
+    of the rest of the machine, where the OS allows it.
+
+    The ratios keep a slower machine's figures comparable, but not a machine whose CPUs another
+    job takes turns on: a request preempted for a few milliseconds shows in p99, and two workers
+    cannot scale onto a core the test suite is using. BENCH_NICE=0 measures at normal priority.
+    """
+    wanted = int(os.environ.get("BENCH_NICE", str(BENCH_NICE)))
+    if wanted == 0:
+        return "normal (BENCH_NICE=0)"
+    try:
+        os.nice(-wanted)
+    except PermissionError:
+        return "normal (not allowed to raise it)"
+    return f"raised (nice -{wanted})"
+
+
 # -- Rounds
 
 
@@ -201,9 +221,13 @@ class Plan:
 def measure(
     target: Target, page: Page, setting: Setting, round_no: int, floors: dict[str, float]
 ) -> dict[str, Any]:
-    # Warm up: connections, templates, caches (once for a page that takes seconds).
-    warm_up = 1 if page.share < 1 else 3
-    drive(target, page, Setting(setting.latency_ms, min(2, setting.concurrency), warm_up))
+    # Warm up both workers' connections, templates and caches: eight connections at once, one
+    # request each (a page that takes seconds: once). The measurement's own connections land on
+    # either worker, and a worker whose copy of a 5,000-row history is cold answered in 1.2 s.
+    if page.share < 1:
+        drive(target, page, Setting(setting.latency_ms, 1, 1))
+    else:
+        drive(target, page, Setting(setting.latency_ms, 8, 8))
     row = measurement(page, setting, drive(target, page, setting), round_no, floors)
     print(_progress(row), flush=True)
     return row
@@ -443,8 +467,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Skipping the benchmark smoke run. {message}")
         return 0
+    priority = raise_priority()
     started = time.monotonic()
     report = run(args)
+    report["priority"] = priority
     checks = [] if args.smoke else check_targets(report, load_targets())
     name = args.name or ("smoke" if args.smoke else "latest")
     markdown = reports.write(report, checks, name)
