@@ -661,11 +661,27 @@ def test_export_is_batched_behind_bounded_queues_to_the_connection_strings_endpo
 ) -> None:
     """A request only appends to a queue; the exporters send from their own threads."""
     batches = {type(b).__name__: b for b in exported.azure_batches}
-    assert set(batches) == {"BatchSpanProcessor", "_AzureBatchLogRecordProcessor"}
+    assert set(batches) == {"BatchSpanProcessor", "BatchLogRecordProcessor"}
     for batch in batches.values():
         assert batch._batch_processor._max_queue_size == 2048
         assert batch._batch_processor._exporter._endpoint == "http://127.0.0.1:9/"
         assert batch._batch_processor._exporter.storage is None  # nothing kept on disk
+
+
+def test_each_span_meets_only_the_given_processors_and_the_exporters_batch(exported) -> None:
+    """Built without the distro: no GenAI agent processor runs on a request's thread per span."""
+    provider: Any = trace.get_tracer_provider()
+    processors = provider._active_span_processor._span_processors
+    assert [type(p).__name__ for p in processors] == ["SimpleSpanProcessor", "BatchSpanProcessor"]
+
+
+def test_no_request_metrics_are_recorded(exported) -> None:
+    """Metrics are not exported, so the instrumentations' histograms and counters are no-ops."""
+    from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
+    from opentelemetry.metrics import NoOpHistogram, NoOpUpDownCounter
+
+    assert isinstance(_DjangoMiddleware._duration_histogram_old, NoOpHistogram)
+    assert isinstance(_DjangoMiddleware._active_request_counter, NoOpUpDownCounter)
 
 
 def test_requests_to_the_real_network_are_still_refused_in_unit_tests(on) -> None:
