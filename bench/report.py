@@ -21,8 +21,9 @@ HEADER = (
 NOTES = """Notes:
 - Every figure is the median of its rounds; rounds alternate the order of the pages. The floor
   is dashboard requests x the dashboard's /ping plus upstream round trips x the sandbox's
-  /health/ping, both measured in the same round. "ratio" is p50 / floor at 0 ms added upstream
-  latency, p50 / critical path (round trips x the added latency) at 20 and 100 ms.
+  /health/ping, each measured before every page and taken as the round's median. "ratio" is
+  p50 / floor at 0 ms added upstream latency, p50 / critical path (round trips x the added
+  latency) at 20 and 100 ms.
 - Targets are calibrated (bench/targets.json): the highest ratio seen on an idle machine for
   today's code, times a margin; `python -m bench.calibrate` writes them from result files.
 - visits preview is the user's "Continue to preview": the start form's POST and the GET it
@@ -98,8 +99,7 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
     lines += [
         "",
         f"Peak RSS per worker (MB): {report['peak_rss_mb_per_worker']}; "
-        f"{report['rounds']} rounds; {report['duration_s']} s; priority "
-        f"{report.get('priority', 'normal')}; load average at the end "
+        f"{report['rounds']} rounds; {report['duration_s']} s; load average at the end "
         f"{', '.join(f'{v:.2f}' for v in report['machine']['load_average'])}.",
         "",
         NOTES,

@@ -45,6 +45,7 @@ from bench.targets import (  # noqa: E402
     UPSTREAM_SETTINGS,
     aggregate,
     all_ok,
+    apply_round_floors,
     check_targets,
     load_targets,
     measurement,
@@ -56,12 +57,11 @@ BENCH_USER = "SYSCON_USER"
 # The Redis database the benchmark's sessions and caches live in: not the tests' (0), whose
 # cache clearing would sign the benchmark out when both run at once.
 BENCH_REDIS_DB = 14
-# How far ahead of the machine's other work the benchmark runs (raise_priority).
-BENCH_NICE = 10
 
+# Measured just before each page: half a page's requests each is enough for a steady p50.
 FLOOR_PAGES = (
-    Page(PING, "/ping", 0),
-    Page(UPSTREAM_PING, "/nomis-migration-api/health/ping", 0, target="sandbox"),
+    Page(PING, "/ping", 0, share=0.5),
+    Page(UPSTREAM_PING, "/nomis-migration-api/health/ping", 0, target="sandbox", share=0.5),
 )
 SIGN_IN = Page("sign-in", "/sign-in", 3, dashboard_requests=3, target="sign-in")
 HISTORY_5000 = Page("visits history (5,000 past migrations)", "/visits-migration/", 1)
@@ -175,24 +175,6 @@ def token_requests(journal: list[dict[str, Any]]) -> int:
     return sum(1 for e in journal if e["method"] == "POST" and e["path"].endswith("/oauth/token"))
 
 
-def raise_priority() -> str:
-    """Run the benchmark's processes (sandbox, dashboard, clients: all started from here) ahead
-    of the rest of the machine, where the OS allows it.
-
-    The ratios keep a slower machine's figures comparable, but not a machine whose CPUs another
-    job takes turns on: a request preempted for a few milliseconds shows in p99, and two workers
-    cannot scale onto a core the test suite is using. BENCH_NICE=0 measures at normal priority.
-    """
-    wanted = int(os.environ.get("BENCH_NICE", str(BENCH_NICE)))
-    if wanted == 0:
-        return "normal (BENCH_NICE=0)"
-    try:
-        os.nice(-wanted)
-    except PermissionError:
-        return "normal (not allowed to raise it)"
-    return f"raised (nice -{wanted})"
-
-
 # -- Rounds
 
 
@@ -240,6 +222,15 @@ def measure_floors(target: Target, plan: Plan, round_no: int) -> tuple[dict[str,
     return {row["page"]: row["p50_ms"] for row in rows}, rows
 
 
+def measure_against_floors(
+    target: Target, page: Page, setting: Setting, plan: Plan, round_no: int
+) -> list[dict[str, Any]]:
+    """The floors, then the page at once: its ratio is to what this machine did just before it,
+    so a change of load between pages (or rounds) falls on both alike."""
+    floors, rows = measure_floors(target, plan, round_no)
+    return [*rows, measure(target, page, setting, round_no, floors)]
+
+
 def a_round(
     target: Target,
     sandbox: SandboxServer,
@@ -247,30 +238,35 @@ def a_round(
     plan: Plan,
     round_no: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Floors, then every page once; returns the rows and the sign-in's token requests."""
-    floors, rows = measure_floors(target, plan, round_no)
+    """Every page once, each just after the floors; returns the rows and the sign-in's token
+    requests."""
+    rows: list[dict[str, Any]] = []
     # Rounds alternate the order, so a page is not always measured just after the same one.
     ordered = page_list if round_no % 2 == 0 else list(reversed(page_list))
     for page in ordered:
-        rows.append(measure(target, page, Setting(0, 1, plan.count(page)), round_no, floors))
+        setting = Setting(0, 1, plan.count(page))
+        rows += measure_against_floors(target, page, setting, plan, round_no)
     by_name = {p.name: p for p in page_list}
     for latency in (20,) if plan.smoke else UPSTREAM_SETTINGS:
-        sandbox.set_latency(latency)
         for name in UPSTREAM_PAGES:
             if name in by_name:
                 page = by_name[name]
+                sandbox.set_latency(0)
+                floors, floor_rows = measure_floors(target, plan, round_no)
+                sandbox.set_latency(latency)
                 setting = Setting(latency, 1, plan.count(page, latency=latency))
-                rows.append(measure(target, page, setting, round_no, floors))
+                rows += [*floor_rows, measure(target, page, setting, round_no, floors)]
     sandbox.set_latency(0)
     for name in SCALING_PAGES:
         if name in by_name and not plan.smoke:
             page = by_name[name]
             setting = Setting(0, 16, plan.count(page, concurrency=16))
-            rows.append(measure(target, page, setting, round_no, floors))
+            rows += measure_against_floors(target, page, setting, plan, round_no)
     before = token_requests(sandbox.journal())
     for concurrency in (1, 4) if plan.smoke else (1, 16):
         count = 4 if plan.smoke else max(10, plan.requests // 10) * (4 if concurrency > 1 else 1)
-        rows.append(measure(target, SIGN_IN, Setting(0, concurrency, count), round_no, floors))
+        setting = Setting(0, concurrency, count)
+        rows += measure_against_floors(target, SIGN_IN, setting, plan, round_no)
     return rows, token_requests(sandbox.journal()) - before
 
 
@@ -320,7 +316,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 sign_in_tokens = 0
                 for round_no in range(plan.rounds):
                     round_rows, tokens = a_round(target, sandbox, page_list, plan, round_no)
-                    rows += round_rows
+                    rows += apply_round_floors(round_rows)
                     sign_in_tokens += tokens
                 system_tokens = token_requests(sandbox.journal()) - segment_start - sign_in_tokens
                 # 5,000 past migrations: a sandbox of its own, its own floors in each round.
@@ -328,10 +324,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     state.prepare_sandbox(sandbox, "large")
                     segment_start = token_requests(sandbox.journal())
                     for round_no in range(plan.rounds):
-                        floors, floor_rows = measure_floors(target, plan, round_no)
-                        rows += floor_rows
                         setting = Setting(0, 1, plan.count(HISTORY_5000))
-                        rows.append(measure(target, HISTORY_5000, setting, round_no, floors))
+                        rows += apply_round_floors(
+                            measure_against_floors(target, HISTORY_5000, setting, plan, round_no)
+                        )
                     system_tokens += token_requests(sandbox.journal()) - segment_start
                 rss = {str(pid): round(peak_rss_mb(pid), 1) for pid in worker_pids(master)}
                 # Last, after the token count and memory above: its second dashboard signs in.
@@ -467,10 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Skipping the benchmark smoke run. {message}")
         return 0
-    priority = raise_priority()
     started = time.monotonic()
     report = run(args)
-    report["priority"] = priority
     checks = [] if args.smoke else check_targets(report, load_targets())
     name = args.name or ("smoke" if args.smoke else "latest")
     markdown = reports.write(report, checks, name)

@@ -196,3 +196,22 @@ def test_the_report_shows_each_pages_figures_floor_ratio_target_and_result(
         line for line in markdown.splitlines() if line.startswith("| visits details | 0 | 1")
     )
     assert "| 5.20 | 5 | FAIL |" in details
+
+
+def test_a_rounds_pages_share_the_median_of_the_floors_measured_before_each() -> None:
+    def floor(name: str, p50: float) -> dict[str, Any]:
+        return {"page": name, "p50_ms": p50}
+
+    page = _rows("visits preview", 6.0)[0]  # 2 dashboard requests, 1 upstream round trip
+    rows = [
+        floor(bench.PING, 0.6),
+        floor(bench.PING, 0.7),
+        # Met a worker refreshing a 5,000-row history in the background: not the machine's floor.
+        floor(bench.PING, 1.5),
+        floor(bench.UPSTREAM_PING, 0.4),
+        floor(bench.UPSTREAM_PING, 0.5),
+        floor(bench.UPSTREAM_PING, 0.3),
+        page,
+    ]
+    bench.apply_round_floors(rows)
+    assert page["floor_ms"] == pytest.approx(2 * 0.7 + 0.4)
