@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from bench.run import sign_in
+from bench.load import sign_in
 from sandbox.testing import SandboxServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
