@@ -54,6 +54,9 @@ class Setting:
     latency_ms: int
     concurrency: int
     requests: int
+    # Before each request of the page, the dashboard's /ping on the same connection (so the same
+    # worker, at the same moment): the page's own floor, timed apart from it.
+    interleave_ping: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,18 +120,29 @@ def csrf_token(html: str) -> str:
 
 
 def _client_process(
-    target: Target, page: Page, count: int, threads: int, queue: Any, ready: Any
+    target: Target,
+    page: Page,
+    count: int,
+    threads: int,
+    interleave_ping: bool,
+    queue: Any,
+    ready: Any,
 ) -> None:
     latencies: list[float] = []
+    pings: list[float] = []
     statuses: dict[int | str, int] = {}
     lock = threading.Lock()
     per_thread = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
-    run = _sign_in_thread if page.target == "sign-in" else _http_thread
 
     def thread(n: int) -> None:
-        local, codes = run(target, page, n, ready)
+        if page.target == "sign-in":
+            local, codes = _sign_in_thread(target, page, n, ready)
+            local_pings: list[float] = []
+        else:
+            local, codes, local_pings = _http_thread(target, page, n, ready, interleave_ping)
         with lock:
             latencies.extend(local)
+            pings.extend(local_pings)
             for code, seen in codes.items():
                 statuses[code] = statuses.get(code, 0) + seen
 
@@ -137,12 +151,12 @@ def _client_process(
         worker.start()
     for worker in workers:
         worker.join()
-    queue.put((latencies, statuses))
+    queue.put((latencies, statuses, pings))
 
 
 def _http_thread(
-    target: Target, page: Page, n: int, ready: Any
-) -> tuple[list[float], dict[int | str, int]]:
+    target: Target, page: Page, n: int, ready: Any, interleave_ping: bool
+) -> tuple[list[float], dict[int | str, int], list[float]]:
     port = target.sandbox_port if page.target == "sandbox" else target.dashboard_port
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.connect()
@@ -156,8 +170,18 @@ def _http_thread(
         "Referer": f"http://localhost:{port}{page.form_path}",
     }
     local: list[float] = []
+    pings: list[float] = []
     codes: dict[int | str, int] = {}
     for _ in range(n):
+        if interleave_ping:
+            started = time.perf_counter()
+            connection.request("GET", "/ping", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            pings.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                key = f"ping {response.status}"
+                codes[key] = codes.get(key, 0) + 1
         started = time.perf_counter()
         if page.form_path:
             connection.request("POST", page.form_path, body=page.form_body, headers=form_headers)
@@ -178,7 +202,7 @@ def _http_thread(
             connection.close()
             connection.connect()
     connection.close()
-    return local, codes
+    return local, codes, pings
 
 
 def _sign_in_thread(
@@ -215,7 +239,10 @@ def drive(target: Target, page: Page, setting: Setting) -> dict[str, Any]:
     # server, not the client processes starting.
     ready = context.Barrier(processes * threads + 1)
     children = [
-        context.Process(target=_client_process, args=(target, page, n, threads, queue, ready))
+        context.Process(
+            target=_client_process,
+            args=(target, page, n, threads, setting.interleave_ping, queue, ready),
+        )
         for n in counts
     ]
     for child in children:
@@ -223,16 +250,18 @@ def drive(target: Target, page: Page, setting: Setting) -> dict[str, Any]:
     ready.wait(timeout=120)
     started = time.perf_counter()
     latencies: list[float] = []
+    pings: list[float] = []
     statuses: dict[int | str, int] = {}
     for _ in children:
-        part, codes = queue.get(timeout=900)
+        part, codes, part_pings = queue.get(timeout=900)
         latencies.extend(part)
+        pings.extend(part_pings)
         for code, seen in codes.items():
             statuses[code] = statuses.get(code, 0) + seen
     elapsed = time.perf_counter() - started
     for child in children:
         child.join()
-    return {"latencies": latencies, "statuses": statuses, "elapsed_s": elapsed}
+    return {"latencies": latencies, "statuses": statuses, "elapsed_s": elapsed, "pings": pings}
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -11,7 +11,8 @@ page cannot go below on this machine at that moment. Every figure is the median 
 - Upstream-bound pages (visits preview and details at 20 and 100 ms added latency) must keep
   p50 / critical path (round trips x the added latency) at or below their calibrated ratio.
 - Scaling: home and history serve at least 1.5 x as many requests a second at concurrency 16 as
-  at 1; p99 stays within 2.5 x p50 at concurrency 1 for every page.
+  at 1; p99 stays within 2.5 x p50 at concurrency 1 for every page, or within the p99 / p50 the
+  machine gave the /ping interleaved with it, when a loaded machine made that worse (p99_bound).
 """
 
 from __future__ import annotations
@@ -44,14 +45,21 @@ UPSTREAM_PAGES = ("visits preview", "visits details")
 def measurement(
     page: Page, setting: Setting, measured: dict[str, Any], round_no: int, floors: dict[str, float]
 ) -> dict[str, Any]:
-    """One page's figures in one round (floors: this round's p50 of each floor, ms)."""
+    """One page's figures in one round (floors: this round's p50 of each floor, ms).
+
+    Where the page's requests were interleaved with /ping (`measured["pings"]`), the dashboard
+    part of its floor is those pings' p50: the same connection, so the same worker, at the same
+    moments as the page.
+    """
     latencies = measured["latencies"] or [0.0]
+    pings = measured.get("pings") or []
     critical_ms = page.critical_path * setting.latency_ms
-    floor = page.dashboard_requests * floors.get(PING, 0.0) + page.critical_path * floors.get(
-        UPSTREAM_PING, 0.0
-    )
+    ping = statistics.median(pings) if pings else floors.get(PING, 0.0)
+    floor = page.dashboard_requests * ping + page.critical_path * floors.get(UPSTREAM_PING, 0.0)
     p50 = statistics.median(latencies)
-    return {
+    # The interleaved pings' time is not the page's: requests a second count the page's alone.
+    busy_s = max(measured["elapsed_s"] - sum(pings) / 1000, 1e-9)
+    row = {
         "dashboard_requests": page.dashboard_requests,
         "critical_path": page.critical_path,
         "page": page.name,
@@ -63,29 +71,37 @@ def measurement(
         "p50_ms": round(p50, 3),
         "p95_ms": round(percentile(latencies, 95), 3),
         "p99_ms": round(percentile(latencies, 99), 3),
-        "rps": round(len(measured["latencies"]) / max(measured["elapsed_s"], 1e-9), 1),
+        "rps": round(len(measured["latencies"]) / busy_s, 1),
         "floor_ms": round(floor, 3),
         "critical_path_ms": critical_ms,
     }
+    if pings:
+        row["ping_p50_ms"] = round(statistics.median(pings), 3)
+        row["ping_p99_ms"] = round(percentile(pings, 99), 3)
+    return row
 
 
 def apply_round_floors(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Give each page of one round the floor of the whole round: the median of the floors
-    measured before each of its pages.
+    """Give each page of one round that has no interleaved pings of its own the floor of the
+    whole round: the median of the floors measured in it.
 
     One floor measurement can meet a worker refreshing a cached 5,000-row history in the
     background (the /ping p50 then doubles); the round's median does not, and still follows the
-    machine's load from round to round.
+    machine's load from round to round. A page measured with interleaved pings keeps its own:
+    whatever slowed its worker slowed those pings alike.
     """
-    floors = {
-        name: statistics.median(r["p50_ms"] for r in rows if r["page"] == name)
-        for name in FLOORS
-        if any(r["page"] == name for r in rows)
-    }
+    samples: dict[str, list[float]] = {name: [] for name in FLOORS}
+    for r in rows:
+        if r["page"] in FLOORS:
+            samples[r["page"]].append(r["p50_ms"])
+        elif "ping_p50_ms" in r:
+            samples[PING].append(r["ping_p50_ms"])
+    floors = {name: statistics.median(values) for name, values in samples.items() if values}
     for row in rows:
         if row["page"] not in FLOORS:
+            ping = row.get("ping_p50_ms", floors.get(PING, 0.0))
             row["floor_ms"] = round(
-                row["dashboard_requests"] * floors.get(PING, 0.0)
+                row["dashboard_requests"] * ping
                 + row["critical_path"] * floors.get(UPSTREAM_PING, 0.0),
                 3,
             )
@@ -104,6 +120,8 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for code, seen in row["statuses"].items():
                 statuses[str(code)] = statuses.get(str(code), 0) + seen
         ratios = [r["p50_ms"] / r["floor_ms"] for r in group if r["floor_ms"] > 0]
+        # How far the machine stretched a request that does nothing, at the page's moments.
+        ping_tails = [r["ping_p99_ms"] / r["ping_p50_ms"] for r in group if r.get("ping_p50_ms")]
         critical = group[0]["critical_path_ms"]
         figures.append(
             {
@@ -124,6 +142,14 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     if critical
                     else None
                 ),
+                "p99_over_p50": round(
+                    statistics.median(r["p99_ms"] / r["p50_ms"] for r in group), 2
+                )
+                if all(r["p50_ms"] > 0 for r in group)
+                else None,
+                "ping_p99_over_p50": round(statistics.median(ping_tails), 2)
+                if ping_tails
+                else None,
             }
         )
     return figures
@@ -218,16 +244,21 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
                     SCALING_MIN,
                 )
             )
+    machine_tail = machine_tail_of(figures)
     for f in figures:
         # Pages only: a floor is a reference, a fraction of a millisecond that a single
         # scheduler tick doubles.
         if f["latency_ms"] == 0 and f["concurrency"] == 1 and f["page"] not in FLOORS:
-            bound = P99_OVER_P50_MAX * f["p50_ms"]
+            bound = p99_bound(f, machine_tail)
             checks.append(
                 Check(
-                    f"{f['page']}: p99 <= {P99_OVER_P50_MAX} x p50 at c=1",
-                    f["p99_ms"] <= bound,
-                    f"{f['p99_ms']:.2f} <= {bound:.2f}",
+                    f"{f['page']}: p99 <= {P99_OVER_P50_MAX} x p50 at c=1 (or the machine's tail)",
+                    f["p99_over_p50"] is not None and f["p99_over_p50"] <= bound,
+                    f"p99 / p50 = {f['p99_ms']:.2f} / {f['p50_ms']:.2f} = {f['p99_over_p50']} "
+                    f"<= {bound:.2f}",
+                    f["page"],
+                    f["p99_over_p50"],
+                    round(bound, 2),
                 )
             )
     # One user signed in for the whole run, shorter than one token lifetime (20 minutes): its
@@ -258,6 +289,28 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
         )
     )
     return checks
+
+
+def machine_tail_of(figures: list[dict[str, Any]]) -> float | None:
+    """The run's typical p99 / p50 of the /ping interleaved with the pages: how much the machine
+    itself stretched its slowest requests while the pages were measured."""
+    tails = [f["ping_p99_over_p50"] for f in figures if f.get("ping_p99_over_p50")]
+    return statistics.median(tails) if tails else None
+
+
+def p99_bound(figure: dict[str, Any], machine_tail: float | None) -> float:
+    """The highest p99 / p50 the page may have: 2.5, or what the machine did to a request that
+    does nothing at the same moments, if that was worse.
+
+    On an idle machine /ping's p99 is within 2.5 x its p50, so the bound is 2.5. Under load
+    (`make test` beside the benchmark) the interleaved /ping's own p99 / p50 was 4-5: a request
+    descheduled for a time slice or two, which no page can avoid. The page's own pings are
+    capped at the run's typical ping tail, so a worker stalled by the page's own background work
+    (its pings stalled alike) does not raise its own bound.
+    """
+    own = figure.get("ping_p99_over_p50")
+    machine = min(own, machine_tail) if own and machine_tail else (own or machine_tail or 0.0)
+    return max(P99_OVER_P50_MAX, machine)
 
 
 def calibrate(reports: list[dict[str, Any]], margin: float = CALIBRATION_MARGIN) -> dict[str, Any]:

@@ -110,7 +110,9 @@ def test_every_kind_of_target_is_checked_and_passes_on_good_figures(passing) -> 
         "home telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)",
     ):
         assert expected in names
-    assert sum(name.endswith("p99 <= 2.5 x p50 at c=1") for name in names) == len(PAGES)
+    assert sum(
+        name.endswith("p99 <= 2.5 x p50 at c=1 (or the machine's tail)") for name in names
+    ) == len(PAGES)
 
 
 def _set(report: dict[str, Any], page: str, latency: int, concurrency: int, **values: Any):
@@ -129,7 +131,10 @@ def _set(report: dict[str, Any], page: str, latency: int, concurrency: int, **va
             "visits preview at 100 ms: p50 / critical path <= 1.1",
         ),
         (("home", 0, 16, {"rps": 800.0}), "home: req/s at c=16 >= 1.5 x c=1"),
-        (("visits history", 0, 1, {"p99_ms": 3.8}), "visits history: p99 <= 2.5 x p50 at c=1"),
+        (
+            ("visits history", 0, 1, {"p99_over_p50": 2.6}),
+            "visits history: p99 <= 2.5 x p50 at c=1 (or the machine's tail)",
+        ),
         (
             ("visits preview", 0, 1, {"statuses": {"200": 299, "form 200": 1}}),
             "every measured response was 200",
@@ -215,3 +220,76 @@ def test_a_rounds_pages_share_the_median_of_the_floors_measured_before_each() ->
     ]
     bench.apply_round_floors(rows)
     assert page["floor_ms"] == pytest.approx(2 * 0.7 + 0.4)
+
+
+def test_a_page_interleaved_with_pings_takes_its_floor_from_them_and_its_rate_excludes_them():
+    # 100 requests of 5 ms, each after a /ping on the same connection (the same worker): a
+    # machine twice as slow at that moment makes both twice as slow, so the ratio holds.
+    ratios = []
+    for slowdown in (1.0, 2.0):
+        measured = {
+            "latencies": [5.0 * slowdown] * 100,
+            "pings": [2.0 * slowdown] * 99 + [9.0],
+            "statuses": {200: 100},
+            "elapsed_s": 100 * 7.0 * slowdown / 1000,
+        }
+        row = bench.measurement(
+            Page("home", "/", 0),
+            Setting(0, 1, 100, interleave_ping=True),
+            measured,
+            0,
+            {bench.PING: 0.6, bench.UPSTREAM_PING: 0.4},
+        )
+        assert row["ping_p50_ms"] == pytest.approx(2.0 * slowdown)
+        # Not the round's 0.6 ms measured apart.
+        assert row["floor_ms"] == pytest.approx(2.0 * slowdown)
+        # Requests a second are the page's alone: 100 in the 0.5 s (x slowdown) it took.
+        assert row["rps"] == pytest.approx(
+            100 / (0.7 * slowdown - (99 * 2.0 * slowdown + 9.0) / 1000), rel=0.01
+        )
+        ratios.append(row["p50_ms"] / row["floor_ms"])
+    assert ratios == [pytest.approx(2.5), pytest.approx(2.5)]
+
+
+def test_a_page_with_its_own_pings_keeps_them_and_the_rest_of_the_round_shares_the_median():
+    interleaved = _rows("visits details", 4.0)[0] | {"ping_p50_ms": 2.0}
+    signing_in = _rows("visits preview", 6.0)[0]  # no pings of its own
+    rows = [
+        {"page": bench.PING, "p50_ms": 0.6},
+        {"page": bench.UPSTREAM_PING, "p50_ms": 0.4},
+        interleaved,
+        _rows("home", 1.8)[0] | {"ping_p50_ms": 0.8},
+        signing_in,
+    ]
+    bench.apply_round_floors(rows)
+    assert interleaved["floor_ms"] == pytest.approx(2.0 + 0.4)
+    # The round's dashboard floor: the median of 0.6 (measured alone), 2.0 and 0.8 (interleaved).
+    assert signing_in["floor_ms"] == pytest.approx(2 * 0.8 + 0.4)
+
+
+@pytest.mark.parametrize(
+    ("page_tail", "own_ping_tail", "other_pings_tail", "passes"),
+    [
+        (2.4, None, None, True),
+        (3.0, None, None, False),  # no pings: plain 2.5
+        (3.0, 2.0, 2.0, False),  # an idle machine: still 2.5
+        (3.0, 4.0, 4.0, True),  # a loaded machine stretched a request that does nothing as much
+        (5.0, 4.0, 4.0, False),  # but not as much as this
+        # Its own pings stalled (the page's worker busy with the page's own background work)
+        # while the rest of the run's pings were not: the run's figure bounds it.
+        (3.0, 6.0, 2.0, False),
+    ],
+)
+def test_a_pages_tail_is_bounded_by_2_5_or_by_what_the_machine_did_to_its_pings(
+    passing, page_tail, own_ping_tail, other_pings_tail, passes
+) -> None:
+    report = copy.deepcopy(passing)
+    for f in report["figures"]:
+        if f["latency_ms"] == 0 and f["concurrency"] == 1:
+            f["ping_p99_over_p50"] = other_pings_tail
+    history = _figure(report, "visits history")
+    history.update(p99_over_p50=page_tail, ping_p99_over_p50=own_ping_tail)
+    failed = _failed(report)
+    name = "visits history: p99 <= 2.5 x p50 at c=1 (or the machine's tail)"
+    assert (name not in failed) is passes
+    assert [n for n in failed if n != name] == []
