@@ -2,8 +2,8 @@
 
 Providers, sampler and exporters are set up once per process (they are global), with in-memory
 exporters beside the real ones (whose endpoint is a closed port): tests read exactly the spans
-and log records Application Insights would be sent. Shared by the telemetry test modules
-(`pytest_plugins`).
+and log records Application Insights would be sent. Used by tests/unit/test_telemetry.py and
+tests/unit/test_appinsights_export.py (`pytest_plugins`).
 """
 
 from __future__ import annotations
