@@ -3,7 +3,8 @@
 Telemetry is switched on once for this module, as `nomis_sync.wsgi` and gunicorn switch it on,
 with in-memory exporters added beside the real ones (whose endpoint is a closed port): the tests
 read exactly the spans and log records Application Insights would be sent
-(tests/unit/conftest_telemetry.py).
+(tests/unit/conftest_telemetry.py). How spans become Application Insights envelopes is tested in
+tests/unit/test_appinsights_export.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from migrations_ui.models import AuditEvent
 from nomis_sync import telemetry
+from nomis_sync.appinsights import SpanExporter
 from nomis_sync.logging import JsonFormatter, RequestContextFilter
 from tests.unit.conftest_telemetry import CLOSED_ENDPOINT, XE, Exported, X, mock_running_migration
 from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
@@ -481,6 +483,7 @@ def test_events_cost_nothing_and_go_nowhere_when_telemetry_is_off() -> None:
     script = """
 import logging
 from nomis_sync import telemetry
+from nomis_sync.appinsights import SpanExporter
 class Boom:
     @property
     def user(self): raise AssertionError("looked at the context")
@@ -546,8 +549,14 @@ def test_export_is_batched_behind_bounded_queues_to_the_connection_strings_endpo
     assert set(batches) == {"BatchSpanProcessor", "BatchLogRecordProcessor"}
     for batch in batches.values():
         assert batch._batch_processor._max_queue_size == 2048
-        assert batch._batch_processor._exporter._endpoint == "http://127.0.0.1:9/"
-        assert batch._batch_processor._exporter.storage is None  # nothing kept on disk
+    # Spans: our exporter (nomis_sync.appinsights), which keeps nothing on disk by design.
+    spans = batches["BatchSpanProcessor"]._batch_processor._exporter
+    assert isinstance(spans, SpanExporter)
+    assert spans.url == "http://127.0.0.1:9/v2.1/track"
+    # Custom events: Azure Monitor's log exporter.
+    events = batches["BatchLogRecordProcessor"]._batch_processor._exporter
+    assert events._endpoint == "http://127.0.0.1:9/"
+    assert events.storage is None  # nothing kept on disk
 
 
 def test_each_span_meets_only_the_given_processors_and_the_exporters_batch(exported) -> None:
