@@ -6,8 +6,9 @@ Why: the Azure exporter turns each span into generated model objects (`Telemetry
 inside the gunicorn worker, but it holds the GIL while it does, so every page waits on it: with
 telemetry on, pages were 15-30 % slower (the issue allows 15 %). Building the same envelopes as
 plain dicts costs about a tenth of that: on a mix of the app's request, HTTP, Redis and PostgreSQL
-spans, 30-55 us a span against Azure's 460-600 us in the same runs, and 15-20 us more for JSON
-and gzip against Azure's 30-40 us for JSON alone.
+spans, 30-55 us a span against Azure's 340-600 us in the same runs (about 11 times less in each, the
+spread being the machine's load), and 15-22 us more for JSON and gzip against Azure's 20-40 us
+for JSON alone.
 
 What is built is what the Azure exporter builds for the spans this app makes, field for field
 (`tests/unit/test_appinsights_export.py` compares the two span by span): requests (our
