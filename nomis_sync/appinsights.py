@@ -19,7 +19,9 @@ per span event. The rules kept are the Azure exporter's (`export/trace/_exporter
 here makes (messaging, RPC, GenAI, Azure SDK spans, links, custom measurements) are left out, and
 such a span is still sent, as a plain dependency. Differences on purpose: `ai.internal.sdkVersion`
 names this exporter; `ai.device.locale` is not sent (the server's locale says nothing about a
-request); a `server.address` without `server.port` is the host alone (Azure's reads "host:None").
+request); a `server.address` without `server.port` is the host alone (Azure's reads "host:None");
+no span is marked `_MS.ProcessedByMetricExtractors` (no metrics are sent, so Application Insights
+must derive its standard ones from these items).
 
 How it is sent: one gzip'd JSON array a batch, POSTed to the connection string's ingestion
 endpoint with urllib (not requests, whose instrumentation would make spans of the export itself).
@@ -114,26 +116,6 @@ _STANDARD_KEYS = frozenset(
         "network.transport",
         "user_agent.original",
         "user_agent.synthetic.type",
-    }
-)
-# Spans from these instrumentations carry `_MS.ProcessedByMetricExtractors`, as the Azure exporter
-# marks them (of those enabled here, only requests is in its list).
-_METRIC_EXTRACTED_SCOPES = frozenset(
-    {
-        "opentelemetry.instrumentation.asgi",
-        "opentelemetry.instrumentation.django",
-        "opentelemetry.instrumentation.falcon",
-        "opentelemetry.instrumentation.fastapi",
-        "opentelemetry.instrumentation.flask",
-        "opentelemetry.instrumentation.pyramid",
-        "opentelemetry.instrumentation.requests",
-        "opentelemetry-instrumentation-sqlalchemy",
-        "opentelemetry.instrumentation.starlette",
-        "opentelemetry-instrumentation-tornado",
-        "opentelemetry-instrumentation-urllib",
-        "opentelemetry.instrumentation.urllib3",
-        "opentelemetry.instrumentation.httpx",
-        "opentelemetry.instrumentation.wsgi",
     }
 )
 # A database's own port is left out of a dependency's target, as is HTTP's for its scheme.
@@ -292,10 +274,10 @@ class SpanExporter(_SdkSpanExporter):
         tags = self._operation_tags(span, attributes)
         start = span.start_time or 0
         duration = _duration(span.end_time - start if span.start_time and span.end_time else 0)
+        # Not marked `_MS.ProcessedByMetricExtractors`, as the Azure exporter marks requests'
+        # spans: that tells Application Insights the sender worked out the standard request and
+        # dependency metrics itself, and the dashboard sends no metrics, so it must work them out.
         properties = _properties(attributes)
-        scope = span.instrumentation_scope
-        if scope is not None and scope.name in _METRIC_EXTRACTED_SCOPES:
-            properties["_MS.ProcessedByMetricExtractors"] = "True"
         tags["ai.operation.name"] = span.name
         if span.kind in (SpanKind.SERVER, SpanKind.CONSUMER):
             name = _REQUEST
