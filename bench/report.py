@@ -98,12 +98,13 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
             "Telemetry (Application Insights through OpenTelemetry, sampling 1.0, exported to the "
             f"sandbox: {telemetry['envelopes_received']} envelopes received), 0 ms, c=1:",
             "",
-            "| page | p50 off ms | p50 on ms | overhead |",
-            "|---|---|---|---|",
+            "| page | p50 off ms | p50 on ms | overhead | worker CPU ms a request, off | on |",
+            "|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {page} | {f['off_p50_ms']:.2f} | {f['on_p50_ms']:.2f} "
-            f"| {f['overhead_pct']:+.1f} % |"
+            f"| {f['overhead_pct']:+.1f} % | {f.get('off_cpu_ms', '-')} "
+            f"| {f.get('on_cpu_ms', '-')} |"
             for page, f in telemetry["pages"].items()
         ]
     lines += [

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -161,6 +161,15 @@ def _reachable(url: str) -> bool:
 def worker_pids(master: subprocess.Popen[bytes]) -> list[int]:
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def workers_cpu_s(master: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user and system) the master's workers have used so far."""
+    ticks = 0
+    for pid in worker_pids(master):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -339,9 +348,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 measured_pages = {p.name: p for p in page_list}
                 if not args.no_telemetry and all(n in measured_pages for n in TELEMETRY_PAGES):
                     state.prepare_sandbox(sandbox, "small")
-                    telemetry = telemetry_overhead(
-                        sandbox, database_url, target, measured_pages, plan
-                    )
+                    telemetry = telemetry_overhead(sandbox, database_url, measured_pages, plan)
     finally:
         state.drop_database(database)
     return {
@@ -369,50 +376,58 @@ TELEMETRY_ROUNDS = 4
 def telemetry_overhead(
     sandbox: SandboxServer,
     database_url: str,
-    off: Target,
     pages_by_name: dict[str, Page],
     plan: Plan,
 ) -> dict[str, Any]:
     """home and history at 0 ms, concurrency 1: telemetry off against on (sampling 1.0).
 
-    The running dashboard is the "off" one; a second, identical one sends everything to the
-    sandbox's Application Insights ingestion endpoint. Off and on take turns, a quarter of the
-    requests at a time, so a change in the machine's load during the pass falls on both alike.
+    Two dashboards are started for this, identical but for the connection string: the "on" one
+    sends everything to the sandbox's Application Insights ingestion endpoint. Both are new, as
+    the benchmark's own dashboard is not: after the rounds above it served home 6-9 % slower than
+    a new copy of itself with telemetry off too (two A/A runs), which would hide that much of the
+    overhead. Off and on take turns, a quarter of the requests at a time, so a change in the
+    machine's load during the pass falls on both alike.
     """
     sandbox.control("DELETE", "ingestion")
-    on_port = free_port()
-    for uri in (f"http://localhost:{on_port}/sign-in/callback", f"http://localhost:{on_port}"):
-        sandbox.add_redirect_uri(uri)
-    env = dashboard_env(
-        sandbox,
-        on_port,
-        database_url,
-        {
-            "APPLICATIONINSIGHTS_CONNECTION_STRING": (
-                "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
-                f"IngestionEndpoint={sandbox.url}/"
-            ),
-            "TELEMETRY_SAMPLING_RATIO": "1.0",
-        },
+    connection = (
+        f"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint={sandbox.url}/"
     )
     count = 20 if plan.smoke else plan.requests * 4
     rows: list[dict[str, Any]] = []
-    with dashboard_server(env, "gunicorn-telemetry.log"):
-        on_session = sign_in(f"http://localhost:{on_port}", BENCH_USER)
-        sides = {
-            "off": off,
-            "on": dataclasses.replace(
-                off, dashboard_port=on_port, cookie=cookie_header(on_session)
+    with ExitStack() as stack:
+        sides: dict[str, Target] = {}
+        masters: dict[str, subprocess.Popen[bytes]] = {}
+        for side, extra in (
+            ("off", {}),
+            (
+                "on",
+                {
+                    "APPLICATIONINSIGHTS_CONNECTION_STRING": connection,
+                    "TELEMETRY_SAMPLING_RATIO": "1.0",
+                },
             ),
-        }
+        ):
+            port = free_port()
+            for uri in (f"http://localhost:{port}/sign-in/callback", f"http://localhost:{port}"):
+                sandbox.add_redirect_uri(uri)
+            env = dashboard_env(sandbox, port, database_url, extra)
+            masters[side] = stack.enter_context(
+                dashboard_server(env, f"gunicorn-telemetry-{side}.log")
+            )
+            session = sign_in(f"http://localhost:{port}", BENCH_USER)
+            sides[side] = Target(port, cookie_header(session), sandbox.port, BENCH_USER)
         for name in TELEMETRY_PAGES:
             page = pages_by_name[name]
-            for side in sides.values():
-                drive(side, page, Setting(0, 2, 40))
+            for side_target in sides.values():
+                drive(side_target, page, Setting(0, 2, 40))
             measured = {s: {"latencies": [], "statuses": {}, "elapsed_s": 0.0} for s in sides}
+            cpu_s = dict.fromkeys(sides, 0.0)
             for _ in range(TELEMETRY_ROUNDS):
                 for side, side_target in sides.items():
+                    before = workers_cpu_s(masters[side])
                     part = drive(side_target, page, Setting(0, 1, count // TELEMETRY_ROUNDS))
+                    # Everything the workers did meanwhile, the exporter's thread included.
+                    cpu_s[side] += workers_cpu_s(masters[side]) - before
                     measured[side]["latencies"] += part["latencies"]
                     measured[side]["elapsed_s"] += part["elapsed_s"]
                     for code, seen in part["statuses"].items():
@@ -420,6 +435,9 @@ def telemetry_overhead(
                         statuses[code] = statuses.get(code, 0) + seen
             for side, figures in measured.items():
                 row = measurement(page, Setting(0, 1, count), figures, 0, {})
+                row["worker_cpu_ms_per_request"] = round(
+                    cpu_s[side] * 1000 / max(len(figures["latencies"]), 1), 3
+                )
                 rows.append({**row, "telemetry": side})
                 print(_progress(row), f"telemetry {side}", flush=True)
     comparison: dict[str, Any] = {
@@ -433,6 +451,8 @@ def telemetry_overhead(
         comparison["pages"][name] = {
             "off_p50_ms": off_p50,
             "on_p50_ms": on_p50,
+            "off_cpu_ms": pair["off"]["worker_cpu_ms_per_request"],
+            "on_cpu_ms": pair["on"]["worker_cpu_ms_per_request"],
             "overhead_pct": round((on_p50 - off_p50) / off_p50 * 100, 1),
         }
     return comparison
