@@ -7,6 +7,7 @@ this boundary; a 2xx body of the wrong shape becomes `MalformedResponse`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,9 +287,28 @@ class MigrationApiClient(SystemTokenClient):
         The history can hold thousands of rows of which a page shows 50, so rows are parsed
         into `MigrationHistory` only when read; a malformed row still raises MalformedResponse.
         """
+        _, migrations = self.history_if_changed(migration_type, params, known_digest=None)
+        assert migrations is not None  # noqa: S101 (no digest given: always decoded)
+        return migrations
+
+    def history_if_changed(
+        self, migration_type: str, params: Mapping[str, Any] | None, *, known_digest: str | None
+    ) -> tuple[str, LazyMap[Any, MigrationHistory] | None]:
+        """M3 as `history`, with a digest of the body; None for the list when the body's digest
+        is `known_digest`, which the caller has decoded already.
+
+        A history of 5,000 migrations is 1.9 MB of JSON, whose decoding holds the GIL for about
+        25 ms: every request its worker serves meanwhile waits (bench: that page's p99 at 3.9 x its
+        p50 while the list was refreshed every 5 s). Reading and hashing the body do not hold it,
+        and the body rarely changes between refreshes (a running migration's row keeps its
+        stored figures until it ends).
+        """
         response = self.call(
             "GET", f"/migrate/history/all/{path_segment(migration_type)}", params=params
         )
+        digest = hashlib.blake2b(response.content, digest_size=16).hexdigest()
+        if digest == known_digest:
+            return digest, None
         data = self.json_of(response)
         if not isinstance(data, list):
             raise self.malformed(response, "migration history")
@@ -302,7 +322,7 @@ class MigrationApiClient(SystemTokenClient):
                     self.service, "sent a migration history the dashboard could not read", url=url
                 ) from exc
 
-        return LazyMap(data, parse)
+        return digest, LazyMap(data, parse)
 
     def migration(self, migration_id: str) -> MigrationHistory:
         """M4 `GET /migrate/history/{migrationId}`; 404 for an unknown id."""

@@ -66,13 +66,20 @@ def migration_history(
     """M3 for the type, newest first, served from a short-lived per-process copy (caching)."""
     username = username_of(user)
 
-    def fetch() -> HistoryRows:
-        migrations = MigrationApiClient(username=username).history(
-            migration_type.upstream_type, params
-        )
-        return LazyMap(migrations, lambda m: history_row(m, migration_type))
+    key = caching.cache_key(migration_type.upstream_type, dict(params))
 
-    cached = caching.history.get(
-        caching.cache_key(migration_type.upstream_type, dict(params)), fetch
-    )
+    def fetch() -> HistoryRows:
+        # An unchanged body keeps the rows decoded from it (and any already parsed).
+        known = caching.history_bodies.get(key)
+        digest, migrations = MigrationApiClient(username=username).history_if_changed(
+            migration_type.upstream_type, params, known_digest=known[0] if known else None
+        )
+        if migrations is None and known is not None:
+            return known[1]
+        assert migrations is not None  # noqa: S101 (decoded whenever the digest was not known)
+        rows: HistoryRows = LazyMap(migrations, lambda m: history_row(m, migration_type))
+        caching.history_bodies.put(key, (digest, rows))
+        return rows
+
+    cached = caching.history.get(key, fetch)
     return History(rows=cached.value, fetched_at=cached.fetched_wall)

@@ -265,3 +265,37 @@ def test_once_live_figures_name_another_state_the_row_is_read_again(
     assert row.call_count == 1
     assert "COMPLETED" in html
     assert "4,321" in html
+
+
+@pytest.mark.django_db
+def test_a_refresh_whose_body_is_unchanged_keeps_the_rows_already_decoded(
+    caching_history, visits_client, visits_user, requests_mock
+) -> None:
+    from migrations_ui import caching, types
+    from migrations_ui.selectors.history import migration_history
+    from tests.unit.conftest_visits import history_json, migration_url
+
+    history = migration_url("/migrate/history/all/VISITS")
+    requests_mock.get(history, json=[history_json("2024-01-01T10:00:00")])
+    visits = types.get("visits")
+
+    def rows():
+        caching.history.clear()  # as when the copy is old: the list is asked for again
+        return migration_history(user=visits_user, migration_type=visits, params={}).rows
+
+    first = rows()
+    again = rows()
+    assert requests_mock.call_count == 2
+    assert again is first
+    requests_mock.get(
+        history, json=[history_json("2024-01-02T10:00:00"), history_json("2024-01-01T10:00:00")]
+    )
+    changed = rows()
+    assert changed is not first
+    assert [r.migration.migration_id for r in changed] == [
+        "2024-01-02T10:00:00",
+        "2024-01-01T10:00:00",
+    ]
+    # The page shows the new list.
+    caching.history.clear()
+    assert visits_client.get("/visits-migration/").content.decode().count("migration-row") == 2

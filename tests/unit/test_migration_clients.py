@@ -68,6 +68,27 @@ def test_history_is_parsed_with_its_filter_string(migration_api, requests_mock) 
     assert migration.filter == {"prisonIds": ["MDI", "HEI"], "fromDateTime": "2016-03-23T00:00:00"}
 
 
+def test_an_unchanged_history_body_is_not_decoded_again(migration_api, requests_mock) -> None:
+    url = migration_api.url("/migrate/history/all/VISITS")
+    requests_mock.get(url, json=[history_json()])
+    digest, first = migration_api.history_if_changed("VISITS", None, known_digest=None)
+    assert first is not None and first[0].migration_id == "2022-03-14T10:13:56"
+    # The same body again: the caller keeps what it decoded.
+    assert migration_api.history_if_changed("VISITS", None, known_digest=digest) == (digest, None)
+    # A changed body (here, one more migration) is decoded, with its own digest.
+    requests_mock.get(url, json=[history_json("2022-03-15T10:00:00"), history_json()])
+    changed, second = migration_api.history_if_changed("VISITS", None, known_digest=digest)
+    assert changed != digest
+    assert second is not None and [m.migration_id for m in second] == [
+        "2022-03-15T10:00:00",
+        "2022-03-14T10:13:56",
+    ]
+    # Still read and checked each time: a body that is not a list is still refused.
+    requests_mock.get(url, json={"not": "a list"})
+    with pytest.raises(upstream.MalformedResponse):
+        migration_api.history_if_changed("VISITS", None, known_digest=changed)
+
+
 @pytest.mark.parametrize("stored", ['""', "not json", "[1, 2]", None])
 def test_a_filter_that_is_not_an_object_reads_as_empty(
     stored, migration_api, requests_mock
