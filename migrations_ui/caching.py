@@ -196,40 +196,26 @@ class Recent(Generic[T]):
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
 
-class RunningRows:
+class RunningRows(Recent[Any]):
     """The last history row seen of each migration that was in progress, by migration id."""
 
     def __init__(self, max_entries: int = 64) -> None:
-        self.max_entries = max_entries
-        self._rows: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, migration_id: str) -> Any | None:
-        with self._lock:
-            return self._rows.get(migration_id)
+        super().__init__(max_entries)
 
     def remember(self, migration: Any) -> None:
-        with self._lock:
-            if migration.in_progress:
-                self._rows[migration.migration_id] = migration
-                self._rows.move_to_end(migration.migration_id)
-                while len(self._rows) > self.max_entries:
-                    self._rows.popitem(last=False)
-            else:
-                self._rows.pop(migration.migration_id, None)
-
-    def forget(self, migration_id: str) -> None:
-        with self._lock:
-            self._rows.pop(migration_id, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
+        if migration.in_progress:
+            self.put(migration.migration_id, migration)
+        else:
+            self.forget(migration.migration_id)
 
 
 class BriefValues:
