@@ -118,41 +118,9 @@ _STANDARD_KEYS = frozenset(
         "user_agent.synthetic.type",
     }
 )
-# A database's own port is left out of a dependency's target, as is HTTP's for its scheme.
-_DEFAULT_DB_PORTS = {
-    "postgresql": 5432,
-    "redis": 6379,
-    "mysql": 3306,
-    "mariadb": 3306,
-    "mssql": 1433,
-    "microsoft.sql_server": 1433,
-    "cassandra": 9042,
-    "memcached": 11211,
-    "db2": 50000,
-    "ibm.db2": 50000,
-    "oracle": 1521,
-    "oracle.db": 1521,
-    "h2": 8082,
-    "h2database": 8082,
-    "derby": 1527,
-}
-_SQL_SYSTEMS = frozenset(
-    {
-        "db2",
-        "ibm.db2",
-        "derby",
-        "mariadb",
-        "mssql",
-        "microsoft.sql_server",
-        "oracle",
-        "oracle.db",
-        "sqlite",
-        "other_sql",
-        "hsqldb",
-        "h2",
-        "h2database",
-    }
-)
+# A database's own port is left out of a dependency's target, as is HTTP's for its scheme. The
+# dashboard talks to PostgreSQL and Redis only (the Azure exporter's table covers a dozen more).
+_DEFAULT_DB_PORTS = {"postgresql": 5432, "redis": 6379}
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -435,8 +403,9 @@ def _dependency_data(
             data["resultCode"] = str(_status_code(attributes))
         elif "db.system.name" in attributes or "db.system" in attributes:
             system = attributes.get("db.system.name") or attributes.get("db.system")
-            # postgresql, redis, mysql and mongodb are named as they are; other SQL as "SQL".
-            data["type"] = "SQL" if str(system) in _SQL_SYSTEMS else system
+            # "postgresql" and "redis", as the Azure exporter names them (it calls some other
+            # SQL systems "SQL"; the dashboard uses none).
+            data["type"] = system
             for key in ("db.query.text", "db.statement", "db.operation.name", "db.operation"):
                 if key in attributes:
                     data["data"] = attributes[key]
