@@ -1,7 +1,9 @@
 """gunicorn settings for deployed environments (threads suit a dashboard that mostly waits)."""
 
+import errno
 import gc
 import os
+import socket
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
@@ -14,12 +16,43 @@ threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 # a worker is killed only if something other than an upstream call hangs it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 keepalive = 5
+# Each worker listens on its own socket (SO_REUSEPORT) and the kernel shares new connections
+# between them. With one shared socket, whichever worker's accepting thread woke first took the
+# connection, and kept-alive connections stay where they land: in three benchmark runs at
+# concurrency 16 one worker used 83 % of a CPU and the other 6 %, and home's throughput was
+# 1.10-1.59 x concurrency 1 rather than the two CPUs' worth (on_starting keeps a second server
+# from silently joining the port).
+reuse_port = True
 # Our own middleware writes the access log as JSON; gunicorn's would duplicate it.
 accesslog = None
 # Forwarded headers (scheme, X-Forwarded-*) are honoured only from the proxies the dashboard
 # trusts (TRUSTED_PROXIES, as in settings); none unless configured.
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 preload_app = True
+
+
+def on_starting(server):
+    """Refuse to start on a port another server is listening on.
+
+    With reuse_port, a second dashboard started on the same port (a forgotten `make run`) would
+    bind beside the first and the kernel would share requests between the two.
+    """
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue  # a Unix socket: nothing shares it
+        host, port = address[0], address[1]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # Without SO_REUSEPORT this bind fails while anything listens on the port (a
+            # connection lingering in TIME_WAIT does not count, thanks to SO_REUSEADDR).
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                message = f"Port {port} is already in use: is the dashboard running?"
+                raise SystemExit(message) from None
 
 
 def post_fork(server, worker):
