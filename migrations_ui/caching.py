@@ -158,8 +158,12 @@ class GenerationMemo(Generic[T]):
         self._entries: OrderedDict[Hashable, tuple[int, T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        generation = upstream_generation()
+    def get(self, key: Hashable, compute: Callable[[], T], *, generation: int | None = None) -> T:
+        """The value for the current generation; pass `generation` when the request has read it
+        already (a history page has, for its list), which spares a second read of the counter.
+        """
+        if generation is None:
+            generation = upstream_generation()
         with self._lock:
             entry = self._entries.get(key)
         if entry is not None and entry[0] == generation:

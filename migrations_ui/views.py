@@ -169,6 +169,7 @@ class HistoryView(MigrationTypeView):
         form = forms.HistoryFilterForm(request.GET if bound else None)
         rows: HistoryRows | None = None
         fetched_at: float | None = None
+        generation: int | None = None
         if not bound:
             params: dict[str, Any] | None = {"includeOnlyFailures": "false"}
         else:
@@ -177,7 +178,7 @@ class HistoryView(MigrationTypeView):
             history = migration_history(
                 user=request.user, migration_type=self.migration_type, params=params
             )
-            rows, fetched_at = history.rows, history.fetched_at
+            rows, fetched_at, generation = history.rows, history.fetched_at, history.generation
         filters = {key: request.GET[key] for key in keys if request.GET.get(key)}
         page = None
         pagination = None
@@ -191,15 +192,19 @@ class HistoryView(MigrationTypeView):
             )
         shown = page.object_list if page else rows
         # Who pressed Start, from our own audit log: one query for the whole page, and none
-        # while nothing has been started through the dashboard since it was last asked.
+        # while nothing has been started through the dashboard since it was last asked (the
+        # generation the list was read under is the current one: not read again).
         ids = [row.migration.migration_id for row in shown or ()]
+        started_by: dict[str, Any] | None = {}
         try:
-            started_by: dict[str, Any] | None = caching.started_by.get(
-                (self.migration_type.upstream_type, tuple(ids)),
-                lambda: audit_started_by(
-                    migration_type=self.migration_type.upstream_type, migration_ids=ids
-                ),
-            )
+            if ids:
+                started_by = caching.started_by.get(
+                    (self.migration_type.upstream_type, tuple(ids)),
+                    lambda: audit_started_by(
+                        migration_type=self.migration_type.upstream_type, migration_ids=ids
+                    ),
+                    generation=generation,
+                )
         except DatabaseError:
             # The list comes from the migration service and is still worth showing without it.
             logger.exception("Audit log unreadable: history shown without 'Started by'")

@@ -58,6 +58,8 @@ class History:
     rows: HistoryRows
     # When this copy of the list was fetched from the migration service (epoch seconds).
     fetched_at: float
+    # The dashboard-action generation it belongs to, the current one (migrations_ui.caching).
+    generation: int
 
 
 def migration_history(
@@ -82,4 +84,4 @@ def migration_history(
         return rows
 
     cached = caching.history.get(key, fetch)
-    return History(rows=cached.value, fetched_at=cached.fetched_wall)
+    return History(rows=cached.value, fetched_at=cached.fetched_wall, generation=cached.generation)

@@ -207,6 +207,35 @@ def test_who_started_each_migration_is_not_queried_again_until_the_dashboard_act
         visits_client.get("/visits-migration/")
 
 
+@pytest.mark.django_db
+def test_a_history_page_reads_the_action_generation_once(
+    visits_client, requests_mock, monkeypatch
+) -> None:
+    """The list and the started-by memo share one read of the counter (a Redis round trip)."""
+    from migrations_ui import caching
+    from tests.unit.conftest_visits import history_json, migration_url
+
+    requests_mock.get(
+        migration_url("/migrate/history/all/VISITS"), json=[history_json("2024-01-01T10:00:00")]
+    )
+    visits_client.get("/visits-migration/")  # warm: the user, the list, the started-by memo
+    reads = []
+    real = caching.upstream_generation
+
+    def counted() -> int:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(caching, "upstream_generation", counted)
+    html = visits_client.get("/visits-migration/").content.decode()
+    assert "2024-01-01T10:00:00" in html or "1 January 2024" in html
+    assert len(reads) == 1
+    # And after an action both still see the new generation.
+    upstream_changed()
+    visits_client.get("/visits-migration/")
+    assert len(reads) == 2
+
+
 # -- Polling a running migration
 
 
