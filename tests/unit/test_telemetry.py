@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,25 @@ def test_a_request_is_named_by_its_route_with_status_and_user(on, signed_in, req
     assert request.end_time is not None and request.start_time is not None
     assert request.resource.attributes["service.name"] == "hmpps-nomis-sync-dashboard"
     assert request.resource.attributes["service.version"] == "local"
+
+
+def test_a_request_is_described_once_its_response_is_closed_but_timed_to_when_it_was_ready(
+    on, rf
+) -> None:
+    """The description waits until the server has sent the response (and closes it)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse("ok")
+    middleware = telemetry.RequestTelemetryMiddleware(lambda request: response)
+    returned = middleware(rf.get("/visits-migration/"))
+    ready = time.time_ns()
+    assert returned is response
+    assert on.requests() == [], "handed to the exporter before the response was sent"
+    time.sleep(0.02)
+    response.close()
+    request = on.request()
+    assert (request.attributes or {})["http.status_code"] == 200
+    assert request.end_time is not None and request.end_time <= ready
 
 
 @pytest.mark.django_db
