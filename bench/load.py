@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import math
 import multiprocessing
 import re
 import socket
@@ -265,8 +266,13 @@ def drive(target: Target, page: Page, setting: Setting) -> dict[str, Any]:
 
 
 def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `pct` % of them at or below.
+
+    So the p99 of 100 requests is the second slowest, not the slowest (rounding 99.5 to even
+    made it the slowest, and any one hiccup in a round its p99).
+    """
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
     return ordered[index]

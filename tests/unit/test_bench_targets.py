@@ -10,7 +10,7 @@ import pytest
 
 from bench import report as bench_report
 from bench import targets as bench
-from bench.load import Page, Setting
+from bench.load import Page, Setting, percentile
 
 PING_MS, UPSTREAM_PING_MS = 0.6, 0.4
 # name -> (dashboard requests, critical path, p50 ms)
@@ -293,3 +293,14 @@ def test_a_pages_tail_is_bounded_by_2_5_or_by_what_the_machine_did_to_its_pings(
     name = "visits history: p99 <= 2.5 x p50 at c=1 (or the machine's tail)"
     assert (name not in failed) is passes
     assert [n for n in failed if n != name] == []
+
+
+@pytest.mark.parametrize(
+    ("count", "pct", "expected"),
+    [(100, 99, 99), (100, 50, 50), (100, 100, 100), (300, 99, 297), (101, 50, 51), (1, 99, 1)],
+)
+def test_percentiles_are_nearest_rank(count: int, pct: float, expected: int) -> None:
+    # In reverse order, so the order they arrive in does not matter: the p99 of 100 is the second
+    # slowest, so one stall in a round of 100 does not make that round's p99.
+    values = [float(v) for v in range(count, 0, -1)]
+    assert percentile(values, pct) == expected
