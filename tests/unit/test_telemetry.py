@@ -167,6 +167,8 @@ def test_a_request_is_named_by_its_route_with_status_and_user(on, signed_in, req
     assert request.resource.attributes["service.version"] == "local"
 
 
+# Closing a response sends Django's request_finished, which looks at the database connection.
+@pytest.mark.django_db
 def test_a_request_is_described_once_its_response_is_closed_but_timed_to_when_it_was_ready(
     on, rf
 ) -> None:
