@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import requests.adapters
 from migrations_ui.models import AuditEvent
 from nomis_sync import upstream
 from sandbox.testing import free_port
+from tests.integration.conftest_visits import wait_for
 
 pytest_plugins = ["tests.integration.conftest_visits"]
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -498,31 +498,24 @@ def test_every_action_under_every_fault(
         assert response.status_code == 200, text[:500]
         assert "We do not know whether" not in text
     if fault is not None:
-        # Never retried: one call (a 401 is sent once more with a fresh token, by design).
+        # Never retried: one call (a 401 is sent once more with a fresh token, by design). The
+        # sandbox journals a call once it has finished with it, and a hung or delayed call
+        # finishes only when clear_faults releases it, a moment after the dashboard gave up.
         expected = 2 if fault_name == "401" else 1
-        journal = _journal_of(sandbox, action, settle_for=expected)
+        wait_for(lambda: len(_journal_of(sandbox, action)) >= expected, timeout=5, interval=0.02)
+        journal = _journal_of(sandbox, action)
         assert len(journal) == expected, journal
     else:
         assert _journal_of(sandbox, action) == [], "a refused connection sends nothing"
 
 
-def _journal_of(sandbox, action: Action, settle_for: int = 0) -> list[dict]:
-    """The sandbox's journal entries for the action's call.
-
-    The sandbox journals a call when it has finished with it; a hung or delayed call is finished
-    only once ``clear_faults`` releases it, a moment after the dashboard gave up. So wait (briefly)
-    for the expected entries; a surplus (a retry) still shows, since the wait stops at the count.
-    """
-    deadline = time.monotonic() + 5
-    while True:
-        journal = [
-            entry
-            for entry in sandbox.journal()
-            if entry["method"] == action.method and action.path in entry["path"]
-        ]
-        if len(journal) >= settle_for or time.monotonic() > deadline:
-            return journal
-        time.sleep(0.02)
+def _journal_of(sandbox, action: Action) -> list[dict]:
+    """The sandbox's journal entries for the action's call."""
+    return [
+        entry
+        for entry in sandbox.journal()
+        if entry["method"] == action.method and action.path in entry["path"]
+    ]
 
 
 def test_the_matrix_covers_every_audited_action() -> None:
