@@ -96,7 +96,8 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
         lines += [
             "",
             "Telemetry (Application Insights through OpenTelemetry, sampling 1.0, exported to the "
-            f"sandbox: {telemetry['envelopes_received']} envelopes received), 0 ms, c=1:",
+            f"sandbox: {telemetry['envelopes_received']} envelopes received), 0 ms, c=1, "
+            f"{telemetry.get('dashboards_a_side', 1)} new dashboards a side taking turns:",
             "",
             "| page | p50 off ms | p50 on ms | overhead | worker CPU ms a request, off | on |",
             "|---|---|---|---|---|---|",
