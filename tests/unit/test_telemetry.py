@@ -217,6 +217,13 @@ def test_query_values_never_reach_telemetry(on, client) -> None:
     values = " ".join(every_attribute_value(on))
     assert "secret-auth-code" not in values and "secret-state" not in values
     assert "code=REDACTED&state=REDACTED" in values
+    attributes = on.request().attributes or {}
+    assert attributes["http.target"] == "/visits-migration/?code=REDACTED&state=REDACTED"
+    assert attributes["http.url"] == (
+        "http://testserver/visits-migration/?code=REDACTED&state=REDACTED"
+    )
+    # A browser sends no trace context: the request starts a trace of its own.
+    assert on.request().parent is None
 
 
 # -- Dependencies
