@@ -1,0 +1,19 @@
+"""Redis commands are traced only while telemetry is on (nomis_sync.telemetry)."""
+
+from __future__ import annotations
+
+from nomis_sync import telemetry
+
+
+def test_redis_commands_are_untraced_again_once_telemetry_is_undone() -> None:
+    import redis
+
+    untraced = redis.Redis.execute_command
+    telemetry._trace_redis_commands()
+    try:
+        assert redis.Redis.execute_command is not untraced
+        telemetry._trace_redis_commands()  # twice is once: no span inside a span
+        assert redis.Redis.execute_command.untraced is untraced  # type: ignore[attr-defined]
+    finally:
+        telemetry.uninstrument()
+    assert redis.Redis.execute_command is untraced
