@@ -126,7 +126,7 @@ def uninstrument() -> None:
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()
     traced = redis.Redis.execute_command
-    redis.Redis.execute_command = getattr(traced, "untraced", traced)
+    redis.Redis.execute_command = getattr(traced, "untraced", traced)  # type: ignore[method-assign]
     if REQUEST_MIDDLEWARE in settings.MIDDLEWARE:
         settings.MIDDLEWARE.remove(REQUEST_MIDDLEWARE)
 
