@@ -372,10 +372,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 TELEMETRY_PAGES = ("home", "visits history")
 TELEMETRY_ROUNDS = 4
 # Two dashboards a side, started in this order (off, on, on, off). Identical dashboards differ:
-# four new copies of the same telemetry-off dashboard served home at p50s 4.5-5.2 ms in one run
-# (about +-7 % around their median), as much as telemetry costs, so one dashboard a side made the
-# overhead read anything from +5 % to +27 % (issue 15's notes). Two a side halve that spread, and
-# starting them ABBA means neither side is always the older or the newer.
+# four new copies of the same telemetry-off dashboard served home at p50s 4.54-5.22 ms in one run
+# (-5 % to +9 % around their median), as much as telemetry costs, so one dashboard a side made the
+# overhead read anything from +5 % to +27 % (issue 15's notes). Pooling two a side narrows that
+# spread (by about 1.4 for independent dashboards), and starting them ABBA means neither side is
+# always the older or the newer.
 TELEMETRY_SIDES = ("off", "on", "on", "off")
 
 

@@ -266,6 +266,7 @@ class RequestTelemetryMiddleware:
         from opentelemetry import context, propagate, trace
         from opentelemetry.instrumentation.utils import suppress_instrumentation
         from opentelemetry.instrumentation.wsgi import wsgi_getter
+        from opentelemetry.trace import SpanKind
 
         self.get_response = get_response
         # The global tracer provider's tracer: a proxy until start() has set the real provider.
@@ -276,10 +277,9 @@ class RequestTelemetryMiddleware:
         self._in_context = trace.set_span_in_context
         self._extract = functools.partial(propagate.extract, getter=wsgi_getter)
         self._suppress = suppress_instrumentation
+        self._server = SpanKind.SERVER
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from opentelemetry.trace import SpanKind
-
         if _is_quiet(request.path):
             with self._suppress():
                 return self.get_response(request)
@@ -290,7 +290,7 @@ class RequestTelemetryMiddleware:
             # A caller's W3C trace context, when it sent one (most requests come from a browser,
             # which sends none, and need not go through the propagators at all).
             context=self._extract(meta) if _TRACE_HEADERS.intersection(meta) else None,
-            kind=SpanKind.SERVER,
+            kind=self._server,
             attributes={"http.method": method},
         )
         request._telemetry_span = span  # type: ignore[attr-defined]

@@ -232,7 +232,7 @@ def test_a_signed_out_redirect_and_a_callers_trace(
 def test_a_redis_command_that_fails(
     on: Exported, ours: SpanExporter, azure: AzureMonitorTraceExporter
 ) -> None:
-    """A real span from the Redis instrumentation (nothing listens on port 9)."""
+    """A real span from the dashboard's Redis tracing (nothing listens on port 9)."""
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry

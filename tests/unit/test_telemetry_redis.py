@@ -17,3 +17,13 @@ def test_redis_commands_are_untraced_again_once_telemetry_is_undone() -> None:
     finally:
         telemetry.uninstrument()
     assert redis.Redis.execute_command is untraced
+
+
+def test_a_unix_socket_connection_is_named_by_its_path() -> None:
+    # As the Redis instrumentation records it: the socket's path as the peer, no port.
+    assert telemetry._redis_connection_attributes({"path": "/run/redis.sock", "db": None}) == {
+        "db.system": "redis",
+        "db.redis.database_index": 0,
+        "net.peer.name": "/run/redis.sock",
+        "net.transport": "other",
+    }
