@@ -67,7 +67,7 @@ test: install assets lint
 	$(DEV_ENV) $(PY) -m pytest
 	$(MAKE) --no-print-directory bench-smoke
 
-## bench: the performance benchmark (about 8 minutes); writes bench/results/latest.{json,md,png}
+## bench: the performance benchmark (5-10 minutes); writes bench/results/latest.{json,md,png}
 bench: install assets
 	$(PY) bench/run.py
 

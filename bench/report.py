@@ -111,7 +111,8 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
     lines += [
         "",
         f"Peak RSS per worker (MB): {report['peak_rss_mb_per_worker']}; "
-        f"{report['rounds']} rounds; {report['duration_s']} s; load average at the end "
+        f"{report['rounds']} rounds; {report['duration_s']} s; niceness "
+        f"{report.get('nice', 0)}; load average at the end "
         f"{', '.join(f'{v:.2f}' for v in report['machine']['load_average'])}.",
         "",
         NOTES,

@@ -4,7 +4,7 @@
 audit events) and the dashboard under gunicorn with production-like settings (DEBUG off, Redis
 sessions, 2 workers with threads); signs a sandbox user in through the real HMPPS Auth flow;
 starts a migration of every registered type through its pages and maps 200 more rooms of one
-prison. Then, in at least three rounds that alternate the order of the pages, it measures the
+prison. Then, in five rounds (ROUNDS) that alternate the order of the pages, it measures the
 floors (bench.targets), every page at 0 ms added upstream latency, the upstream-bound pages at 20
 and 100 ms, home and history at concurrency 16, and sign-in's whole redirect round trip at 1 and
 16; then history against 5,000 past migrations; then home and history with telemetry on against
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -65,9 +65,26 @@ FLOOR_PAGES = (
 )
 SIGN_IN = Page("sign-in", "/sign-in", 3, dashboard_requests=3, target="sign-in")
 HISTORY_5000 = Page("visits history (5,000 past migrations)", "/visits-migration/", 1)
+# Every figure is the median of this many rounds. With `make test` beside the benchmark, one
+# round in three met a burst of its browser tests (28 pages' p99 over 2.5 x p50 in that round,
+# 2-7 in the others): the median of three then rests on one quiet round; of five, on three.
+ROUNDS = 5
+# The niceness the benchmark runs at, and with it every process it starts (load clients,
+# dashboard workers, sandbox). Other work on the machine (`make test` beside it) stays at 0, so
+# the scheduler lets a benchmark request run on rather than hand its CPU to a neighbour mid-way.
+# PostgreSQL and Redis are the machine's own services and keep their priority.
+BENCH_NICE = -10
 
 
 # -- Processes
+
+
+def raise_priority(nice: int) -> int:
+    """Run this process, and so everything it starts from now on, at `nice` where the machine
+    allows it (root, or CAP_SYS_NICE); returns the niceness it runs at."""
+    with suppress(PermissionError):
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def redis_url() -> str:
@@ -484,11 +501,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="one short round, to keep it working")
     parser.add_argument("--check", action="store_true", help="exit 1 if any target fails")
     parser.add_argument("--requests", type=int, default=100, help="requests per page per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (at least 3 for --check)")
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS, help="rounds (at least 3 for --check)"
+    )
     parser.add_argument("--audit-events", type=int, default=100_000)
     parser.add_argument("--pages", nargs="*", help="only these pages (by name)")
     parser.add_argument("--no-telemetry", action="store_true", help="skip telemetry on vs off")
     parser.add_argument("--name", default="", help="results file name (default latest/smoke)")
+    parser.add_argument(
+        "--nice", type=int, default=BENCH_NICE, help="niceness to run at (not for --smoke)"
+    )
     args = parser.parse_args(argv)
     if args.check and args.rounds < 3:
         parser.error("--check needs at least 3 rounds: each figure is a median of rounds")
@@ -501,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Skipping the benchmark smoke run. {message}")
         return 0
     started = time.monotonic()
-    report = run(args)
+    # A smoke run checks the benchmark still works, inside `make test`: it keeps its priority.
+    nice = os.getpriority(os.PRIO_PROCESS, 0) if args.smoke else raise_priority(args.nice)
+    report = {**run(args), "nice": nice}
     checks = [] if args.smoke else check_targets(report, load_targets())
     name = args.name or ("smoke" if args.smoke else "latest")
     markdown = reports.write(report, checks, name)

@@ -188,7 +188,11 @@ def test_the_report_shows_each_pages_figures_floor_ratio_target_and_result(
     monkeypatch.setattr(bench_report, "RESULTS", tmp_path)
     report = _set(passing, "visits details", 0, 1, p50_over_floor=5.2)
     report.update(
-        rounds=3, duration_s=100.0, page_order=list(PAGES), machine={"load_average": (1, 1, 1)}
+        rounds=3,
+        duration_s=100.0,
+        page_order=list(PAGES),
+        machine={"load_average": (1, 1, 1)},
+        nice=-10,
     )
     checks = bench.check_targets(report, TARGETS)
     markdown = bench_report.write(report, checks, "latest")
@@ -201,6 +205,8 @@ def test_the_report_shows_each_pages_figures_floor_ratio_target_and_result(
         line for line in markdown.splitlines() if line.startswith("| visits details | 0 | 1")
     )
     assert "| 5.20 | 5 | FAIL |" in details
+    # The priority it ran at, which decides how much a busy machine could stretch its tails.
+    assert "3 rounds; 100.0 s; niceness -10;" in markdown
 
 
 def test_a_rounds_pages_share_the_median_of_the_floors_measured_before_each() -> None:
