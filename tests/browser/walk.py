@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations
 
@@ -31,7 +32,13 @@ class Walk:
         )
 
     def check(self, title: str, *, error: bool = False) -> None:
-        assert self.page.title() == f"{'Error: ' if error else ''}{title} - {SERVICE}"
+        # A click returns once it is dispatched, not once the page it leads to has loaded: on a
+        # busy machine the title read straight after was still the previous page's. Wait for
+        # the new page's title, then for it to finish loading, before checking the rest.
+        expect(self.page).to_have_title(
+            f"{'Error: ' if error else ''}{title} - {SERVICE}", timeout=15_000
+        )
+        self.page.wait_for_load_state()
         assert self.page.locator("h1").count() == 1
         assert_no_axe_violations(self.page)
         assert not self.csp_errors, self.csp_errors
