@@ -11,8 +11,9 @@ page cannot go below on this machine at that moment. Every figure is the median 
 - Upstream-bound pages (visits preview and details at 20 and 100 ms added latency) must keep
   p50 / critical path (round trips x the added latency) at or below their calibrated ratio.
 - Scaling: home and history serve at least 1.5 x as many requests a second at concurrency 16 as
-  at 1; p99 stays within 2.5 x p50 at concurrency 1 for every page, or within the p99 / p50 the
-  machine gave the /ping interleaved with it, when a loaded machine made that worse (p99_bound).
+  at 1, at 1 measured just before and just after 16 (`c1_rps_beside`); p99 stays within
+  2.5 x p50 at concurrency 1 for every page, or within the p99 / p50 the machine gave the /ping
+  interleaved with it, when a loaded machine made that worse (p99_bound).
 """
 
 from __future__ import annotations
@@ -151,9 +152,25 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ping_p99_over_p50": round(statistics.median(ping_tails), 2)
                 if ping_tails
                 else None,
+                **_scaling(group),
             }
         )
     return figures
+
+
+def _scaling(group: list[dict[str, Any]]) -> dict[str, float]:
+    """Concurrency 16 against 1 measured beside it, per round, then the median over rounds.
+
+    Beside `make test`, c=1 measured with the other pages and c=16 a minute later met different
+    loads: their rounds' ratios ran from 1.1 to 2.6, and the ratio of the two medians failed
+    runs whose rounds mostly passed.
+    """
+    if not group or not all(r.get("c1_rps_beside") for r in group):
+        return {}
+    return {
+        "c1_rps_beside": round(statistics.median(r["c1_rps_beside"] for r in group), 1),
+        "scaling": round(statistics.median(r["rps"] / r["c1_rps_beside"] for r in group), 2),
+    }
 
 
 # -- Targets
@@ -233,18 +250,27 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
             )
     for page in SCALING_PAGES:
         one, sixteen = _find(figures, page, 0, 1), _find(figures, page, 0, 16)
-        if one and sixteen:
-            scale = sixteen["rps"] / one["rps"]
-            checks.append(
-                Check(
-                    f"{page}: req/s at c=16 >= {SCALING_MIN} x c=1",
-                    scale >= SCALING_MIN,
-                    f"{sixteen['rps']:.0f} / {one['rps']:.0f} = {scale:.2f} >= {SCALING_MIN}",
-                    page,
-                    round(scale, 2),
-                    SCALING_MIN,
-                )
+        if sixteen and "scaling" in sixteen:
+            scale = sixteen["scaling"]
+            detail = (
+                f"median over rounds of c=16 / c=1 just before and after it: {scale:.2f} "
+                f"(medians {sixteen['rps']:.0f} / {sixteen['c1_rps_beside']:.0f}) >= {SCALING_MIN}"
             )
+        elif one and sixteen:
+            scale = sixteen["rps"] / one["rps"]
+            detail = f"{sixteen['rps']:.0f} / {one['rps']:.0f} = {scale:.2f} >= {SCALING_MIN}"
+        else:
+            continue
+        checks.append(
+            Check(
+                f"{page}: req/s at c=16 >= {SCALING_MIN} x c=1",
+                scale >= SCALING_MIN,
+                detail,
+                page,
+                round(scale, 2),
+                SCALING_MIN,
+            )
+        )
     machine_tail = machine_tail_of(figures)
     for f in figures:
         # Pages only: a floor is a reference, a fraction of a millisecond that a single

@@ -146,6 +146,37 @@ def test_a_missed_target_fails(passing, change, failed) -> None:
     assert _failed(_set(passing, page, latency, concurrency, **values)) == [failed]
 
 
+def _with_rates_beside(rows: list[dict[str, Any]], c1_rps: tuple[float, ...]):
+    for row, rate in zip(rows, c1_rps, strict=True):
+        row["c1_rps_beside"] = rate
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("beside", "scaling", "passes"),
+    [
+        # 16 served 1,000 a second in every round; 1 beside it served these. Rounds' pairs:
+        # 1.6, 1.47 and 1.79. One round under 1.5 does not fail it...
+        ((625.0, 680.0, 560.0), 1.6, True),
+        # ...two of three (1.43, 1.25, 1.79) do.
+        ((700.0, 800.0, 560.0), 1.43, False),
+    ],
+)
+def test_scaling_is_the_median_of_each_rounds_16_over_the_1_measured_beside_it(
+    passing, beside, scaling, passes
+) -> None:
+    rows = _with_rates_beside(_rows("home", 3.0, concurrency=16, rps=1000.0), beside)
+    figures = [f for f in passing["figures"] if (f["page"], f["concurrency"]) != ("home", 16)]
+    report = {**passing, "figures": [*figures, *bench.aggregate(rows)]}
+    sixteen = _figure(report, "home", concurrency=16)
+    assert sixteen["scaling"] == pytest.approx(scaling, abs=0.01)
+    check = next(
+        c for c in bench.check_targets(report, TARGETS) if "c=16" in c.name and c.page == "home"
+    )
+    assert check.passed is passes
+    assert check.value == pytest.approx(scaling, abs=0.01)
+
+
 def test_a_page_without_a_calibrated_target_fails_rather_than_passing_unchecked(passing) -> None:
     targets = copy.deepcopy(TARGETS)
     del targets["floor"]["visits details"]
