@@ -28,9 +28,9 @@ NOTES = """Notes:
   latency) at 20 and 100 ms.
 - Targets are calibrated (bench/targets.json): the highest ratio seen on an idle machine for
   today's code, times a margin; `python -m bench.calibrate` writes them from result files.
-- p99 must stay within 2.5 x p50 at concurrency 1, or within the p99 / p50 of the /ping
-  interleaved with the page where a loaded machine stretched that further (capped at the run's
-  median ping tail, so a worker's own stall does not excuse itself).
+- p99 must stay within 2.5 x p50 at concurrency 1, or, round by round, within the p99 / p50 of
+  the /ping interleaved with the page in that round where a loaded machine stretched that
+  further (capped at the run's median ping tail, so a worker's own stall does not excuse itself).
 - visits preview is the user's "Continue to preview": the start form's POST and the GET it
   redirects to, timed as one. The other types' previews are their GET alone.
 - sign-in is the whole redirect round trip of a new browser session: the dashboard's /sign-in,

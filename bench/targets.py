@@ -12,8 +12,8 @@ page cannot go below on this machine at that moment. Every figure is the median 
   p50 / critical path (round trips x the added latency) at or below their calibrated ratio.
 - Scaling: home and history serve at least 1.5 x as many requests a second at concurrency 16 as
   at 1, at 1 measured just before and just after 16 (`c1_rps_beside`); p99 stays within
-  2.5 x p50 at concurrency 1 for every page, or within the p99 / p50 the machine gave the /ping
-  interleaved with it, when a loaded machine made that worse (p99_bound).
+  2.5 x p50 at concurrency 1 for every page, or, round by round, within the p99 / p50 the machine
+  gave the /ping interleaved with it, when a loaded machine made that worse (p99_score).
 """
 
 from __future__ import annotations
@@ -152,6 +152,17 @@ def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ping_p99_over_p50": round(statistics.median(ping_tails), 2)
                 if ping_tails
                 else None,
+                # Each round's (page's p99 / p50, its pings' p99 / p50), for the tail check.
+                "tail_rounds": [
+                    (
+                        round(r["p99_ms"] / r["p50_ms"], 3),
+                        round(r["ping_p99_ms"] / r["ping_p50_ms"], 3)
+                        if r.get("ping_p50_ms")
+                        else None,
+                    )
+                    for r in group
+                    if r["p50_ms"] > 0
+                ],
                 **_scaling(group),
             }
         )
@@ -276,16 +287,18 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
         # Pages only: a floor is a reference, a fraction of a millisecond that a single
         # scheduler tick doubles.
         if f["latency_ms"] == 0 and f["concurrency"] == 1 and f["page"] not in FLOORS:
-            bound = p99_bound(f, machine_tail)
+            score = p99_score(f, machine_tail)
+            bounds = [round(p99_bound(ping, machine_tail), 2) for _, ping in f["tail_rounds"]]
             checks.append(
                 Check(
                     f"{f['page']}: p99 <= {P99_OVER_P50_MAX} x p50 at c=1 (or the machine's tail)",
-                    f["p99_over_p50"] is not None and f["p99_over_p50"] <= bound,
-                    f"p99 / p50 = {f['p99_ms']:.2f} / {f['p50_ms']:.2f} = {f['p99_over_p50']} "
-                    f"<= {bound:.2f}",
+                    score is not None and score <= 1,
+                    f"p99 / p50 = {f['p99_ms']:.2f} / {f['p50_ms']:.2f} = {f['p99_over_p50']}; "
+                    f"median over rounds of p99 / p50 over the round's bound {bounds}: "
+                    f"{_or_dash(score)} <= 1",
                     f["page"],
-                    f["p99_over_p50"],
-                    round(bound, 2),
+                    score,
+                    1.0,
                 )
             )
     # One user signed in for the whole run, shorter than one token lifetime (20 minutes): its
@@ -325,9 +338,9 @@ def machine_tail_of(figures: list[dict[str, Any]]) -> float | None:
     return statistics.median(tails) if tails else None
 
 
-def p99_bound(figure: dict[str, Any], machine_tail: float | None) -> float:
-    """The highest p99 / p50 the page may have: 2.5, or what the machine did to a request that
-    does nothing at the same moments, if that was worse.
+def p99_bound(ping_tail: float | None, machine_tail: float | None) -> float:
+    """The highest p99 / p50 a page may have in a round: 2.5, or what the machine did in that
+    round to a request that does nothing at the same moments (`ping_tail`), if that was worse.
 
     On an idle machine /ping's p99 is within 2.5 x its p50, so the bound is 2.5. Under load
     (`make test` beside the benchmark) the interleaved /ping's own p99 / p50 was 4-5: a request
@@ -335,9 +348,25 @@ def p99_bound(figure: dict[str, Any], machine_tail: float | None) -> float:
     capped at the run's typical ping tail, so a worker stalled by the page's own background work
     (its pings stalled alike) does not raise its own bound.
     """
-    own = figure.get("ping_p99_over_p50")
+    own = ping_tail
     machine = min(own, machine_tail) if own and machine_tail else (own or machine_tail or 0.0)
     return max(P99_OVER_P50_MAX, machine)
+
+
+def p99_score(figure: dict[str, Any], machine_tail: float | None) -> float | None:
+    """The median over rounds of the page's p99 / p50 over that round's bound: at most 1 passes.
+
+    Round by round, because a burst of load stretches the page and its pings in the same round:
+    beside `make test` one page's tails were 2.09, 2.65, 2.55, 2.67 and 1.99 while its pings'
+    were 1.55, 5.02, 4.39, 2.26 and 2.00. Their medians apart (2.55 against 2.26) failed a page
+    that was within its bound in four rounds of five.
+    """
+    rounds = figure.get("tail_rounds") or []
+    if not rounds:
+        return None
+    return round(
+        statistics.median(page / p99_bound(ping, machine_tail) for page, ping in rounds), 2
+    )
 
 
 def calibrate(reports: list[dict[str, Any]], margin: float = CALIBRATION_MARGIN) -> dict[str, Any]:
@@ -362,6 +391,10 @@ def calibrate(reports: list[dict[str, Any]], margin: float = CALIBRATION_MARGIN)
             key: round(1 + (value - 1) * margin, 3) for key, value in sorted(critical.items())
         },
     }
+
+
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def all_ok(statuses: dict[Any, int]) -> bool:
