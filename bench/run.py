@@ -222,8 +222,10 @@ class Plan:
             count = max(20, self.requests // 5)
         if concurrency > 1:
             # At concurrency 16 a few hundred requests last a fraction of a second, too short
-            # for a steady requests-a-second figure: four times as many.
-            count = self.requests * 4
+            # for a steady requests-a-second figure: ten times as many (about 2 s). Beside
+            # `make test`, with four times as many, home's five rounds' scaling ran from 1.15
+            # to 1.8; with ten, from 1.41 to 1.67.
+            count = self.requests * 10
         return count
 
 
@@ -266,7 +268,8 @@ def measure_scaling(target: Target, page: Page, plan: Plan, round_no: int) -> li
     """The page at concurrency 16 (after the floors), with concurrency 1 just before and just
     after it: the c=16 row's `c1_rps_beside` is the mean of those two rates, so its scaling
     compares two rates the machine's load of the moment fell on alike."""
-    single = Setting(0, 1, plan.count(page))
+    # As long as the run at 16, about a second and a half each.
+    single = Setting(0, 1, plan.count(page) * 4)
     before = drive(target, page, single)
     rows = measure_against_floors(
         target, page, Setting(0, 16, plan.count(page, concurrency=16)), plan, round_no
