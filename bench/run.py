@@ -268,7 +268,7 @@ def measure_scaling(target: Target, page: Page, plan: Plan, round_no: int) -> li
     """The page at concurrency 16 (after the floors), with concurrency 1 just before and just
     after it: the c=16 row's `c1_rps_beside` is the mean of those two rates, so its scaling
     compares two rates the machine's load of the moment fell on alike."""
-    # As long as the run at 16, about a second and a half each.
+    # About as long as the run at 16: a second or so on either side.
     single = Setting(0, 1, plan.count(page) * 4)
     before = drive(target, page, single)
     rows = measure_against_floors(
