@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.targets import Check, status_text
+from bench.targets import Check, or_dash, status_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -54,13 +54,9 @@ def row_text(figure: dict[str, Any], check: Check | None) -> str:
         f"| {figure['page']} | {figure['latency_ms']} | {figure['concurrency']} "
         f"| {figure['requests']} | {figure['p50_ms']:.2f} | {figure['p95_ms']:.2f} "
         f"| {figure['p99_ms']:.2f} | {figure['rps']:.0f} | {figure['floor_ms']:.2f} "
-        f"| {ratio_text} | {target} | {result} | {_or_dash(figure.get('p99_over_p50'))} "
-        f"| {_or_dash(figure.get('ping_p99_over_p50'))} | {status_text(figure['statuses'])} |"
+        f"| {ratio_text} | {target} | {result} | {or_dash(figure.get('p99_over_p50'))} "
+        f"| {or_dash(figure.get('ping_p99_over_p50'))} | {status_text(figure['statuses'])} |"
     )
-
-
-def _or_dash(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
 
 
 def _check_for(figure: dict[str, Any], checks: list[Check]) -> Check | None:

@@ -1,15 +1,19 @@
-"""The benchmark's load generator: concurrency means that many requests in flight to the end."""
+"""The benchmark's load generator: concurrency means that many requests in flight to the end;
+and its scaling pair, concurrency 16 with concurrency 1 just before and just after it."""
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
+from bench import run
 from bench.load import Page, Setting, Target, drive
 
 
@@ -19,6 +23,7 @@ class _Handler(BaseHTTPRequestHandler):
     served: Counter[int] = Counter()
     first: list[int] = []
     lock = threading.Lock()
+    slow_first = True
 
     def do_GET(self) -> None:
         port = self.client_address[1]
@@ -26,7 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not self.first:
                 self.first.append(port)
             self.served[port] += 1
-            slow = port == self.first[0]
+            slow = self.slow_first and port == self.first[0]
         if slow:
             time.sleep(0.1)  # one connection lands on a busy worker
         self.send_response(200)
@@ -42,6 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[ThreadingHTTPServer]:
     _Handler.served = Counter()
     _Handler.first = []
+    _Handler.slow_first = True
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -61,3 +67,36 @@ def test_connections_share_the_requests_so_a_slow_one_does_not_hold_the_others_b
     # A fixed share would have been 10 requests each; the slow connection (100 ms a request)
     # takes its next one from what is left, and the fast ones have taken nearly all of it.
     assert slow <= 3, dict(_Handler.served)
+
+
+def test_concurrency_1_is_measured_just_before_and_after_16_and_its_mean_rate_kept(
+    server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every connection as fast as the others; one server plays both the dashboard (page and
+    # /ping) and the sandbox (its /health/ping).
+    _Handler.slow_first = False
+    port = server.server_address[1]
+    runs: list[tuple[str, int, int, dict[str, Any]]] = []
+    real_drive = run.drive
+
+    def recording_drive(target, page, setting):
+        measured = real_drive(target, page, setting)
+        runs.append((page.name, setting.concurrency, setting.requests, measured))
+        return measured
+
+    monkeypatch.setattr(run, "drive", recording_drive)
+    page = Page("home", "/", 0)
+    plan = run.Plan(rounds=1, requests=10, smoke=False)
+    rows = run.measure_scaling(Target(port, "", port), page, plan, 0)
+
+    home = [(c, n, m) for name, c, n, m in runs if name == "home"]
+    # 1 (40), the warm-up (8 at 8), 16 (100), then 1 again (40): nothing else of the page's
+    # between them, so both rates at 1 are of the moments around 16.
+    assert [(c, n) for c, n, _ in home] == [(1, 40), (8, 8), (16, 100), (1, 40)]
+    # The floors (each warmed up, then measured) come just before 16, as for every other page.
+    floors = [run.PING, run.PING, run.UPSTREAM_PING, run.UPSTREAM_PING]
+    assert [name for name, *_ in runs] == ["home", *floors, "home", "home", "home"]
+    sixteen = rows[-1]
+    assert (sixteen["page"], sixteen["concurrency"], sixteen["requests"]) == ("home", 16, 100)
+    rates = [len(m["latencies"]) / m["elapsed_s"] for c, _, m in (home[0], home[-1])]
+    assert sixteen["c1_rps_beside"] == pytest.approx(statistics.mean(rates), abs=0.1)

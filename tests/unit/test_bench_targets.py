@@ -47,13 +47,22 @@ def _rows(page: str, p50: float, *, latency: int = 0, concurrency: int = 1, rps:
     return rows
 
 
+def _with_rates_beside(rows: list[dict[str, Any]], c1_rps: tuple[float, ...]):
+    for row, rate in zip(rows, c1_rps, strict=True):
+        row["c1_rps_beside"] = rate
+    return rows
+
+
 @pytest.fixture
 def passing() -> dict[str, Any]:
     rows = []
     for page, (_, _, p50) in PAGES.items():
         rows += _rows(page, p50, rps=1000 / p50)
-    rows += _rows("home", 3.0, concurrency=16, rps=1000.0)
-    rows += _rows("visits history", 3.0, concurrency=16, rps=1200.0)
+    # Concurrency 1 beside 16 as fast as at 1 with the other pages: scaling 1.8 for both.
+    rows += _with_rates_beside(_rows("home", 3.0, concurrency=16, rps=1000.0), (1000 / 1.8,) * 3)
+    rows += _with_rates_beside(
+        _rows("visits history", 3.0, concurrency=16, rps=1200.0), (1000 / 1.5,) * 3
+    )
     rows += _rows("visits preview", 105.0, latency=100)
     rows += _rows("visits details", 104.0, latency=100)
     return {
@@ -130,7 +139,7 @@ def _set(report: dict[str, Any], page: str, latency: int, concurrency: int, **va
             ("visits preview", 100, 1, {"p50_over_critical_path": 1.12}),
             "visits preview at 100 ms: p50 / critical path <= 1.1",
         ),
-        (("home", 0, 16, {"rps": 800.0}), "home: req/s at c=16 >= 1.5 x c=1"),
+        (("home", 0, 16, {"scaling": 1.44}), "home: req/s at c=16 >= 1.5 x c=1"),
         (
             ("visits history", 0, 1, {"tail_rounds": [(2.6, None)] * 3}),
             "visits history: p99 <= 2.5 x p50 at c=1 (or the machine's tail)",
@@ -144,12 +153,6 @@ def _set(report: dict[str, Any], page: str, latency: int, concurrency: int, **va
 def test_a_missed_target_fails(passing, change, failed) -> None:
     page, latency, concurrency, values = change
     assert _failed(_set(passing, page, latency, concurrency, **values)) == [failed]
-
-
-def _with_rates_beside(rows: list[dict[str, Any]], c1_rps: tuple[float, ...]):
-    for row, rate in zip(rows, c1_rps, strict=True):
-        row["c1_rps_beside"] = rate
-    return rows
 
 
 @pytest.mark.parametrize(
@@ -175,6 +178,19 @@ def test_scaling_is_the_median_of_each_rounds_16_over_the_1_measured_beside_it(
     )
     assert check.passed is passes
     assert check.value == pytest.approx(scaling, abs=0.01)
+
+
+def test_concurrency_16_without_concurrency_1_beside_it_fails_rather_than_passing_unchecked(
+    passing,
+) -> None:
+    rows = _rows("home", 3.0, concurrency=16, rps=1000.0)
+    figures = [f for f in passing["figures"] if (f["page"], f["concurrency"]) != ("home", 16)]
+    report = {**passing, "figures": [*figures, *bench.aggregate(rows)]}
+    check = next(
+        c for c in bench.check_targets(report, TARGETS) if c.name.startswith("home: req/s")
+    )
+    assert not check.passed
+    assert check.detail == "no concurrency 1 measured beside it"
 
 
 def test_a_page_without_a_calibrated_target_fails_rather_than_passing_unchecked(passing) -> None:
