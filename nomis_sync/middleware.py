@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from nomis_sync import upstream
+from nomis_sync import upstream, views
 from nomis_sync.error_pages import method_not_allowed_page, outcome_unknown_page
 from nomis_sync.logging import request_context, username_of
 
@@ -30,6 +31,40 @@ _QUIET_PATHS = frozenset({"/ping", "/health", "/info"})
 
 def _quiet(path: str, status: int) -> bool:
     return status < 400 and (path in _QUIET_PATHS or path.startswith(settings.STATIC_URL))
+
+
+# The paths the platform's probes call (Kubernetes liveness, readiness and startup, the image's
+# HEALTHCHECK). They arrive with whatever Host the prober used: the pod's IP and port.
+PROBE_PATHS = frozenset({"/ping"})
+
+
+class ProbeHostMiddleware:
+    """Answer a probe of `/ping` whatever its Host header; every other path keeps Django's check.
+
+    The kubelet sends `Host: <pod IP>:<port>`, which is not in ALLOWED_HOSTS (the ingress host), so
+    Django would answer 400 and no pod would ever become ready. Only a probe from a host that is not
+    allowed is answered here, before anything reads the host: one from an allowed host (the
+    ingress, a laptop, the benchmark's floor) still goes through the whole stack.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in PROBE_PATHS and request.method in ("GET", "HEAD"):
+            host = request._get_raw_host()
+            domain, _port = split_domain_port(host)
+            if not (domain and validate_host(domain, _allowed_hosts())):
+                return views.ping(request)
+        return self.get_response(request)
+
+
+def _allowed_hosts() -> list[str]:
+    # Django's own rule (HttpRequest.get_host): with DEBUG and no ALLOWED_HOSTS, localhost is fine.
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        return [".localhost", "127.0.0.1", "[::1]"]
+    return list(allowed)
 
 
 class RequestIdMiddleware:

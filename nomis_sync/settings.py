@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Kubernetes probes /ping with the pod's address as Host; nothing else may skip the host check.
+    "nomis_sync.middleware.ProbeHostMiddleware",
     "nomis_sync.middleware.RequestIdMiddleware",
     # Every wait for another service fits inside REQUEST_DEADLINE_SECONDS.
     "nomis_sync.deadline.RequestDeadlineMiddleware",

@@ -134,3 +134,36 @@ def test_healthcheck_command_exits_one_when_down(upstreams, requests_mock, capsy
     out = capsys.readouterr().out
     assert "mappingApi" in out
     assert "DOWN" in out
+
+
+# -- Probes with the kubelet's Host header (production settings: ALLOWED_HOSTS is the ingress)
+
+
+@pytest.fixture
+def production_hosts(settings) -> None:
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["nomis-sync-dashboard.hmpps.service.justice.gov.uk"]
+
+
+@pytest.mark.parametrize("host", ["10.0.0.7:8000", "127.0.0.1:8000", "[fd00::7]:8000"])
+def test_a_probe_of_ping_from_the_pods_address_answers_200(production_hosts, host) -> None:
+    for method in ("get", "head"):
+        response = getattr(Client(), method)("/ping", HTTP_HOST=host)
+        assert response.status_code == 200
+    assert Client().get("/ping", HTTP_HOST=host).json() == {"status": "UP"}
+
+
+@pytest.mark.parametrize("path", ["/", "/info", "/health", "/sign-in", "/ping/", "/audit/"])
+def test_every_other_path_still_refuses_a_host_that_is_not_allowed(production_hosts, path) -> None:
+    assert Client().get(path, HTTP_HOST="10.0.0.7:8000").status_code == 400
+
+
+def test_a_post_to_ping_from_another_host_is_still_refused(production_hosts) -> None:
+    assert Client().post("/ping", HTTP_HOST="10.0.0.7:8000").status_code == 400
+
+
+def test_a_probe_from_the_ingress_host_goes_through_the_whole_stack(production_hosts) -> None:
+    response = Client().get("/ping", HTTP_HOST="nomis-sync-dashboard.hmpps.service.justice.gov.uk")
+    assert response.status_code == 200
+    # Only the full stack's request-id middleware names the request.
+    assert response.has_header("X-Request-Id")
