@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=true NO_HTTPS=true SECURE_SSL_REDIRECT=false
 # mypy covers these as they appear (style.md §11).
 MYPY_TARGETS := $(wildcard accounts migrations_ui/clients migrations_ui/services migrations_ui/selectors migrations_ui/types)
 
-.PHONY: run test lint assets install clean bench bench-check bench-smoke
+.PHONY: run test lint assets install clean bench bench-check bench-smoke image image-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,16 @@ bench-check: install assets
 
 bench-smoke: install assets
 	$(PY) bench/run.py --smoke
+
+## image: build the production image and the sandbox's with buildah (root; Debian's buildah)
+# Official bases where they can be pulled, else local ones from Debian packages (built once).
+IMAGE_BASES ?= auto
+image:
+	$(PYTHON) -m container.build --bases $(IMAGE_BASES)
+
+## image-check: run the production image against the sandbox, Redis and PostgreSQL (CI runs it)
+image-check: image $(VENV)/.installed
+	$(PY) -m container.check
 
 clean:
 	rm -rf static/build staticfiles .pytest_cache .mypy_cache .ruff_cache

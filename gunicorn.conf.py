@@ -29,6 +29,9 @@ accesslog = None
 # trusts (TRUSTED_PROXIES, as in settings); none unless configured.
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 preload_app = True
+# gunicorn 25+ opens a control socket under $HOME/.gunicorn for its `gunicornc` tool by default.
+# Nothing here uses it, and in the image the root filesystem is read-only.
+control_socket_disable = True
 
 
 def on_starting(server):

@@ -1,0 +1,1 @@
+"""Building and checking the container images (make image, make image-check)."""
