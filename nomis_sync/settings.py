@@ -11,6 +11,8 @@ import ipaddress
 import os
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import environ
 from csp.constants import NONCE, SELF
@@ -34,6 +36,13 @@ _SANDBOX = env.str("SANDBOX_URL", default="http://localhost:9091")
 _missing: list[str] = []
 
 
+def _value(name: str, *, secret: bool = False) -> str:
+    """A variable's value; a secret's may instead be in the file named by `<NAME>_FILE`."""
+    if secret and os.environ.get(f"{name}_FILE"):
+        return Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, "").strip()
+
+
 def _read(name: str, *, dev_default: str | None = None, secret: bool = False) -> str:
     """Read a required string setting.
 
@@ -41,9 +50,7 @@ def _read(name: str, *, dev_default: str | None = None, secret: bool = False) ->
     Missing values are collected, not raised one by one, so a misconfigured deployment learns
     everything that is wrong in one go.
     """
-    if secret and os.environ.get(f"{name}_FILE"):
-        return Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
-    value = os.environ.get(name, "").strip()
+    value = _value(name, secret=secret)
     if value:
         return value
     if DEBUG and dev_default is not None:
@@ -140,48 +147,109 @@ TEMPLATES = [
 ]
 
 # -- Database
-# SQLite for a laptop; PostgreSQL (psycopg 3) via DATABASE_URL wherever the audit log must survive
-# restarts and be shared by replicas.
+# SQLite for a laptop; PostgreSQL (psycopg 3) wherever the audit log must survive restarts and be
+# shared by replicas: either one DATABASE_URL, or the parts Cloud Platform's RDS secret gives as
+# separate keys (DATABASE_HOST, DATABASE_NAME, DATABASE_USERNAME, DATABASE_PASSWORD), so the
+# chart can map them straight from the secret without anyone assembling (and quoting) a URL.
+_DATABASE_PARTS = ("DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD")
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if DEBUG else ""
+
+def _database_from_parts() -> dict[str, Any]:
+    """PostgreSQL from separate variables; each missing part is named with the others."""
+    host = _read("DATABASE_HOST")
+    # RDS's endpoint is "host:port"; DATABASE_PORT is for a host given alone.
+    host, _, port = host.partition(":")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": host,
+        "PORT": port or env.str("DATABASE_PORT", default="5432"),
+        "NAME": _read("DATABASE_NAME"),
+        "USER": _read("DATABASE_USERNAME"),
+        "PASSWORD": _read("DATABASE_PASSWORD", secret=True),
+    }
+
+
+if os.environ.get("DATABASE_URL") and any(os.environ.get(name) for name in _DATABASE_PARTS):
+    raise ImproperlyConfigured(
+        "Give the database either as DATABASE_URL or as DATABASE_HOST, DATABASE_NAME, "
+        "DATABASE_USERNAME and DATABASE_PASSWORD, not both."
     )
-    if (os.environ.get("DATABASE_URL") or DEBUG)
-    else {}
-}
+if any(os.environ.get(name) for name in _DATABASE_PARTS):
+    DATABASES = {"default": _database_from_parts()}
+else:
+    DATABASES = {
+        "default": env.db_url(
+            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if DEBUG else ""
+        )
+        if (os.environ.get("DATABASE_URL") or DEBUG)
+        else {}
+    }
 if not DATABASES["default"]:
     _missing.append("DATABASE_URL")
     DATABASES["default"] = {"ENGINE": "django.db.backends.dummy"}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     # A database that stops answering fails a page (and /health) within seconds, not after the
     # operating system's minutes of connection retries. `?connect_timeout=N` in the URL wins.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _options.setdefault("connect_timeout", 5)
+    # e.g. "require" for RDS, which refuses unencrypted connections; libpq's default otherwise.
+    if env.str("DATABASE_SSLMODE", default=""):
+        _options["sslmode"] = env.str("DATABASE_SSLMODE")
 
 # The audit log is append-only for the application itself: the application may connect as a role
 # that can only insert and read audit events, while `manage.py migrate` connects as the owner of
-# the tables (DATABASE_MIGRATE_URL). After each migrate, the owner grants the application's role
-# (DATABASE_URL's user) what it needs and nothing more on the audit table (migrations_ui.roles).
+# the tables (DATABASE_MIGRATE_URL, or DATABASE_MIGRATE_USERNAME and DATABASE_MIGRATE_PASSWORD on
+# the same host and database: the RDS secret's master user). After each migrate, the owner grants
+# the application's role (the database user above) what it needs and nothing more on the audit
+# table (migrations_ui.roles).
 DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
+_owner: dict[str, Any] = {}
+if DATABASE_MIGRATE_URL:
+    _owner = {
+        key: value
+        for key, value in env.db_url_config(DATABASE_MIGRATE_URL).items()
+        if key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    }
+elif os.environ.get("DATABASE_MIGRATE_USERNAME"):
+    _owner = {
+        "USER": env.str("DATABASE_MIGRATE_USERNAME"),
+        "PASSWORD": _read("DATABASE_MIGRATE_PASSWORD", secret=True),
+    }
 DATABASE_APP_ROLE = ""
-if DATABASE_MIGRATE_URL and DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+if _owner and DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
     DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
     if sys.argv[1:2] == ["migrate"]:
-        _owner = env.db_url_config(DATABASE_MIGRATE_URL)
         # Same database, other credentials; the connection options above still apply.
-        DATABASES["default"] = {
-            **DATABASES["default"],
-            **{key: _owner[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
-        }
+        DATABASES["default"] = {**DATABASES["default"], **_owner}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Cache and sessions
-# Redis is shared by every replica; local memory is only for a laptop without Redis.
+# Redis is shared by every replica; local memory is only for a laptop without Redis. REDIS_URL, or
+# the parts ElastiCache gives (as the existing dashboard reads them): REDIS_HOST, REDIS_PORT, the
+# auth token in REDIS_PASSWORD, and TLS (on unless DEBUG, as ElastiCache encrypts in transit).
 
-REDIS_URL = env.str("REDIS_URL", default="")
+
+def _redis_url_from_parts() -> str:
+    """A redis:// or rediss:// URL from REDIS_HOST and friends, the auth token quoted into it.
+
+    One URL serves django-redis and the /health ping alike; redis-py unquotes the password.
+    """
+    scheme = "rediss" if env.bool("REDIS_TLS_ENABLED", default=not DEBUG) else "redis"
+    password = _value("REDIS_PASSWORD", secret=True)
+    auth = f":{quote(password, safe='')}@" if password else ""
+    host = env.str("REDIS_HOST")
+    port = env.int("REDIS_PORT", default=6379)
+    return f"{scheme}://{auth}{host}:{port}/0"
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("REDIS_HOST"):
+    raise ImproperlyConfigured("Give Redis either as REDIS_URL or as REDIS_HOST, not both.")
+REDIS_URL = (
+    _redis_url_from_parts() if os.environ.get("REDIS_HOST") else env.str("REDIS_URL", default="")
+)
 if not REDIS_URL and not DEBUG:
     _missing.append("REDIS_URL")
 

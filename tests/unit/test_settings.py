@@ -117,7 +117,7 @@ def test_postgresql_connections_give_up_after_a_few_seconds() -> None:
 
 def test_env_example_documents_every_variable_the_settings_read() -> None:
     settings_source = (ROOT / "nomis_sync" / "settings.py").read_text()
-    read = set(re.findall(r'_read\(\s*"([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'(?:_read|_value)\(\s*"([A-Z_]+)"', settings_source))
     read |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_source))
     documented = set(
         re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
