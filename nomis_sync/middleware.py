@@ -14,6 +14,7 @@ from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from migrations_ui import metrics
 from nomis_sync import upstream, views
 from nomis_sync.error_pages import method_not_allowed_page, outcome_unknown_page
 from nomis_sync.logging import request_context, username_of
@@ -33,29 +34,35 @@ def _quiet(path: str, status: int) -> bool:
     return status < 400 and (path in _QUIET_PATHS or path.startswith(settings.STATIC_URL))
 
 
-# The paths the platform's probes call (Kubernetes liveness, readiness and startup, the image's
-# HEALTHCHECK). They arrive with whatever Host the prober used: the pod's IP and port.
-PROBE_PATHS = frozenset({"/ping"})
+# The paths the platform calls at the pod's own address, with whatever Host it used there (the
+# pod's IP and port): the probes (Kubernetes liveness, readiness and startup, the image's
+# HEALTHCHECK) and Prometheus's scrape of /metrics.
+POD_PATHS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/ping": views.ping,
+    "/metrics": metrics.metrics,
+}
 
 
 class ProbeHostMiddleware:
-    """Answer a probe of `/ping` whatever its Host header; every other path keeps Django's check.
+    """Answer `/ping` and `/metrics` at the pod's address; every other path keeps Django's check.
 
     The kubelet sends `Host: <pod IP>:<port>`, which is not in ALLOWED_HOSTS (the ingress host), so
-    Django would answer 400 and no pod would ever become ready. Only a probe from a host that is not
-    allowed is answered here, before anything reads the host: one from an allowed host (the
-    ingress, a laptop, the benchmark's floor) still goes through the whole stack.
+    Django would answer 400 and no pod would ever become ready. Only a request from a host that is
+    not allowed is answered here, before anything reads the host: a probe from an allowed host (the
+    ingress, a laptop, the benchmark's floor) still goes through the whole stack, and `/metrics`,
+    which has no URL of its own, is a 404 there, so it cannot be read through the ingress.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in PROBE_PATHS and request.method in ("GET", "HEAD"):
+        view = POD_PATHS.get(request.path)
+        if view is not None and request.method in ("GET", "HEAD"):
             host = request._get_raw_host()
             domain, _port = split_domain_port(host)
             if not (domain and validate_host(domain, _allowed_hosts())):
-                return views.ping(request)
+                return view(request)
         return self.get_response(request)
 
 

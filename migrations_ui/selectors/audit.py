@@ -136,6 +136,10 @@ def audit_timeline(*, migration_type: str, migration_id: str) -> list[AuditEvent
     )
 
 
+# A "requested" event younger than this may still be waiting for its upstream call.
+UNRESOLVED_AFTER = dt.timedelta(minutes=15)
+
+
 def audit_unresolved(
     *, older_than: dt.timedelta, now: dt.datetime | None = None
 ) -> QuerySet[AuditEvent]:
@@ -161,3 +165,20 @@ def audit_outcome_unknown() -> QuerySet[AuditEvent]:
     carried them out, so each needs checking there.
     """
     return AuditEvent.objects.filter(outcome=Outcome.UNKNOWN).order_by("occurred_at", "id")
+
+
+def audit_left_unknown_counts(
+    *, window: dt.timedelta, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """How many attempts of the last `window` nobody knows the result of, by kind.
+
+    "unknown": UNKNOWN outcome rows; "missing": requested, and still no outcome 15 minutes on
+    (as `audit_verify` reports them). Counted over a window rather than for ever, so an alert
+    on them clears once someone has had a day to check upstream; an attempt settled later still
+    counts until it leaves the window.
+    """
+    now = now or timezone.now()
+    since = now - window
+    unknown = audit_outcome_unknown().filter(occurred_at__gte=since)
+    missing = audit_unresolved(older_than=UNRESOLVED_AFTER, now=now).filter(occurred_at__gte=since)
+    return {"unknown": unknown.count(), "missing": missing.count()}

@@ -1,7 +1,8 @@
-"""/ping, /info, /health and `manage.py healthcheck`."""
+"""/ping, /info, /health, /metrics and `manage.py healthcheck`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -10,6 +11,11 @@ import requests_mock as rm
 from django.core.management import call_command
 from django.db import OperationalError, connections
 from django.test import Client
+from django.utils import timezone
+
+from migrations_ui import metrics
+from migrations_ui.models import AuditEvent
+from tests.unit.test_audit_review import make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +173,55 @@ def test_a_probe_from_the_ingress_host_goes_through_the_whole_stack(production_h
     assert response.status_code == 200
     # Only the full stack's request-id middleware names the request.
     assert response.has_header("X-Request-Id")
+
+
+# -- /metrics: answered at the pod's address only (Prometheus), never through the ingress
+
+
+def test_metrics_count_the_last_days_attempts_whose_result_nobody_knows(production_hosts) -> None:
+    now = timezone.now()
+    unknown = AuditEvent.Outcome.UNKNOWN
+    make_event(now - dt.timedelta(hours=1), outcome=unknown)
+    make_event(now - dt.timedelta(hours=23), outcome=unknown)
+    make_event(now - dt.timedelta(hours=25), outcome=unknown)  # older than the window
+    make_event(now - dt.timedelta(hours=2), outcome=AuditEvent.Outcome.FAILED)
+    make_event(now - dt.timedelta(minutes=20))  # requested, never an outcome: missing
+    make_event(now - dt.timedelta(minutes=2))  # requested just now: may still be running
+    answered = make_event(now - dt.timedelta(minutes=30))
+    make_event(now - dt.timedelta(minutes=29), attempt_id=answered.attempt_id, outcome="SUCCEEDED")
+
+    response = Client().get("/metrics", HTTP_HOST="10.0.0.7:8000")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    samples = dict(
+        line.split(" ")
+        for line in response.content.decode().splitlines()
+        if not line.startswith("#")
+    )
+    assert samples == {
+        "nomis_sync_dashboard_audit_outcome_unknown": "2",
+        "nomis_sync_dashboard_audit_outcome_missing": "1",
+    }
+    assert "# TYPE nomis_sync_dashboard_audit_outcome_unknown gauge" in response.content.decode()
+
+
+def test_metrics_do_not_exist_through_the_ingress_host(production_hosts) -> None:
+    response = Client().get(
+        "/metrics", HTTP_HOST="nomis-sync-dashboard.hmpps.service.justice.gov.uk"
+    )
+    assert response.status_code == 404
+    assert b"nomis_sync_dashboard" not in response.content
+    assert Client().post("/metrics", HTTP_HOST="10.0.0.7:8000").status_code == 400
+
+
+def test_metrics_fail_the_scrape_when_the_database_does_not_answer(
+    production_hosts, monkeypatch
+) -> None:
+    def refuse(**_kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(metrics, "audit_left_unknown_counts", refuse)
+    response = Client().get("/metrics", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 503
+    assert b"the database did not answer" in response.content

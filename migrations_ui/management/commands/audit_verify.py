@@ -18,7 +18,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from migrations_ui.models import AuditEvent
-from migrations_ui.selectors.audit import audit_outcome_unknown, audit_unresolved
+from migrations_ui.selectors.audit import (
+    UNRESOLVED_AFTER,
+    audit_outcome_unknown,
+    audit_unresolved,
+)
 from nomis_sync.formatting import datetime_display
 
 
@@ -32,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--older-than-minutes",
             type=int,
-            default=15,
+            default=int(UNRESOLVED_AFTER.total_seconds() // 60),
             help="Only report attempts at least this old (default 15); younger ones may still run.",
         )
 
