@@ -225,3 +225,24 @@ def test_metrics_fail_the_scrape_when_the_database_does_not_answer(
     response = Client().get("/metrics", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 503
     assert b"the database did not answer" in response.content
+
+
+@pytest.mark.parametrize(
+    "host", ["10.0.0.7:8000", "nomis-sync-dashboard.hmpps.service.justice.gov.uk"]
+)
+def test_ping_stays_up_whatever_else_is_down(
+    production_hosts, settings, requests_mock, django_assert_num_queries, host
+) -> None:
+    """Readiness and liveness ask /ping: an outage elsewhere must never empty the Service."""
+    requests_mock.get(rm.ANY, exc=requests.ConnectTimeout)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    with django_assert_num_queries(0):
+        response = Client().get("/ping", HTTP_HOST=host)
+    assert response.status_code == 200
+    assert requests_mock.call_count == 0
