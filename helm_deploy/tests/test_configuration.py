@@ -96,7 +96,11 @@ def test_the_dashboard_starts_with_each_environments_configuration(manifests) ->
     for kind in ("Deployment", "Job"):
         env = environment_of(manifests, kind)
         assert "DEBUG" not in env
-        result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+        result = run_manage("check", "--deploy", env=env)
         assert result.returncode == 0, f"{kind}: {result.stdout}{result.stderr}"
+        # Every deployment warning counts; only the built assets may be missing from a checkout
+        # (make chart-check does not build them; the image does).
+        warnings = set(re.findall(r"\((\w+\.W\d+)\)", result.stderr))
+        assert warnings <= {"staticfiles.W004"}, f"{kind}: {result.stderr}"
         served = run_manage("shell", "-c", SERVED, env=env)
         assert served.stdout.strip().splitlines()[-1] == host
