@@ -5,6 +5,9 @@ caller sets real values. DATABASE_URL and REDIS_URL are only used when set, as i
 """
 
 import os
+import socket
+
+import pytest
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("NO_HTTPS", "true")
@@ -28,3 +31,42 @@ os.environ.setdefault("SANDBOX_URL", f"http://127.0.0.1:{TEST_SANDBOX_PORT}")
 os.environ.setdefault("INGRESS_URL", f"http://localhost:{TEST_DASHBOARD_PORT}")
 # pytest-django's live server listens here.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", f"localhost:{TEST_DASHBOARD_PORT}")
+
+
+# -- A busy port stops the run at once
+# Another program (or another test run) on one of these ports made every integration and browser
+# test fail with a connection error, and the only clue was a "cannot listen" line far up the
+# output. The run now stops before the first test, with one line naming the port and the variable.
+
+# The fixtures that listen on each port, and the variable that moves it.
+_LISTENERS = (
+    ("live_server", TEST_DASHBOARD_PORT, "TEST_DASHBOARD_PORT"),
+    ("sandbox", TEST_SANDBOX_PORT, "TEST_SANDBOX_PORT"),
+)
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something listens on `port` of 127.0.0.1 (or of every address).
+
+    SO_REUSEADDR, as the servers use it: a connection of an earlier run lingering in TIME_WAIT does
+    not count, a listening socket does.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before any test runs: each port the chosen tests will listen on must be free."""
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for fixture, port, variable in _LISTENERS:
+        if fixture in needed and port_in_use(port):
+            pytest.exit(
+                f"Port {port} is already in use by another program or test run: "
+                f"set {variable} to a free port.",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
