@@ -33,9 +33,9 @@ MIGRATION_TYPES = (
     "TRANSFER_MOVEMENTS",
     "VISITS",
     "VISIT_SLOTS",
-    # Names the existing dashboard also uses (upstream-api §4.6).
-    "CORE_PERSON_RELIGION",
-    "INCIDENTS",
+    # Not the old dashboard's CORE_PERSON_RELIGION (generalised to CORE_PERSON on 2026-08-21) nor
+    # INCIDENTS (removed on 2026-05-05): the upstream refuses both as unknown types (400), as here
+    # (upstream-api-types.md §7, §8).
 )
 IN_PROGRESS = ("STARTED", "CANCELLED_REQUESTED")
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from markupsafe import escape
 
 from migrations_ui.models import AuditEvent
 
@@ -38,6 +39,16 @@ def add(browser: Any, room: str, dps: str, page: str) -> Any:
     )
 
 
+def duplicate_message(room: str) -> str:
+    """The mapping service's 400 for a room already mapped, as the page shows it (escaped)."""
+    return str(
+        escape(
+            f"Validation failure: Visit room mapping for prison MDI and nomis room = {room} "
+            "already exists"
+        )
+    )
+
+
 def test_mapping_the_unmapped_room_then_a_duplicate_then_deleting_it(browser_as, sandbox) -> None:
     browser = browser_as("VISITS_USER")
     before = table(browser)
@@ -55,6 +66,7 @@ def test_mapping_the_unmapped_room_then_a_duplicate_then_deleting_it(browser_as,
     duplicate = add(browser, UNMAPPED, "Another name", form.text)
     assert duplicate.status_code == 409
     assert "The mapping service did not add the mapping" in duplicate.text
+    assert duplicate_message(UNMAPPED) in duplicate.text
     assert 'value="Another name"' in duplicate.text
 
     confirm = browser.get(
@@ -99,6 +111,12 @@ def test_awkward_room_names_round_trip(browser_as, sandbox, room) -> None:
         for k, v in rows(added.text).items()
     }
     assert shown[room] == "Odd room"
+    # The mapping service's refusal names the room: shown in its words, escaped.
+    duplicate = add(browser, room, "Odd room again", form.text)
+    assert duplicate.status_code == 409
+    assert duplicate_message(room) in duplicate.text
+    if str(escape(room)) != room:
+        assert f"= {room} already exists" not in duplicate.text
     confirm = browser.get(
         "/visits-room-mappings/delete?"
         + urlencode({"prisonId": "MDI", "nomisRoomDescription": room, "futureVisits": "true"})

@@ -202,6 +202,11 @@ def test_room_mappings_list_get_create_and_delete(sb, system):
         timeout=5,
     )
     assert again.status_code == 400 and again.json()["status"] == 400
+    # The mapping service's words (upstream-api-types.md §3, R2).
+    assert again.json()["userMessage"] == (
+        "Validation failure: Visit room mapping for prison AKI and nomis room = "
+        "AKI-VISITS-3RD SECTOR already exists"
+    )
     got = requests.get(
         f"{base}/room/nomis-room-id/AKI-VISITS-3RD%20SECTOR", headers=system, timeout=5
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import pytest
 import requests
 
 from .conftest import user_token
@@ -145,6 +146,41 @@ def test_core_person_migrates_every_prisoner_but_the_failing_ones(sb, system):
 
 def test_core_person_second_start_conflicts(sb, system):
     assert_conflict(sb, system, "core-person", None, "CORE_PERSON")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/migrate/history/all/{type}"),
+        ("GET", "/migrate/history/active/{type}"),
+        ("GET", "/migrate/dead-letter-queue/{type}"),
+        ("GET", "/migrate/dead-letter-queue/{type}/count"),
+        ("DELETE", "/migrate/dead-letter-queue/{type}"),
+    ],
+)
+@pytest.mark.parametrize("old_type", ["CORE_PERSON_RELIGION", "INCIDENTS"])
+def test_the_old_type_names_are_refused_as_the_upstream_now_refuses_them(
+    sb, system, method, path, old_type
+):
+    """upstream-api-types.md §7, §8: neither is a MigrationType any more; CORE_PERSON is."""
+    response = requests.request(
+        method, f"{sb.url}{API}{path.format(type=old_type)}", headers=system, timeout=5
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["userMessage"] == f"Bad Request: unknown migration type {old_type}"
+    current = requests.request(
+        method, f"{sb.url}{API}{path.format(type='CORE_PERSON')}", headers=system, timeout=5
+    )
+    assert current.status_code in (200, 204)
+
+
+def test_the_old_religion_start_path_is_not_found(sb, system):
+    response = start(sb, system, "core-person/religion")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+    assert (
+        requests.get(f"{sb.url}{API}/migrate/history/all/CORE_PERSON", headers=system).json() == []
+    )
 
 
 # -- Official visits

@@ -289,8 +289,9 @@ def room_create(request: HttpRequest, prison_id: str) -> HttpResponse:
         if (prison_id, description) in mappings.rooms:
             return error_response(
                 400,
-                f"Bad Request: Room mapping already exists for prison {prison_id} "
-                f"and room {description}",
+                # The mapping service's own words (upstream-api-types.md §3, R2).
+                f"Validation failure: Visit room mapping for prison {prison_id} "
+                f"and nomis room = {description} already exists",
             )
         mapping = RoomMapping(prison_id, description, vsip_id, is_open)
         mappings.rooms[(prison_id, description)] = mapping
