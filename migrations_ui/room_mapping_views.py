@@ -21,9 +21,9 @@ from migrations_ui.selectors.preview import describe_failure
 from migrations_ui.selectors.room_mappings import RoomTable, room_table
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
-from migrations_ui.views import client_ip
 from nomis_sync import upstream
 from nomis_sync.error_pages import outcome_unknown_page
+from nomis_sync.proxies import client_ip
 
 PERMISSION = "migrations_ui.manage_room_mappings"
 _FLASH = "migrations_ui.room_mappings.flash"

@@ -8,7 +8,6 @@ or selector (reads) and picks a template. Upstream failures a view does not hand
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from typing import Any, ClassVar
@@ -45,6 +44,7 @@ from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
 from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.pagination import govuk_pagination
+from nomis_sync.proxies import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -59,38 +59,6 @@ _FAILURE_COUNT_PAGES = {
     "failures": "The failures page",
     "history": "The list of migrations, which shows the number of failure messages",
 }
-
-
-def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-
-
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return any(address in network for network in settings.TRUSTED_PROXY_NETWORKS)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address for the audit log.
-
-    The peer's address, unless the peer is a trusted proxy (TRUSTED_PROXIES): then the nearest
-    X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were written by
-    whoever sent the request and are never believed.
-    """
-    peer = _address(request.META.get("REMOTE_ADDR", ""))
-    if peer is None or not _trusted(peer):
-        return str(peer) if peer is not None else None
-    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address is None:
-            # Garbage in the chain: the hops before it cannot be trusted either.
-            break
-        if not _trusted(address):
-            return str(address)
-    return str(peer)
 
 
 class MigrationTypeView(PermissionRequiredMixin, View):

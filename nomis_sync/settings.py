@@ -91,6 +91,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto/-Host/-Port are believed only from TRUSTED_PROXIES: first, before anything
+    # reads the scheme or the host.
+    "nomis_sync.proxies.TrustedProxyMiddleware",
     # Kubernetes probes /ping with the pod's address as Host; nothing else may skip the host check.
     "nomis_sync.middleware.ProbeHostMiddleware",
     "nomis_sync.middleware.RequestIdMiddleware",
@@ -286,11 +289,13 @@ CSRF_FAILURE_VIEW = "nomis_sync.views.csrf_failure"
 
 # -- Security
 
+# Believed only from TRUSTED_PROXIES: nomis_sync.proxies drops it (and X-Forwarded-Host/-Port)
+# from any other caller, so a direct caller cannot make its request count as HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The proxies (addresses or CIDR networks, e.g. the ingress controller's pod network) whose
-# X-Forwarded-For is believed: the audit log's client address comes from it only when the request
-# arrived from one of these. gunicorn.conf.py gives gunicorn the same list. None by default: a
-# caller that reaches the dashboard directly cannot choose the address recorded for it.
+# forwarding headers are believed: the scheme, host and port (nomis_sync.proxies), and the audit
+# log's client address from X-Forwarded-For. gunicorn.conf.py gives gunicorn the same list. None
+# by default: a caller that reaches the dashboard directly cannot choose any of them.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 try:
     TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(entry) for entry in TRUSTED_PROXIES]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory, override_settings
 
-from migrations_ui.views import client_ip
+from nomis_sync.proxies import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 
