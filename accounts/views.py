@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import SuspiciousOperation
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,13 @@ class SignInView(OIDCAuthenticationRequestView):
     `next` is kept only if it points into this site (mozilla-django-oidc's `get_next_url`);
     anything else returns to `/` after sign-in.
     """
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        # The callback writes the user row, so a sign-in cannot finish without the database:
+        # say so now (its failure is the 503 page) rather than after a round trip through
+        # HMPPS Auth. Redis, where the sign-in's state goes, is needed at once anyway.
+        connection.ensure_connection()
+        return super().get(request)
 
     def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
         # The registered redirect URI is on INGRESS_URL, whatever Host header reached us.

@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+from django.utils.functional import LazyObject, empty
 from opentelemetry import trace
 
 request_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
@@ -45,12 +46,25 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-def username_of(request: Any) -> str:
-    # request.user is lazy; it is only set once the authentication middleware has run.
+def signed_in_user(request: Any) -> Any | None:
+    """The request's signed-in user if it has been looked up already; never looks it up.
+
+    `request.user` is lazy (set by the authentication middleware, if it ran): reading it loads
+    the session from Redis and the user from the database. A log line, telemetry or an error
+    page must not be what does that: with either store down it would fail in turn (an error
+    page that cannot render is a bare 500), and a public path that never needed the user
+    would pay for the look-up. Every page that needs the user has looked it up by the time
+    these run.
+    """
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return str(user.get_username())
-    return "-"
+    if isinstance(user, LazyObject) and user._wrapped is empty:
+        return None
+    return user if user is not None and user.is_authenticated else None
+
+
+def username_of(request: Any) -> str:
+    user = signed_in_user(request)
+    return str(user.get_username()) if user is not None else "-"
 
 
 class JsonFormatter(logging.Formatter):

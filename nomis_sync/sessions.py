@@ -19,17 +19,6 @@ from django_redis.exceptions import ConnectionInterrupted
 REDIS_DOWN = (ConnectionInterrupted, redis.ConnectionError, redis.TimeoutError)
 
 
-def redis_down(error: BaseException | None) -> bool:
-    """Whether `error`, or anything that caused it, says Redis could not be reached."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, REDIS_DOWN):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False
-
-
 class SessionStore(CacheSessionStore):
     def load(self) -> dict[str, Any]:
         try:

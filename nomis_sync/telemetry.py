@@ -41,6 +41,8 @@ from urllib.parse import parse_qsl, urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from nomis_sync.logging import signed_in_user
+
 # Custom events travel as log records on this logger: start() attaches the exporting handler
 # here only (not to the root logger, so ordinary log lines and Django's own error log, which would
 # record every exception a second time, stay on stdout).
@@ -364,10 +366,10 @@ def _describe_request(span: Any, request: HttpRequest, response: HttpResponse) -
     request_id = getattr(request, "request_id", None)
     if request_id:
         attributes["request_id"] = request_id
-    # The user is only known once the authentication middleware has run (not for a request
-    # refused before it); by now the session is loaded for any page that needs a signed-in user.
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    # Only a user already looked up: every page that needs one has by now, and reading it here
+    # would load the session (and fail with Redis or the database down).
+    user = signed_in_user(request)
+    if user is not None:
         attributes["enduser.id"] = str(user.get_username())
     span.set_attributes(attributes)
 

@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_exceptions
 
 from nomis_sync import deadline
+from nomis_sync.logging import request_context
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -274,8 +275,12 @@ class ApiClient(requests.Session):
             except requests.RequestException as exc:
                 error: ApiError = self._transport_error(exc, url, changes_state=changes_state)
                 cause: Exception = exc
+                if isinstance(error, OutcomeUnknown):
+                    _note_change_sent(self.service)
             else:
                 if response.ok:
+                    if changes_state:
+                        _note_change_sent(self.service)
                     return response
                 error = self._error_for(response, url)
                 cause = error
@@ -338,6 +343,23 @@ class ApiClient(requests.Session):
             AnswerUnreadable if method in self.state_changing_methods else MalformedResponse
         )
         return error_class(self.service, message, url=response.url)
+
+
+def _note_change_sent(service: str) -> None:
+    """Remember, for the rest of the request, that a change reached (or may have reached) upstream.
+
+    So a failure later in the same request (a session that cannot be saved with Redis down) is
+    not reported as "nothing has been changed" (nomis_sync.views.server_error).
+    """
+    context = request_context.get()
+    if context is not None:
+        context.setdefault("change_sent_to", service)
+
+
+def change_sent_to() -> str | None:
+    """The service this request has sent a change to (done, or its answer lost), if any."""
+    context = request_context.get()
+    return context.get("change_sent_to") if context is not None else None
 
 
 # An attempt with less time than this left before the deadline is not worth starting.

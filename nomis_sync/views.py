@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from nomis_sync import upstream
+from nomis_sync.datastores import DESCRIPTIONS, unavailable_store
 from nomis_sync.health import run_health_checks
-from nomis_sync.sessions import redis_down
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +71,31 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 page; the 503 "service unavailable" page when the cause is Redis being down.
+    """The 500 page; the 503 "service unavailable" page, naming it, when a store is down.
 
     Django calls this inside its handler for any uncaught exception, from a view or from any
-    middleware (session loading and saving included), so `sys.exc_info()` names the cause.
+    middleware (session loading and saving, the user's look-up), so `sys.exc_info()` names the
+    cause. Neither page needs Redis or the database to render.
     """
-    if redis_down(sys.exc_info()[1]):
-        logger.error("Redis could not be reached: answering 503")
-        # The header must not ask the session (in Redis) who is signed in.
-        request.user = AnonymousUser()
-        return _error_page(request, "503", 503)
-    return _error_page(request, "500", 500)
+    store = unavailable_store(sys.exc_info()[1])
+    if store is None:
+        return _error_page(request, "500", 500)
+    # Whether this request had sent a change upstream before the store failed (a session that
+    # could not be saved after an action): then "nothing has been changed" would be untrue.
+    change_sent_to = upstream.change_sent_to()
+    logger.error(
+        "%s could not be reached: answering 503",
+        store,
+        extra={"unavailable_store": store, "change_sent_to": change_sent_to or "-"},
+    )
+    # Nothing after this may ask the session or the database who is signed in.
+    request.user = AnonymousUser()
+    return render(
+        request,
+        "errors/503.html",
+        {"store": DESCRIPTIONS[store], "change_sent_to": change_sent_to},
+        status=503,
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -17,21 +17,30 @@ cut to 0.3 s so a hung upstream shows its page at once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 import requests.adapters
 
 from migrations_ui.models import AuditEvent
 from nomis_sync import upstream
 from sandbox.testing import free_port
+from tests.conftest import run_manage
 from tests.integration.conftest_visits import wait_for
 
 pytest_plugins = ["tests.integration.conftest_visits"]
@@ -534,3 +543,229 @@ def test_the_matrix_covers_every_audited_action() -> None:
     # tests/unit/test_outcome_unknown.py covers it with the upstream mocked.
     assert covered == set(ACTIONS)
     assert set(AuditEvent.Action.values) - set(audited) == {"MOVE_START_DATE"}
+
+
+# -- Datastores: Redis or PostgreSQL on a real closed port, with the dashboard as deployed
+#
+# gunicorn, DEBUG off, JSON access log at INFO: what made `/health` a bare 500 with a session
+# cookie (the access log loaded the session from the Redis that was down, outside the CSP
+# middleware, whose nonce the error page then could not have).
+
+STORE_TIME_LIMIT = 2.0
+# Every kind of page: lists, forms, previews, details, fragments, actions (POSTs), the room
+# table, the audit pages, the admin and the sign-in pages. Actions carry a valid CSRF token.
+STORE_PAGES = [
+    ("GET", "/"),
+    ("GET", "/visits-migration/"),
+    ("GET", "/visits-migration/start"),
+    ("GET", "/visits-migration/start/preview"),
+    ("GET", f"/visits-migration/{MISSING_ID}/"),
+    ("GET", f"/visits-migration/{MISSING_ID}/progress"),
+    ("GET", "/visits-migration/failures/"),
+    ("GET", "/activities-migration/"),
+    ("POST", "/visits-migration/start"),
+    ("POST", f"/visits-migration/{MISSING_ID}/cancel"),
+    ("POST", "/visits-migration/failures/delete"),
+    ("POST", "/visits-room-mappings/add"),
+    ("GET", ROOM_TABLE),
+    ("GET", "/audit/"),
+    ("GET", "/audit/export.csv"),
+    ("GET", "/admin/"),
+    ("GET", "/sign-in"),
+    ("GET", "/session-expired"),
+]
+# Error pages render with no store at all: (method, path, status without and with a cookie). A
+# signed-in user's unknown address looks the user up first, so it is the store's 503.
+ERROR_PAGES = [
+    ("GET", "/autherror", 401, 401),
+    ("GET", "/no-such-page", 404, 503),
+    ("GET", "/sign-out", 405, 405),
+    ("POST", "/sign-out", 403, 403),  # no CSRF token
+]
+STORE_NAMES = {"redis": "Redis", "database": "its database"}
+CSRF = "c" * 32
+
+
+@dataclass
+class Deployed:
+    """A dashboard under gunicorn with production settings, one or both stores unreachable."""
+
+    url: str
+    env: dict[str, str]
+    # The session cookie of a signed-in user (held in Redis when Redis is up).
+    cookie: str
+
+
+def _production_env(sandbox: Any, port: int, redis: str, database: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        **sandbox.env_for_dashboard(),
+        "DEBUG": "false",
+        "SECRET_KEY": "fault-matrix-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "INGRESS_URL": f"http://localhost:{port}",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "NO_HTTPS": "true",
+        "SECURE_SSL_REDIRECT": "false",
+        "REDIS_URL": redis,
+        "DATABASE_URL": database,
+        "LOG_LEVEL": "INFO",
+        "PORT": str(port),
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "4",
+    }
+
+
+@contextlib.contextmanager
+def _gunicorn(env: dict[str, str]) -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "nomis_sync.wsgi"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        wait_for(lambda: _answers(f"{url}/ping") or process.poll() is not None, timeout=30)
+        assert process.poll() is None, f"gunicorn exited with {process.returncode}"
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _signed_in_session() -> str:
+    """A signed-in user's session, written to the Redis the test run uses, as sign-in does."""
+    from nomis_sync.sessions import SessionStore
+
+    session = SessionStore()
+    session.update(
+        {
+            "_auth_user_id": "1",
+            "_auth_user_backend": "accounts.backends.HmppsAuthBackend",
+            "_auth_user_hash": "0" * 64,
+            "hmpps_token_expires_at": time.time() + 3600,
+            "hmpps_token_verified_at": time.time(),
+            "session_renewed_at": time.time(),
+        }
+    )
+    session.create()
+    return str(session.session_key)
+
+
+@pytest.fixture(scope="module", params=["redis", "database", "both"])
+def deployed(request, sandbox, redis_url, postgres_url, django_db_setup) -> Iterator[Deployed]:
+    closed = f"127.0.0.1:{free_port()}"
+    from django.db import connection
+
+    down = request.param
+    redis = (
+        urlunsplit(urlsplit(redis_url)._replace(netloc=closed)) if down != "database" else redis_url
+    )
+    database = urlsplit(postgres_url)._replace(path=f"/{connection.settings_dict['NAME']}")
+    if down != "redis":
+        database = database._replace(netloc=f"postgres@{closed}")
+    port = free_port()
+    env = _production_env(sandbox, port, redis, urlunsplit(database))
+    sandbox.clear_faults()
+    # With Redis up, the cookie names a real session; with it down, any cookie makes the
+    # dashboard try to read one.
+    cookie = _signed_in_session() if down == "database" else "a-session-key-redis-cannot-look-up"
+    with _gunicorn(env) as url:
+        yield Deployed(url=url, env=env, cookie=cookie)
+
+
+def _send(deployed: Deployed, method: str, path: str, *, cookie: bool) -> requests.Response:
+    """One page as a browser asks for it, following the dashboard's own redirects."""
+    cookies = {
+        "csrftoken": CSRF,
+        **({"nomis-sync-dashboard.session": deployed.cookie} if cookie else {}),
+    }
+    data = {"csrfmiddlewaretoken": CSRF} if method == "POST" else None
+    response = requests.request(
+        method,
+        f"{deployed.url}{path}",
+        data=data,
+        cookies=cookies,
+        timeout=10,
+        allow_redirects=False,
+    )
+    for _ in range(3):
+        location = response.headers.get("Location", "")
+        if not (response.is_redirect and location.startswith("/")):
+            break
+        response = requests.get(
+            f"{deployed.url}{location}", cookies=cookies, timeout=10, allow_redirects=False
+        )
+    return response
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("cookie", [False, True], ids=["no-cookie", "session-cookie"])
+def test_with_a_store_down_health_names_it_in_json_503(deployed, request, cookie) -> None:
+    response, seconds = _timed(lambda: _send(deployed, "GET", "/health", cookie=cookie))
+    assert response.status_code == 503, response.text[:500]
+    components = response.json()["components"]
+    down = {name for name, part in components.items() if part["status"] == "DOWN"}
+    expected = {"redis": {"redis"}, "database": {"db"}, "both": {"redis", "db"}}
+    assert down == expected[request.node.callspec.params["deployed"]]
+    assert seconds < STORE_TIME_LIMIT, seconds
+
+
+def test_with_a_store_down_the_healthcheck_command_says_the_same(deployed, request) -> None:
+    result = run_manage("healthcheck", env=deployed.env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[:-1]}
+    store = request.node.callspec.params["deployed"]
+    assert lines.get("redis") == ("UP" if store == "database" else "DOWN")
+    assert lines["db"] == ("UP" if store == "redis" else "DOWN")
+    assert "Overall: DOWN" in result.stdout
+
+
+@pytest.mark.parametrize("cookie", [False, True], ids=["no-cookie", "session-cookie"])
+@pytest.mark.parametrize(("method", "path"), STORE_PAGES)
+def test_with_a_store_down_every_page_is_a_govuk_503_naming_it(
+    deployed, request, method, path, cookie
+) -> None:
+    response, seconds = _timed(lambda: _send(deployed, method, path, cookie=cookie))
+    text = response.text
+    assert response.status_code == 503, (response.url, text[:800])
+    assert "Sorry, the service is unavailable" in text and "<h1" in text
+    store = request.node.callspec.params["deployed"]
+    if store != "both":
+        assert f"The dashboard cannot reach {STORE_NAMES[store]}" in text
+    assert "Nothing has been changed." in text
+    assert "Traceback" not in text and "Error:" not in text
+    assert seconds < STORE_TIME_LIMIT, seconds
+
+
+@pytest.mark.parametrize("cookie", [False, True], ids=["no-cookie", "session-cookie"])
+@pytest.mark.parametrize(("method", "path", "status", "signed_in_status"), ERROR_PAGES)
+def test_with_a_store_down_error_pages_still_render(
+    deployed, method, path, status, signed_in_status, cookie
+) -> None:
+    cookies = {"nomis-sync-dashboard.session": deployed.cookie} if cookie else {}
+    response, seconds = _timed(
+        lambda: requests.request(
+            method, f"{deployed.url}{path}", cookies=cookies, timeout=10, allow_redirects=False
+        )
+    )
+    assert response.status_code == (signed_in_status if cookie else status), response.text[:800]
+    assert 'class="govuk-heading-l"' in response.text
+    assert "Traceback" not in response.text
+    assert "Content-Security-Policy" in response.headers
+    assert seconds < STORE_TIME_LIMIT, seconds

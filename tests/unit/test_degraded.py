@@ -91,9 +91,9 @@ def test_with_redis_down_signing_in_gets_the_service_unavailable_page(settings) 
 
 
 def test_other_server_errors_stay_500s() -> None:
-    from nomis_sync.sessions import redis_down
+    from nomis_sync.datastores import REDIS, unavailable_store
 
-    assert not redis_down(ValueError("boom"))
+    assert unavailable_store(ValueError("boom")) is None
     try:
         try:
             raise ConnectionRefusedError
@@ -105,4 +105,91 @@ def test_other_server_errors_stay_500s() -> None:
         try:
             raise RuntimeError("while rendering") from wrapped
         except RuntimeError as outer:
-            assert redis_down(outer)
+            assert unavailable_store(outer) == REDIS
+
+
+def _redis_gone(*args, **kwargs):
+    from django_redis.exceptions import ConnectionInterrupted
+
+    raise ConnectionInterrupted(connection=None)
+
+
+def _purge_answered_503(client) -> str:
+    client.raise_request_exception = False
+    response = client.post("/visits-migration/failures/delete", {"from": "failures"})
+    assert response.status_code == 503
+    return response.content.decode()
+
+
+def test_a_store_failing_after_a_change_was_sent_never_says_nothing_has_changed(
+    visits_client, requests_mock, monkeypatch
+) -> None:
+    # The purge is carried out and recorded; then Redis stops answering before the page is done.
+    requests_mock.delete(migration_url("/migrate/dead-letter-queue/VISITS"), status_code=204)
+    monkeypatch.setattr("migrations_ui.services.audit.upstream_changed", _redis_gone)
+    html = _purge_answered_503(visits_client)
+    assert "The dashboard cannot reach Redis" in html
+    assert 'data-qa="change-may-have-happened"' in html
+    assert "already been sent to the migration service" in html
+    assert "Nothing has been changed" not in html
+
+
+def test_a_store_failing_before_anything_was_sent_says_nothing_has_changed(
+    visits_client, monkeypatch
+) -> None:
+    monkeypatch.setattr("migrations_ui.views.dead_letters_purge", _redis_gone)
+    html = _purge_answered_503(visits_client)
+    assert 'data-qa="nothing-changed"' in html
+    assert "change-may-have-happened" not in html
+
+
+def test_with_the_database_down_a_signed_in_user_gets_the_503_naming_it(
+    visits_client, monkeypatch
+) -> None:
+    # The user is looked up from the database on every signed-in page.
+    monkeypatch.setattr("django.contrib.auth.get_user", database_down)
+    visits_client.raise_request_exception = False
+    response = visits_client.get("/visits-migration/")
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "The dashboard cannot reach its database" in html
+    assert 'data-qa="header-user-name"' not in html
+
+
+def test_other_database_errors_stay_500s() -> None:
+    from django.db import IntegrityError, ProgrammingError
+
+    from nomis_sync.datastores import DATABASE, unavailable_store
+
+    assert unavailable_store(ProgrammingError("no such column")) is None
+    assert unavailable_store(IntegrityError("duplicate key")) is None
+    assert unavailable_store(OperationalError("connection refused")) == DATABASE
+
+
+class HeaderWritten:
+    """A request whose CSP header has been written (an exception outside the CSP middleware)."""
+
+    request_id = "r-1"
+
+    @property
+    def csp_nonce(self) -> str:
+        from csp.exceptions import CSPNonceError
+
+        raise CSPNonceError("The 'csp_nonce' attribute is not available")
+
+
+def test_an_error_page_rendered_after_the_csp_header_was_written_still_renders() -> None:
+    from nomis_sync.context_processors import layout
+
+    context = layout(HeaderWritten())
+    assert context["csp_nonce"] == "" and context["request_id"] == "r-1"
+
+
+def test_logging_a_request_never_loads_its_session(rf) -> None:
+    from django.utils.functional import SimpleLazyObject
+
+    from nomis_sync.logging import username_of
+
+    request = rf.get("/health")
+    request.user = SimpleLazyObject(_redis_gone)
+    assert username_of(request) == "-"

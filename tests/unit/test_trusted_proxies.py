@@ -16,6 +16,9 @@ DIRECT = "203.0.113.9"
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
 PUBLIC_HOST = {"HTTP_X_FORWARDED_HOST": "dashboard.example"}
 
+# Sign-in checks the database is there before sending anyone to HMPPS Auth.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def as_deployed(settings) -> None:
