@@ -21,6 +21,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from accounts.backends import callback_url
 from accounts.refused import pop_refused
 from accounts.session import remember_token
+from nomis_sync.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 from nomis_sync.tiles import tile_statuses, tiles_for
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class SignInView(OIDCAuthenticationRequestView):
     anything else returns to `/` after sign-in.
     """
 
+    upstream_calls = UpstreamCalls(required=("the database (checked before going to HMPPS Auth)",))
+
     def get(self, request: HttpRequest) -> HttpResponse:
         # The callback writes the user row, so a sign-in cannot finish without the database:
         # say so now (its failure is the 503 page) rather than after a round trip through
@@ -50,6 +53,8 @@ class SignInView(OIDCAuthenticationRequestView):
 
 class SignInCallbackView(OIDCAuthenticationCallbackView):
     """`/sign-in/callback`: any refusal, including a state that is not ours, goes to /autherror."""
+
+    upstream_calls = UpstreamCalls(required=("HMPPS Auth: token, JWKS",))
 
     def get(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -106,13 +111,21 @@ def account_details(request: HttpRequest) -> HttpResponse:
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "home.html"
+    upstream_calls = UpstreamCalls(
+        optional=("M5 for each migration type shown (its tile's Running tag)",)
+    )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         tiles = tiles_for(self.request.user)
+        statuses = tile_statuses(self.request.user, tiles)
         return {
             **super().get_context_data(**kwargs),
             "tiles": tiles,
-            "statuses": tile_statuses(self.request.user, tiles),
+            "statuses": statuses,
+            # Named at the top, so nobody reads a missing tag as "not running".
+            "status_unknown": [
+                tile.title for tile in tiles if statuses.get(tile.href) == STATUS_UNAVAILABLE
+            ],
             "entry_role": ENTRY_ROLE,
         }
 

@@ -22,6 +22,7 @@ from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors.audit import AuditFilters, audit_event_list
 from migrations_ui.types import MIGRATION_TYPES
+from nomis_sync.deadline import UpstreamCalls
 from nomis_sync.pagination import govuk_pagination
 
 AUDIT_PAGE_SIZE = 50
@@ -116,6 +117,8 @@ def _url(name: str, query: dict[str, Any] | None = None) -> str:
 class AuditLogView(PermissionRequiredMixin, View):
     """GET /audit/: filtered events, newest first, 50 a page. Invalid filters run no query."""
 
+    upstream_calls = UpstreamCalls(required=("the audit log",))
+
     permission_required = AUDIT_PERMISSION
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -165,6 +168,8 @@ class AuditLogView(PermissionRequiredMixin, View):
 
 class AuditExportView(PermissionRequiredMixin, View):
     """GET /audit/export.csv: the filtered events as CSV, streamed in chunks."""
+
+    upstream_calls = UpstreamCalls(required=("the audit log",))
 
     permission_required = AUDIT_PERMISSION
 

@@ -22,6 +22,7 @@ from migrations_ui.selectors.room_mappings import RoomTable, room_table
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from nomis_sync import upstream
+from nomis_sync.deadline import UpstreamCalls
 from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.proxies import client_ip
 
@@ -75,12 +76,16 @@ def _first_view() -> QueryDict:
 class PrisonView(RoomMappingView):
     """`/visits-room-mappings/prison`: choose a prison."""
 
+    upstream_calls = UpstreamCalls()
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.render("prison.html", {"form": PrisonForm(_first_view()), "bound": False})
 
 
 class TableView(RoomMappingView):
     """`/visits-room-mappings/?prisonId=MDI&futureVisits=true`: the prison's rooms."""
+
+    upstream_calls = UpstreamCalls(required=("R1 the mappings", "N17 the rooms' usage"))
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if "prisonId" not in request.GET:
@@ -114,6 +119,8 @@ class TableView(RoomMappingView):
 
 class AddView(RoomMappingView):
     """GET: the form for one unmapped room. POST: add the mapping, then back to the table."""
+
+    upstream_calls = UpstreamCalls(required=("R2 the new mapping (POST)",))
 
     action_words: ClassVar[str] = "add the room mapping"
 
@@ -163,6 +170,8 @@ class AddView(RoomMappingView):
 
 class DeleteView(RoomMappingView):
     """GET: confirm, naming the room and what it maps to. POST: delete, then back to the table."""
+
+    upstream_calls = UpstreamCalls(required=("R1 the mapping to delete", "R3 the delete (POST)"))
 
     action_words: ClassVar[str] = "delete the room mapping"
 

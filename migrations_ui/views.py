@@ -42,6 +42,7 @@ from migrations_ui.services.migrations import (
 )
 from migrations_ui.types.base import MigrationType
 from nomis_sync import upstream
+from nomis_sync.deadline import UpstreamCalls
 from nomis_sync.error_pages import outcome_unknown_page
 from nomis_sync.pagination import govuk_pagination
 from nomis_sync.proxies import client_ip
@@ -71,6 +72,9 @@ class MigrationTypeView(PermissionRequiredMixin, View):
     # What a POST to it asks for ("cancel the migration"), for the page that says it was not
     # carried out because the session had expired (accounts.refused).
     action_words: ClassVar[str] = ""
+    # Which upstream calls the page cannot do without, and which it can (each within the
+    # optional budget, else "Status unavailable"): every page says (nomis_sync.deadline).
+    upstream_calls: ClassVar[UpstreamCalls]
 
     def get_permission_required(self) -> tuple[str, ...]:
         return (getattr(self.migration_type, self.permission_attribute),)
@@ -131,6 +135,10 @@ class MigrationTypeView(PermissionRequiredMixin, View):
 
 
 class HistoryView(MigrationTypeView):
+    upstream_calls = UpstreamCalls(
+        required=("M3 the history list",), optional=("who started each migration (audit log)",)
+    )
+
     def get(self, request: HttpRequest) -> HttpResponse:
         keys = ("prisonId", "fromDateTime", "toDateTime", "includeOnlyFailures")
         bound = any(request.GET.get(key) for key in keys)
@@ -206,6 +214,8 @@ class HistoryView(MigrationTypeView):
 class StartView(MigrationTypeView):
     """GET: a fresh form. POST: validate, keep the filter, go to the preview."""
 
+    upstream_calls = UpstreamCalls()
+
     action_words: ClassVar[str] = "see the preview of the migration"
 
     permission_attribute = "start_permission"
@@ -234,6 +244,8 @@ class StartView(MigrationTypeView):
 class AmendView(MigrationTypeView):
     """The start form refilled with what was typed: the target of "Change" and "Back"."""
 
+    upstream_calls = UpstreamCalls()
+
     permission_attribute = "start_permission"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -243,6 +255,16 @@ class AmendView(MigrationTypeView):
 
 class PreviewView(MigrationTypeView):
     """GET runs the pre-flight checks side by side; POST starts the migration, once."""
+
+    upstream_calls = UpstreamCalls(
+        required=(
+            "the estimate",
+            "M5 whether one is running",
+            "the type's own checks",
+            "M1 the start (POST)",
+        ),
+        optional=("M9 the dead letter count",),
+    )
 
     action_words: ClassVar[str] = "start the migration"
 
@@ -343,6 +365,7 @@ class PreviewView(MigrationTypeView):
 
 
 class ConfirmationView(MigrationTypeView):
+    upstream_calls = UpstreamCalls(required=("M4 the migration, after a repeated start only",))
     permission_attribute = "start_permission"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -367,6 +390,10 @@ class ConfirmationView(MigrationTypeView):
 
 
 class DetailsView(MigrationTypeView):
+    upstream_calls = UpstreamCalls(
+        required=("M4 the migration", "M5 its live figures while it runs"),
+        optional=("the dashboard actions on it (audit log)",),
+    )
     template = "details.html"
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
@@ -409,6 +436,10 @@ class DetailsView(MigrationTypeView):
 class ProgressFragmentView(DetailsView):
     """Only the figures, for migration-progress.js to swap in while the migration runs."""
 
+    upstream_calls = UpstreamCalls(
+        required=("M4 the migration", "M5 its live figures while it runs")
+    )
+
     template = "_progress.html"
 
     def timeline(self, migration_id: str) -> list[Any] | None:
@@ -418,6 +449,8 @@ class ProgressFragmentView(DetailsView):
 
 class CancelView(MigrationTypeView):
     """GET asks to confirm; POST cancels (only while STARTED) and redirects to the details."""
+
+    upstream_calls = UpstreamCalls(required=("M4 the migration", "M6 the cancel (POST)"))
 
     action_words: ClassVar[str] = "cancel the migration"
 
@@ -477,6 +510,8 @@ class CancelView(MigrationTypeView):
 class RefreshCountsView(MigrationTypeView):
     """POST only: recount a COMPLETED migration (M7), then back to its details."""
 
+    upstream_calls = UpstreamCalls(required=("M4 the migration", "M7 the recount"))
+
     action_words: ClassVar[str] = "refresh the counts"
 
     permission_attribute = "start_permission"
@@ -522,6 +557,8 @@ def no_such_page(request: HttpRequest) -> HttpResponse:
 
 
 class FailuresView(MigrationTypeView):
+    upstream_calls = UpstreamCalls(required=("M8 the dead letters",))
+
     def get(self, request: HttpRequest) -> HttpResponse:
         migration_id = request.GET.get("migrationId", "").strip()
         if migration_id:
@@ -544,6 +581,8 @@ class FailuresView(MigrationTypeView):
 
 class DeleteFailuresView(MigrationTypeView):
     """GET asks to confirm; POST purges the dead letter queue and returns where the user was."""
+
+    upstream_calls = UpstreamCalls(required=("M10 the purge (POST)",))
 
     action_words: ClassVar[str] = "delete the failure messages"
 

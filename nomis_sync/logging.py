@@ -57,7 +57,7 @@ def signed_in_user(request: Any) -> Any | None:
     these run.
     """
     user = getattr(request, "user", None)
-    if isinstance(user, LazyObject) and user._wrapped is empty:
+    if isinstance(user, LazyObject) and getattr(user, "_wrapped", None) is empty:
         return None
     return user if user is not None and user.is_authenticated else None
 

@@ -367,6 +367,12 @@ TOKEN_VERIFICATION_INTERVAL_SECONDS = env.int("TOKEN_VERIFICATION_INTERVAL_SECON
 # get our GOV.UK "did not respond in time" page instead of the ingress's bare one. Each upstream
 # call's timeouts and its retries are fitted into what is left of it (nomis_sync.deadline).
 REQUEST_DEADLINE_SECONDS = env.float("REQUEST_DEADLINE_SECONDS", default=25.0)
+# What a page can do without (the home page's "Running" tags, who started each migration, a
+# preview's dead letter count) gets at most this long; past it the page shows "Status
+# unavailable" there instead of waiting (nomis_sync.deadline). At most 1 s.
+OPTIONAL_CALL_BUDGET_SECONDS = env.float("OPTIONAL_CALL_BUDGET_SECONDS", default=1.0)
+if not 0.0 < OPTIONAL_CALL_BUDGET_SECONDS <= 1.0:
+    raise ImproperlyConfigured("OPTIONAL_CALL_BUDGET_SECONDS must be more than 0 and at most 1.")
 
 UPSTREAM_TIMEOUTS: dict[str, tuple[float, float]] = {
     "hmppsAuth": (

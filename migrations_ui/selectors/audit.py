@@ -11,9 +11,12 @@ that look a migration up by id therefore follow `attempt_id` from the outcome ro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -76,12 +79,29 @@ def _start_outcomes(*, migration_type: str, migration_ids: Iterable[str]) -> Que
     ).exclude(outcome=Outcome.REQUESTED)
 
 
+@contextmanager
+def optional_read() -> Iterator[None]:
+    """A read the page can do without (deadline.UpstreamCalls), cut off past the optional budget.
+
+    On PostgreSQL the statements in the block are cancelled (a DatabaseError, which the page
+    shows as "Status unavailable") once they have run for OPTIONAL_CALL_BUDGET_SECONDS: the
+    timeout is local to the block's transaction. SQLite, on a laptop, has no such limit.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    milliseconds = max(1, round(settings.OPTIONAL_CALL_BUDGET_SECONDS * 1000))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(milliseconds)])
+        yield
+
+
 def audit_started_by(*, migration_type: str, migration_ids: list[str]) -> dict[str, AuditEvent]:
     """The start event of each migration that has one, by migration id, in one query.
 
     The value is the attempt's earliest "requested" row (who pressed Start, and when); a row
     that names the id itself counts too, and if an attempt somehow has no "requested" row its
-    outcome row stands in. Each returned event carries `started_migration_id`.
+    outcome row stands in. Each returned event carries `started_migration_id`. An optional read.
     """
     ids = [migration_id for migration_id in dict.fromkeys(migration_ids) if migration_id]
     if not ids:
@@ -110,7 +130,9 @@ def audit_started_by(*, migration_type: str, migration_ids: list[str]) -> dict[s
         .order_by("occurred_at", "id")
     )
     started: dict[str, AuditEvent] = {}
-    for event in events:
+    with optional_read():
+        rows = list(events)
+    for event in rows:
         key = event.started_migration_id  # type: ignore[attr-defined]  # from annotate()
         current = started.get(key)
         if current is None or (
@@ -124,16 +146,17 @@ def audit_timeline(*, migration_type: str, migration_id: str) -> list[AuditEvent
     """Every event of one migration, oldest first, in one query.
 
     Includes the start's "requested" row, which has no migration id: it is found through the
-    `attempt_id` of the rows that do.
+    `attempt_id` of the rows that do. An optional read.
     """
     if not migration_id:
         return []
     named = AuditEvent.objects.filter(migration_type=migration_type, migration_id=migration_id)
-    return list(
-        AuditEvent.objects.filter(
-            migration_type=migration_type, attempt_id__in=named.values("attempt_id")
-        ).order_by("occurred_at", "id")
-    )
+    with optional_read():
+        return list(
+            AuditEvent.objects.filter(
+                migration_type=migration_type, attempt_id__in=named.values("attempt_id")
+            ).order_by("occurred_at", "id")
+        )
 
 
 # A "requested" event younger than this may still be waiting for its upstream call.

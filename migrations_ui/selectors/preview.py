@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -12,7 +14,7 @@ from django.utils import timezone
 from migrations_ui.clients.migration_api import InProgressMigration, MigrationApiClient
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import MigrationType
-from nomis_sync import upstream
+from nomis_sync import deadline, upstream
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,11 @@ def _checks(migration_type: MigrationType) -> dict[str, Callable[[str | None, An
     }
 
 
+# Checks the preview can do without (deadline.UpstreamCalls): the dead letter count only warns.
+# Each gets the optional budget; past it the page shows "Status unavailable" in its place.
+OPTIONAL_CHECKS = frozenset({"dead_letters"})
+
+
 def migration_preview(
     *, user: Any, migration_type: MigrationType, filter: Mapping[str, Any]
 ) -> Preview:
@@ -108,19 +115,29 @@ def migration_preview(
 
     Each check has its own client (a `requests.Session` is not shared between threads), so the
     page takes as long as the slowest check rather than the sum (reference-dashboard.md §13.11).
+    The optional ones (OPTIONAL_CHECKS) end within the optional budget.
     """
     started = timezone.now()
     preview = Preview(filter=dict(filter))
     username = username_of(user)
     pool = upstream.executor()
+    at = deadline.optional_deadline()
     futures = {
-        name: pool.submit(check, username, dict(filter))
+        name: pool.submit(deadline.run_until, at, check, username, dict(filter))
+        if name in OPTIONAL_CHECKS
+        else pool.submit(check, username, dict(filter))
         for name, check in _checks(migration_type).items()
     }
     for name, future in futures.items():
         result: CheckResult[Any] = CheckResult()
         try:
-            result.value = future.result()
+            if name in OPTIONAL_CHECKS:
+                result.value = future.result(timeout=max(0.0, at - time.monotonic()))
+            else:
+                result.value = future.result()
+        except concurrent.futures.TimeoutError:
+            logger.warning("Pre-flight check %s had no answer within its budget", name)
+            result.error = upstream.Timeout(MigrationApiClient.service, "did not answer in time")
         except upstream.ApiError as error:
             logger.warning("Pre-flight check %s failed: %s", name, error)
             result.error = error

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 import requests.adapters
 
@@ -27,3 +30,28 @@ def idle_migration_types(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     monkeypatch.setattr(
         "migrations_ui.selectors.running._in_progress", lambda username, upstream_type: False
     )
+
+
+@pytest.fixture
+def assert_audit_reads():
+    """`with assert_audit_reads(n):` n statements read the audit table (and no more).
+
+    An optional read of the audit log runs with a statement timeout on PostgreSQL, set in a
+    transaction of its own (selectors.audit.optional_read): those statements are not reads.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextlib.contextmanager
+    def expect(count: int) -> Iterator[None]:
+        with CaptureQueriesContext(connection) as captured:
+            yield
+        reads = [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].lstrip().upper().startswith("SELECT")
+            and "migrations_ui_auditevent" in query["sql"]
+        ]
+        assert len(reads) == count, reads
+
+    return expect

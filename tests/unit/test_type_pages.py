@@ -313,10 +313,16 @@ def test_a_tile_says_running_while_its_type_has_a_migration_in_progress(
                 json=InProgressFactory(migrationType=t.upstream_type, status=status),
             )
     home = text(sign_in(client, syscon_user).get("/"))
-    # Running for visits only; no tag where the answer was COMPLETED or could not be had.
+    # Running for visits only; no tag where the answer was COMPLETED, "Status unavailable" where
+    # it could not be had.
     assert home.count('data-qa="tile-status">Running</strong>') == 1
-    # Tiles are sorted by heading: Court Sentencing, Visit Slots, Visits; the tag is on the last.
-    assert home.index('data-qa="tile-status"') > home.index('href="/visits-migration/"')
+    unavailable = len(types.REGISTERED) - len(statuses)
+    assert home.count('data-qa="tile-status">Status unavailable</strong>') == unavailable
+    # The tag is on the visits tile: after its link, before the next tile.
+    visits = home.index('href="/visits-migration/"')
+    next_tile = home.find('data-qa="tile"', visits)
+    running = home.index('data-qa="tile-status">Running')
+    assert visits < running and (next_tile == -1 or running < next_tile)
 
 
 @pytest.mark.running_tags

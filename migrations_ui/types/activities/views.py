@@ -21,6 +21,7 @@ from migrations_ui.types.activities import services
 from migrations_ui.types.activities.forms import MoveStartDateForm, iso_date, today
 from migrations_ui.views import MigrationTypeView, PreviewView
 from nomis_sync import upstream
+from nomis_sync.deadline import UpstreamCalls
 
 
 def failure_text(error: upstream.ApiError) -> str:
@@ -44,6 +45,11 @@ class ActivatePrisonView(PreviewView):
     Only prisons of the filter in this user's session are accepted, so nothing typed elsewhere
     reaches NOMIS. A failure is shown as an error line on the preview.
     """
+
+    upstream_calls = UpstreamCalls(
+        required=("N12 the switch", *PreviewView.upstream_calls.required),
+        optional=PreviewView.upstream_calls.optional,
+    )
 
     action_words: ClassVar[str] = "turn on the NOMIS feature switch"
 
@@ -141,6 +147,8 @@ class _RunView(MigrationTypeView):
 class EndActivitiesView(_RunView):
     """GET asks to confirm; POST ends the run's NOMIS activities (S11) and returns to the list."""
 
+    upstream_calls = UpstreamCalls(required=("M4 the run", "S11 the end (POST)"))
+
     action_words: ClassVar[str] = "end the NOMIS activities"
 
     template = "activities/end_activities.html"
@@ -213,6 +221,8 @@ class EndActivitiesView(_RunView):
 
 class MoveStartDateView(_RunView):
     """GET: the new date form; POST: S12, DPS's warnings flashed on the list."""
+
+    upstream_calls = UpstreamCalls(required=("M4 the run", "S12 the move (POST)"))
 
     action_words: ClassVar[str] = "move the start dates"
 
