@@ -7,11 +7,17 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +26,20 @@ from django.views import View
 from accounts.mixins import PermissionRequiredMixin
 from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
 from migrations_ui.models import AuditEvent
-from migrations_ui.selectors.audit import AuditFilters, audit_event_list
+from migrations_ui.selectors.audit import (
+    FOLLOW_UPS,
+    SETTLED,
+    AuditFilters,
+    audit_attempt,
+    audit_event_list,
+    audit_follow_ups,
+)
+from migrations_ui.services.audit import AuditContext
+from migrations_ui.services.reconcile import NotUnknown, audit_outcome_reconcile
 from migrations_ui.types import MIGRATION_TYPES
 from nomis_sync.deadline import UpstreamCalls
 from nomis_sync.pagination import govuk_pagination
+from nomis_sync.proxies import client_ip
 
 AUDIT_PAGE_SIZE = 50
 # Rows fetched per round trip while streaming the export: bounded memory, few round trips. With
@@ -32,6 +48,7 @@ AUDIT_PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 500
 EXPORT_LINES_PER_WRITE = 500
 AUDIT_PERMISSION = "migrations_ui.view_audit_log"
+UNKNOWN = AuditEvent.Outcome.UNKNOWN
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -85,6 +102,8 @@ class AuditRow:
     event: AuditEvent
     details_href: str | None
     filter_lines: list[tuple[str, str]]
+    # For an UNKNOWN outcome: what checking upstream has found since, if it has been checked.
+    follow_up: AuditEvent | None = None
 
     @property
     def has_details(self) -> bool:
@@ -109,8 +128,8 @@ def _bind(request: HttpRequest) -> tuple[AuditFilterForm, dict[str, str], bool]:
     return form, given, bool(given)
 
 
-def _url(name: str, query: dict[str, Any] | None = None) -> str:
-    location = reverse(f"audit:{name}")
+def _url(name: str, query: dict[str, Any] | None = None, *, args: list[Any] | None = None) -> str:
+    location = reverse(f"audit:{name}", args=args)
     return f"{location}?{urlencode(query)}" if query else location
 
 
@@ -139,6 +158,10 @@ class AuditLogView(PermissionRequiredMixin, View):
             filters = form.filters() if bound else AuditFilters()
             paginator = Paginator(audit_event_list(filters=filters), AUDIT_PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
+            # Beside each lost answer, what checking upstream found (one query, only if any).
+            follow_ups = audit_follow_ups(
+                attempt_ids=(e.attempt_id for e in page.object_list if e.outcome == UNKNOWN)
+            )
             context.update(
                 {
                     "rows": [
@@ -146,9 +169,14 @@ class AuditLogView(PermissionRequiredMixin, View):
                             event=event,
                             details_href=details_href(event.migration_type, event.migration_id),
                             filter_lines=_filter_lines(event.filter),
+                            follow_up=follow_ups.get(event.attempt_id)
+                            if event.outcome == UNKNOWN
+                            else None,
                         )
                         for event in page.object_list
                     ],
+                    # Each event's own page is this plus its id (one reverse() for 50 rows).
+                    "event_href_prefix": _url("log"),
                     "page": page,
                     "pagination": govuk_pagination(
                         paginator,
@@ -164,6 +192,65 @@ class AuditLogView(PermissionRequiredMixin, View):
                 }
             )
         return render(request, "audit/log.html", context)
+
+
+class AuditEventView(PermissionRequiredMixin, View):
+    """GET /audit/<id>/: one event with every row of its attempt; for an answer that was lost and
+    is not yet settled, the "Check what happened" button.
+    """
+
+    permission_required = AUDIT_PERMISSION
+    upstream_calls = UpstreamCalls(required=("the audit log",))
+
+    def get(self, request: HttpRequest, event_id: int) -> HttpResponse:
+        try:
+            event, rows = audit_attempt(event_id=event_id)
+        except AuditEvent.DoesNotExist as exc:
+            raise Http404("No such audit event") from exc
+        outcomes = {row.outcome for row in rows}
+        follow_ups = [row for row in rows if row.outcome in FOLLOW_UPS]
+        return render(
+            request,
+            "audit/event.html",
+            {
+                "event": event,
+                "rows": rows,
+                "details_href": details_href(event.migration_type, event.migration_id),
+                "filter_lines": _filter_lines(event.filter),
+                "can_check": UNKNOWN in outcomes and not outcomes & set(SETTLED),
+                "settled": next((row for row in follow_ups if row.outcome in SETTLED), None),
+                # Just checked (the button's redirect): what it found.
+                "checked": follow_ups[-1] if follow_ups and request.GET.get("checked") else None,
+            },
+        )
+
+
+class AuditCheckView(PermissionRequiredMixin, View):
+    """POST /audit/<id>/check: ask upstream what became of the event's attempt, record it."""
+
+    permission_required = AUDIT_PERMISSION
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    action_words: ClassVar[str] = "check what happened"
+    upstream_calls = UpstreamCalls(
+        required=("the audit log", "what the action would have changed: M3, M4, M9, R1 or N11")
+    )
+
+    def post(self, request: HttpRequest, event_id: int) -> HttpResponse:
+        try:
+            event = AuditEvent.objects.get(pk=event_id)
+        except AuditEvent.DoesNotExist as exc:
+            raise Http404("No such audit event") from exc
+        context = AuditContext(
+            user=request.user,
+            request_id=getattr(request, "request_id", ""),
+            client_ip=client_ip(request),
+        )
+        try:
+            audit_outcome_reconcile(context=context, event=event)
+        except NotUnknown:
+            # Settled meanwhile (another person, the scheduled check): the page shows how.
+            return HttpResponseRedirect(_url("event", args=[event_id]))
+        return HttpResponseRedirect(_url("event", args=[event_id]) + "?checked=1")
 
 
 class AuditExportView(PermissionRequiredMixin, View):

@@ -33,7 +33,9 @@ class AuditEvent(models.Model):
 
     The two rows of an attempt share `attempt_id`, so an attempt with no outcome row is an
     action whose result is unknown (the dashboard stopped mid-call). An UNKNOWN outcome row is
-    one the dashboard saw: the request was sent and its answer lost.
+    one the dashboard saw: the request was sent and its answer lost. Checking upstream later
+    appends a follow-up with the same `attempt_id` (CONFIRMED_DONE, CONFIRMED_NOT_DONE or
+    STILL_UNKNOWN); the first two settle the attempt.
     """
 
     class Action(models.TextChoices):
@@ -63,6 +65,11 @@ class AuditEvent(models.Model):
         # Sent, but the answer was lost (read timeout, dropped connection, unreadable success):
         # upstream may have carried it out. Someone has to look.
         UNKNOWN = "UNKNOWN", "Unknown"
+        # Follow-ups of an UNKNOWN attempt, appended when the dashboard has asked upstream what
+        # became of it (services.reconcile); the attempt's earlier rows are never changed.
+        CONFIRMED_DONE = "CONFIRMED_DONE", "Confirmed done"
+        CONFIRMED_NOT_DONE = "CONFIRMED_NOT_DONE", "Confirmed not done"
+        STILL_UNKNOWN = "STILL_UNKNOWN", "Still unknown"
 
     occurred_at = models.DateTimeField(auto_now_add=True)
     attempt_id = models.UUIDField(default=uuid.uuid4)

@@ -562,6 +562,10 @@ LOGGING = {
 
 # -- Migrations
 
+# An action whose answer was lost is "confirmed not done" only when upstream shows no trace of it
+# this long after: before that, the request may still be running there (services.reconcile).
+AUDIT_RECONCILE_GRACE_SECONDS = env.int("AUDIT_RECONCILE_GRACE_SECONDS", default=120)
+
 # The visits estimate (NOMIS `/visits/ids` count) is a heavy query. The preview waits this many
 # seconds for it, without retrying, then shows the "try again" advice instead of an error page.
 # How long the home page's "Running" tags are kept before the migration service is asked again.

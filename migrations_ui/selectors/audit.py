@@ -11,6 +11,7 @@ that look a migration up by id therefore follow `attempt_id` from the outcome ro
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -181,13 +182,24 @@ def audit_unresolved(
     )
 
 
+# Follow-ups that settle an UNKNOWN attempt; STILL_UNKNOWN leaves it to be checked again.
+SETTLED = (Outcome.CONFIRMED_DONE, Outcome.CONFIRMED_NOT_DONE)
+FOLLOW_UPS = (*SETTLED, Outcome.STILL_UNKNOWN)
+
+
 def audit_outcome_unknown() -> QuerySet[AuditEvent]:
-    """UNKNOWN outcome rows, oldest first: actions sent upstream whose answer was lost.
+    """UNKNOWN outcome rows not yet settled, oldest first: sent upstream, the answer lost.
 
     Unlike an unresolved attempt, the dashboard saw these happen; upstream may or may not have
-    carried them out, so each needs checking there.
+    carried them out. An attempt is settled by a CONFIRMED_DONE or CONFIRMED_NOT_DONE follow-up
+    (services.reconcile), and is then no longer listed.
     """
-    return AuditEvent.objects.filter(outcome=Outcome.UNKNOWN).order_by("occurred_at", "id")
+    settled = AuditEvent.objects.filter(attempt_id=OuterRef("attempt_id"), outcome__in=SETTLED)
+    return (
+        AuditEvent.objects.filter(outcome=Outcome.UNKNOWN)
+        .filter(~Exists(settled))
+        .order_by("occurred_at", "id")
+    )
 
 
 def audit_left_unknown_counts(
@@ -197,11 +209,48 @@ def audit_left_unknown_counts(
 
     "unknown": UNKNOWN outcome rows; "missing": requested, and still no outcome 15 minutes on
     (as `audit_verify` reports them). Counted over a window rather than for ever, so an alert
-    on them clears once someone has had a day to check upstream; an attempt settled later still
-    counts until it leaves the window.
+    on them clears once someone has had a day to check upstream; an UNKNOWN attempt settled by a
+    follow-up (CONFIRMED_DONE or CONFIRMED_NOT_DONE) stops counting at once.
     """
     now = now or timezone.now()
     since = now - window
     unknown = audit_outcome_unknown().filter(occurred_at__gte=since)
     missing = audit_unresolved(older_than=UNRESOLVED_AFTER, now=now).filter(occurred_at__gte=since)
     return {"unknown": unknown.count(), "missing": missing.count()}
+
+
+
+def audit_follow_ups(*, attempt_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AuditEvent]:
+    """The latest follow-up of each of these attempts that has one, in one query."""
+    ids = list(dict.fromkeys(attempt_ids))
+    if not ids:
+        return {}
+    latest: dict[uuid.UUID, AuditEvent] = {}
+    for event in AuditEvent.objects.filter(attempt_id__in=ids, outcome__in=FOLLOW_UPS).order_by(
+        "occurred_at", "id"
+    ):
+        latest[event.attempt_id] = event
+    return latest
+
+
+def audit_attempt(*, event_id: int) -> tuple[AuditEvent, list[AuditEvent]]:
+    """One event and every row of its attempt, oldest first; `AuditEvent.DoesNotExist` if none."""
+    event = AuditEvent.objects.get(pk=event_id)
+    rows = list(
+        AuditEvent.objects.filter(attempt_id=event.attempt_id).order_by("occurred_at", "id")
+    )
+    return event, rows
+
+
+def audit_claimed_migration_ids(*, migration_type: str, other_than: uuid.UUID) -> set[str]:
+    """Migrations of the type that other attempts' starts are known to have started."""
+    return set(
+        AuditEvent.objects.filter(
+            action=Action.START_MIGRATION,
+            migration_type=migration_type,
+            outcome__in=(Outcome.SUCCEEDED, Outcome.CONFIRMED_DONE),
+        )
+        .exclude(attempt_id=other_than)
+        .exclude(migration_id="")
+        .values_list("migration_id", flat=True)
+    )

@@ -4,10 +4,13 @@ Two kinds, listed side by side:
 
 - **missing**: a "requested" event with no outcome row at all (the process stopped mid-call, or
   the database refused the outcome row);
-- **unknown**: an UNKNOWN outcome (the request was sent, then it timed out or the connection
-  dropped, so upstream may have carried it out).
+- **unknown**: an UNKNOWN outcome not yet settled (the request was sent, then it timed out or
+  the connection dropped, so upstream may have carried it out).
 
-Exits non-zero when any is found, so a scheduled job or an operator notices.
+With `--reconcile`, each unknown one is settled where upstream can tell: the dashboard asks it
+what happened and appends a follow-up event (services.reconcile), printed beside it.
+
+Exits non-zero when any is left, so a scheduled job or an operator notices.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from migrations_ui.selectors.audit import (
     audit_outcome_unknown,
     audit_unresolved,
 )
+from migrations_ui.services.audit import AuditContext
+from migrations_ui.services.reconcile import COMMAND_CHECKER, audit_outcome_reconcile
 from nomis_sync.formatting import datetime_display
 
 
@@ -39,6 +44,11 @@ class Command(BaseCommand):
             default=int(UNRESOLVED_AFTER.total_seconds() // 60),
             help="Only report attempts at least this old (default 15); younger ones may still run.",
         )
+        parser.add_argument(
+            "--reconcile",
+            action="store_true",
+            help="Ask upstream what became of each unknown outcome and record what it says.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         minutes: int = options["older_than_minutes"]
@@ -46,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError("--older-than-minutes must be 0 or more")
         unresolved = list(audit_unresolved(older_than=dt.timedelta(minutes=minutes)))
         unknown = list(audit_outcome_unknown())
+        if options["reconcile"]:
+            unknown = self._reconcile(unknown)
         if not unresolved:
             self.stdout.write(f"No unresolved audit events older than {minutes} minutes.")
         else:
@@ -64,6 +76,25 @@ class Command(BaseCommand):
                 f"outcome and {len(unknown)} have an unknown outcome: check upstream for what "
                 "happened."
             )
+
+    def _reconcile(self, unknown: list[AuditEvent]) -> list[AuditEvent]:
+        """Settle what upstream can tell; return the ones still unknown."""
+        context = AuditContext(user=COMMAND_CHECKER)
+        left = []
+        for event in unknown:
+            follow_up = audit_outcome_reconcile(context=context, event=event)
+            self.stdout.write(
+                f"  {follow_up.get_outcome_display().lower():<18}  {self._line(event)}  "
+                f"{follow_up.message}"
+            )
+            if follow_up.outcome == AuditEvent.Outcome.STILL_UNKNOWN:
+                left.append(event)
+        if unknown:
+            self.stdout.write(
+                f"Checked {len(unknown)} unknown outcome(s) with upstream: "
+                f"{len(unknown) - len(left)} settled, {len(left)} still unknown."
+            )
+        return left
 
     @staticmethod
     def _line(event: AuditEvent) -> str:
