@@ -13,6 +13,10 @@ checks the HTTP status, the page's words and, for actions, the audit outcome:
 "Refused" is a real refused connection: the service's address (pages) or the one call's
 address (actions) is pointed at a closed port. The others are sandbox faults. Read timeouts are
 cut to 0.3 s so a hung upstream shows its page at once.
+
+Then: every kind of page with Redis, PostgreSQL or both unreachable (the dashboard under
+gunicorn); optional parts under a hung upstream or a slow audit log (1 s budget, real
+timeouts); and every action's lost answer settled by "Check what happened".
 """
 
 from __future__ import annotations
@@ -123,8 +127,8 @@ def _history(sandbox: Any, upstream_type: str) -> list[dict[str, Any]]:
     )
 
 
-def _future() -> str:
-    return (dt.date.today() + dt.timedelta(days=14)).isoformat()
+def _future(days: int = 14) -> str:
+    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
 
 
 # -- Pages
@@ -330,6 +334,31 @@ def _arrange_end(browser: Any, sandbox: Any) -> Callable[[], Any]:
     )
 
 
+def _arrange_move(browser: Any, sandbox: Any) -> Callable[[], Any]:
+    """A whole-prison run, completed and its NOMIS activities ended: its start date can move."""
+    migration_id = _started(
+        sandbox,
+        "activities",
+        {"prisonId": "MDI", "activityStartDate": _future()},
+        until="COMPLETED",
+    )
+    _sandbox_api(sandbox, "PUT", f"/nomis-migration-api/migrate/activities/{migration_id}/end")
+    # The end was a PUT under the same path as the move: only the move's calls are counted.
+    sandbox.control("DELETE", "journal")
+    form = browser.get(f"/activities-migration/{migration_id}/move-start-date")
+    assert 'name="newActivityStartDate"' in form.text, form.text[:500]
+    return lambda: browser.post(
+        f"/activities-migration/{migration_id}/move-start-date",
+        {"newActivityStartDate": _future(days=21)},
+        page=form.text,
+    )
+
+
+def _start_date_moved(sandbox: Any) -> bool:
+    stored = json.loads(_history(sandbox, "ACTIVITIES")[0]["filter"])
+    return bool(stored.get("activityStartDate") == _future(days=21))
+
+
 def _visits_started(sandbox: Any) -> bool:
     return len(_history(sandbox, "VISITS")) == 1
 
@@ -417,6 +446,17 @@ ACTIONS = {
         _arrange_end,
         _inline_failure(200, "migration service"),
         happened=_activities_ended,
+    ),
+    "move-start-date": Action(
+        "nomisMigrationApi",
+        "PUT",
+        "/migrate/activities/",
+        "the start dates were moved",
+        _arrange_move,
+        _inline_failure(200, "migration service"),
+        # DPS's warnings come back in the answer: an unreadable one is an unknown outcome.
+        needs_body=True,
+        happened=_start_date_moved,
     ),
 }
 
@@ -537,12 +577,10 @@ def test_the_matrix_covers_every_audited_action() -> None:
         "DELETE_ROOM_MAPPING": "delete-room-mapping",
         "ACTIVATE_PRISON": "activate-prison",
         "END_ACTIVITIES": "end-activities",
+        "MOVE_START_DATE": "move-start-date",
     }
-    covered = set(audited.values()) & set(ACTIONS)
-    # MOVE_START_DATE needs a run whose start date is still ahead after its activities ended;
-    # tests/unit/test_outcome_unknown.py covers it with the upstream mocked.
-    assert covered == set(ACTIONS)
-    assert set(AuditEvent.Action.values) - set(audited) == {"MOVE_START_DATE"}
+    assert set(audited.values()) == set(ACTIONS)
+    assert set(AuditEvent.Action.values) == set(audited)
 
 
 # -- Datastores: Redis or PostgreSQL on a real closed port, with the dashboard as deployed
@@ -644,13 +682,22 @@ def _answers(url: str) -> bool:
 
 
 def _signed_in_session() -> str:
-    """A signed-in user's session, written to the Redis the test run uses, as sign-in does."""
+    """A signed-in user's session, written to the Redis the test run uses, as sign-in does.
+
+    Its user is not in the user cache (Redis), so each page must look the user up in the database.
+    (A user still cached can read the pages that do not need the database.)
+    """
+    from django.core.cache import cache
+
+    from accounts.backends import user_cache_key
     from nomis_sync.sessions import SessionStore
 
+    user_id = "2147483000"
+    cache.delete(user_cache_key(user_id))
     session = SessionStore()
     session.update(
         {
-            "_auth_user_id": "1",
+            "_auth_user_id": user_id,
             "_auth_user_backend": "accounts.backends.HmppsAuthBackend",
             "_auth_user_hash": "0" * 64,
             "hmpps_token_expires_at": time.time() + 3600,
@@ -751,6 +798,55 @@ def test_with_a_store_down_every_page_is_a_govuk_503_naming_it(
     assert "Nothing has been changed." in text
     assert "Traceback" not in text and "Error:" not in text
     assert seconds < STORE_TIME_LIMIT, seconds
+
+
+def test_with_the_database_down_a_user_still_cached_reads_pages_but_changes_nothing(
+    deployed, request
+) -> None:
+    """For the user cache's few minutes (Redis), pages that need no database still work."""
+    if request.node.callspec.params["deployed"] != "database":
+        pytest.skip("the database alone is down")
+    from django.core.cache import cache
+    from django.utils.crypto import salted_hmac
+
+    from accounts.backends import user_cache_key
+    from accounts.models import User
+    from nomis_sync.sessions import SessionStore
+
+    user = User(pk=2147483001, username="SYSCON_USER", roles=["ROLE_MIGRATE_NOMIS_SYSCON"])
+    user.set_unusable_password()
+    cache.set(user_cache_key(user.pk), user, 60)
+    session = SessionStore()
+    session.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": "accounts.backends.HmppsAuthBackend",
+            # As the deployed dashboard (its own SECRET_KEY) checks it.
+            "_auth_user_hash": salted_hmac(
+                "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+                user.password,
+                secret=deployed.env["SECRET_KEY"],
+                algorithm="sha256",
+            ).hexdigest(),
+            "hmpps_token_expires_at": time.time() + 3600,
+            "hmpps_token_verified_at": time.time(),
+            "session_renewed_at": time.time(),
+        }
+    )
+    session.create()
+    cached = Deployed(url=deployed.url, env=deployed.env, cookie=str(session.session_key))
+    try:
+        history = _send(cached, "GET", "/visits-migration/", cookie=True)
+        assert history.status_code == 200, history.text[:500]
+        assert 'data-qa="header-user-name"' in history.text
+        refused = _send(cached, "POST", "/visits-migration/failures/delete", cookie=True)
+        assert refused.status_code == 503
+        assert "Nothing was sent to the migration service" in refused.text
+        audit = _send(cached, "GET", "/audit/", cookie=True)
+        assert audit.status_code == 503
+        assert "The dashboard cannot reach its database" in audit.text
+    finally:
+        cache.delete(user_cache_key(user.pk))
 
 
 @pytest.mark.parametrize("cookie", [False, True], ids=["no-cookie", "session-cookie"])
@@ -864,3 +960,58 @@ def test_with_the_audit_log_slow_who_started_it_shows_unavailable_at_once(
         assert 'data-qa="timeline-unavailable"' in response.text
         assert "Status unavailable" in response.text
         assert 'data-qa="migratedCount"' in response.text
+
+
+# -- Lost answers settled: after each action's answer is lost, "Check what happened" finds out
+#
+# "applied-then-dropped" carries the action out and loses its answer; "dropped" loses the request
+# before anything is done. Either way the audit says UNKNOWN, and asking upstream settles it.
+
+SETTLED_AS = {
+    "applied-then-dropped": "CONFIRMED_DONE",
+    "dropped": "CONFIRMED_NOT_DONE",
+}
+# A recount leaves no trace: it stays unknown (and is safe to repeat).
+NO_TRACE = {"refresh-counts"}
+
+
+@pytest.mark.parametrize("fault_name", list(SETTLED_AS))
+@pytest.mark.parametrize("action_name", list(ACTIONS))
+def test_every_lost_answer_is_settled_by_checking_what_happened(
+    browser_as, sandbox, settings, quick_timeouts, restore_sandbox_speed, action_name, fault_name
+) -> None:
+    # Upstream has long finished with the request by the time anyone checks.
+    settings.AUDIT_RECONCILE_GRACE_SECONDS = 0
+    if action_name == "purge":
+        # Messages on the dead letter queue, left by runs that ended a day ago.
+        sandbox.reset("history")
+    action = ACTIONS[action_name]
+    browser = browser_as("SYSCON_USER")
+    send = action.arrange(browser, sandbox)
+    fault = {**FAULTS, **AFTER_FAULTS}[fault_name]
+    sandbox.add_fault(action.service, action.path, method=action.method, **fault)
+    try:
+        send()
+    finally:
+        sandbox.clear_faults()
+    unknown = AuditEvent.objects.get(outcome="UNKNOWN")
+
+    event_page = browser.get(f"/audit/{unknown.pk}/")
+    assert 'data-qa="check-what-happened"' in event_page.text
+    checked = browser.post(f"/audit/{unknown.pk}/check", page=event_page.text)
+
+    expected = "STILL_UNKNOWN" if action_name in NO_TRACE else SETTLED_AS[fault_name]
+    follow_up = AuditEvent.objects.order_by("id").last()
+    assert follow_up.outcome == expected, follow_up.message
+    assert follow_up.attempt_id == unknown.attempt_id
+    assert follow_up.username == "SYSCON_USER"
+    assert checked.status_code == 200 and checked.url.endswith("?checked=1")
+    assert f'data-qa="checked-outcome">{follow_up.get_outcome_display()}' in checked.text
+    # The original rows are as they were: REQUESTED, UNKNOWN, then the follow-up.
+    assert [e.outcome for e in AuditEvent.objects.order_by("id")] == [
+        "REQUESTED",
+        "UNKNOWN",
+        expected,
+    ]
+    log = browser.get("/audit/").text
+    assert 'data-qa="settled-outcome"' in log

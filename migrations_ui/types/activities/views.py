@@ -276,9 +276,11 @@ class MoveStartDateView(_RunView):
                 self.history_check(),
             )
         except upstream.ApiError as error:
-            text = (
-                error.user_message or f"The start dates were not moved: {describe_failure(error)}"
-            )
+            # A refusal (400) explains itself; anything else names the service that failed.
+            if isinstance(error, upstream.BadRequest) and error.user_message:
+                text = error.user_message
+            else:
+                text = f"The start dates were not moved: {failure_text(error)}."
             return self._page(migration, form, [{"text": text, "href": "#newActivityStartDate"}])
         if warnings:
             message = "\n".join(["Start dates moved, with these warnings from DPS:", *warnings])
