@@ -6,6 +6,7 @@ caller sets real values. DATABASE_URL and REDIS_URL are only used when set, as i
 
 import os
 import socket
+import time
 
 import pytest
 
@@ -38,35 +39,58 @@ os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", f"localhost:{TEST_DASHB
 # test fail with a connection error, and the only clue was a "cannot listen" line far up the
 # output. The run now stops before the first test, with one line naming the port and the variable.
 
-# The fixtures that listen on each port, and the variable that moves it.
+# The fixtures that listen on each port, the variable that moves it, and whether the server binds
+# with SO_REUSEADDR (the sandbox does; Django's live server does not, so connections of the last
+# run still closing on its port, in TIME_WAIT for up to a minute, keep it from listening).
 _LISTENERS = (
-    ("live_server", TEST_DASHBOARD_PORT, "TEST_DASHBOARD_PORT"),
-    ("sandbox", TEST_SANDBOX_PORT, "TEST_SANDBOX_PORT"),
+    ("live_server", TEST_DASHBOARD_PORT, "TEST_DASHBOARD_PORT", False),
+    ("sandbox", TEST_SANDBOX_PORT, "TEST_SANDBOX_PORT", True),
 )
+# How long to wait for an earlier run's connections to close (the kernel's TIME_WAIT is 60 s).
+LINGER_SECONDS = 75.0
 
 
-def port_in_use(port: int) -> bool:
-    """Whether something listens on `port` of 127.0.0.1 (or of every address).
+def port_listened_on(port: int) -> bool:
+    """Whether something accepts connections on `port` of 127.0.0.1."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
-    SO_REUSEADDR, as the servers use it: a connection of an earlier run lingering in TIME_WAIT does
-    not count, a listening socket does.
-    """
+
+def port_bindable(port: int, *, reuse_address: bool) -> bool:
+    """Whether a server could listen on `port` now, binding as it does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_address:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            return True
-    return False
+            return False
+    return True
+
+
+def _stop(message: str) -> None:
+    pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Before any test runs: each port the chosen tests will listen on must be free."""
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    for fixture, port, variable in _LISTENERS:
-        if fixture in needed and port_in_use(port):
-            pytest.exit(
+    for fixture, port, variable, reuse_address in _LISTENERS:
+        if fixture not in needed:
+            continue
+        if port_listened_on(port):
+            _stop(
                 f"Port {port} is already in use by another program or test run: "
-                f"set {variable} to a free port.",
-                returncode=pytest.ExitCode.USAGE_ERROR,
+                f"set {variable} to a free port."
             )
+        give_up = time.monotonic() + LINGER_SECONDS
+        while not port_bindable(port, reuse_address=reuse_address):
+            if time.monotonic() > give_up:
+                _stop(
+                    f"Port {port} is still held by an earlier run's connections: "
+                    f"set {variable} to a free port."
+                )
+            time.sleep(0.5)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from migrations_ui.models import AuditEvent
 from tests.browser.axe import assert_no_axe_violations
@@ -74,3 +76,37 @@ def test_the_csv_downloads_from_the_page(page: Any, dashboard: Any, events: None
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert content.splitlines()[0].startswith("Time (UTC),Username")
     assert "VISITS_USER" in content and "SYSCON_USER" not in content
+
+
+def test_checking_what_happened_to_a_lost_answer_accessibly(page: Any, dashboard: Any) -> None:
+    """An hour ago MDI's ACTIVITY switch was to be turned on, and the answer was lost."""
+    attempt, an_hour_ago = uuid.uuid4(), timezone.now() - dt.timedelta(hours=1)
+    fields = {
+        "attempt_id": attempt,
+        "action": AuditEvent.Action.ACTIVATE_PRISON,
+        "migration_type": "ACTIVITIES",
+        "subject_kind": AuditEvent.SubjectKind.AGENCY_SWITCH,
+        "subject_id": "ACTIVITY MDI",
+        "details": {"serviceCode": "ACTIVITY", "prisonId": "MDI"},
+    }
+    make_event(an_hour_ago, **fields)
+    unknown = make_event(
+        an_hour_ago + dt.timedelta(seconds=60),
+        outcome=AuditEvent.Outcome.UNKNOWN,
+        message="NOMIS prisoner API: did not answer in time once asked",
+        **fields,
+    )
+    sign_in(page, dashboard, "SYSCON_USER", start=f"/audit/{unknown.pk}/")
+    assert page.locator("h1").inner_text() == "Activate prison"
+    assert_no_axe_violations(page)
+
+    page.click("[data-qa=check-what-happened]")
+    page.wait_for_url("**/?checked=1")
+    assert page.locator("[data-qa=checked-outcome]").inner_text() == "Confirmed not done"
+    assert "switch is off for MDI" in page.locator("[data-qa=checked-evidence]").inner_text()
+    assert page.locator("[data-qa=attempt-row]").count() == 3
+    assert page.locator("[data-qa=check-what-happened]").count() == 0
+    assert_no_axe_violations(page)
+
+    page.goto(f"{dashboard.url}/audit/")
+    assert "Confirmed not done" in page.locator("[data-qa=settled-outcome]").inner_text()
