@@ -94,7 +94,7 @@ MIDDLEWARE = [
     # X-Forwarded-Proto/-Host/-Port are believed only from TRUSTED_PROXIES: first, before anything
     # reads the scheme or the host.
     "nomis_sync.proxies.TrustedProxyMiddleware",
-    # Kubernetes probes /ping with the pod's address as Host; nothing else may skip the host check.
+    # At the pod's own address (its IP as Host): the probes' /ping and the scrape of /metrics.
     "nomis_sync.middleware.ProbeHostMiddleware",
     "nomis_sync.middleware.RequestIdMiddleware",
     # Every wait for another service fits inside REQUEST_DEADLINE_SECONDS.

@@ -104,3 +104,27 @@ def test_the_dashboard_starts_with_each_environments_configuration(manifests) ->
         assert warnings <= {"staticfiles.W004"}, f"{kind}: {result.stderr}"
         served = run_manage("shell", "-c", SERVED, env=env)
         assert served.stdout.strip().splitlines()[-1] == host
+
+
+BEHIND_THE_INGRESS = """
+from django.test import RequestFactory
+from nomis_sync.proxies import TrustedProxyMiddleware
+for peer in ("{controller}", "203.0.113.9"):
+    seen = []
+    TrustedProxyMiddleware(lambda request: seen.append(request.is_secure()))(
+        RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+    )
+    print(peer, seen[0])
+"""
+
+
+def test_requests_through_the_ingress_are_https_and_a_direct_claim_is_not(manifests) -> None:
+    """TLS ends at the ingress controllers: their X-Forwarded-Proto must be believed, or every
+    request looks like plain HTTP and the https redirect loops; nobody else's is."""
+    env = environment_of(manifests, "Deployment")
+    # An ingress controller's pod address on the cluster's network, and a caller on the internet.
+    script = BEHIND_THE_INGRESS.format(controller="172.20.41.7")
+    result = run_manage("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    answers = re.findall(r"^(\S+ (?:True|False))$", result.stdout, re.MULTILINE)
+    assert answers == ["172.20.41.7 True", "203.0.113.9 False"]
