@@ -69,6 +69,9 @@ ENV BUILD_NUMBER=${BUILD_NUMBER} GIT_REF=${GIT_REF} GIT_BRANCH=${GIT_BRANCH}
 
 COPY manage.py gunicorn.conf.py ./
 COPY nomis_sync ./nomis_sync
+COPY kernel ./kernel
+COPY upstream ./upstream
+COPY telemetry ./telemetry
 COPY accounts ./accounts
 COPY migrations_ui ./migrations_ui
 COPY templates ./templates
@@ -76,12 +79,13 @@ COPY --from=assets /build/static/build ./static/build
 # collectstatic needs settings but no real services (DEBUG gives it harmless defaults). The code is
 # compiled now, because at run time the root filesystem is read-only and nothing may be written.
 RUN DEBUG=true python manage.py collectstatic --noinput --verbosity 0 \
- && python -m compileall -q nomis_sync accounts migrations_ui gunicorn.conf.py manage.py
+ && python -m compileall -q nomis_sync kernel upstream telemetry accounts migrations_ui \
+      gunicorn.conf.py manage.py
 
 # Files stay root's and read-only to the app; it writes only to /tmp.
 USER 2000:2000
 EXPOSE 8000
-# /ping answers a probe whatever its Host header (nomis_sync.middleware.ProbeHostMiddleware).
+# /ping answers a probe whatever its Host header (kernel.middleware.ProbeHostMiddleware).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('PORT', '8000'); sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/ping', timeout=4).status != 200)"]
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "nomis_sync.wsgi:application"]

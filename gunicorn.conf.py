@@ -63,8 +63,8 @@ def post_fork(server, worker):
     # collector's view keeps garbage-collection pauses, the main cause of p99 spikes, short.
     gc.freeze()
     # Telemetry's exporter threads start here, in each worker: a thread started in the master
-    # before the fork would not run in the worker (nomis_sync.telemetry, nomis_sync.wsgi).
+    # before the fork would not run in the worker (telemetry, nomis_sync.wsgi).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nomis_sync.settings")
-    from nomis_sync import telemetry
+    import telemetry
 
     telemetry.start()

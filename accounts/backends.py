@@ -9,7 +9,6 @@ id_token, should one ever arrive, is verified the same way before anything else 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,8 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from accounts.clients.hmpps_auth import HmppsAuthClient
 from accounts.models import User
 from accounts.tokens import TokenRefused, verify_access_token
-from nomis_sync.upstream import ApiError, Unavailable
+from kernel import caching
+from upstream import ApiError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ CALLBACK_PATH = "/sign-in/callback"
 # Signed-in users are read from the cache (Redis) rather than the database on every request,
 # and each worker keeps the users it read for a few seconds more, saving the Redis round trip too.
 USER_CACHE_SECONDS = 300
-USER_LOCAL_SECONDS = 5.0
-_local_users: dict[Any, tuple[float, User]] = {}
 
 
 def callback_url() -> str:
@@ -139,12 +137,11 @@ class HmppsAuthBackend(OIDCAuthenticationBackend):
         """The signed-in user, from the cache when possible (a Redis read, not a query).
 
         Every save of a user (each sign-in rewrites the roles) drops the shared copy and this
-        worker's; other workers see the change within USER_LOCAL_SECONDS.
+        worker's; other workers see the change within seconds (kernel.caching.signed_in_users).
         """
-        now = time.monotonic()
-        local = _local_users.get(user_id)
-        if local is not None and now - local[0] < USER_LOCAL_SECONDS:
-            return local[1]
+        local = caching.signed_in_users.get(user_id)
+        if isinstance(local, User):
+            return local
         key = user_cache_key(user_id)
         user = cache.get(key)
         if not isinstance(user, User):
@@ -152,7 +149,7 @@ class HmppsAuthBackend(OIDCAuthenticationBackend):
             if user is None:
                 return None
             cache.set(key, user, USER_CACHE_SECONDS)
-        _local_users[user_id] = (now, user)
+        caching.signed_in_users.put(user_id, user)
         return user
 
     # Permissions come from roles (accounts.permissions.RolePermissionBackend) and never from
@@ -173,5 +170,5 @@ def user_cache_key(user_id: Any) -> str:
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.drop_cached_user")
 def drop_cached_user(sender: type[User], instance: User, **kwargs: Any) -> None:
-    _local_users.pop(instance.pk, None)
+    caching.signed_in_users.forget(instance.pk)
     cache.delete(user_cache_key(instance.pk))

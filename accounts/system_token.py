@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -21,6 +20,7 @@ from django.core.cache import cache
 from redis.exceptions import LockError
 
 from accounts.clients.hmpps_auth import HmppsAuthClient
+from kernel import caching
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +31,7 @@ ANONYMOUS = "%ANONYMOUS%"
 LOCK_TIMEOUT_SECONDS = 30
 LOCK_WAIT_SECONDS = 15
 
-# Each process also remembers tokens it has seen for a short while, saving a Redis read per
-# upstream call. Kept shorter than EXPIRY_MARGIN_SECONDS, so a token read from the shared cache
-# just before that entry expired is still at least 30 s from HMPPS Auth's expiry when last used.
-LOCAL_SECONDS = 30.0
-_local_tokens: dict[str, tuple[float, str]] = {}
-
-_process_locks: dict[str, threading.Lock] = {}
-_process_locks_guard = threading.Lock()
+# Each process also remembers tokens it has seen for a short while (kernel.caching.system_tokens).
 
 
 def cache_key(username: str | None) -> str:
@@ -48,35 +41,32 @@ def cache_key(username: str | None) -> str:
 def system_token(username: str | None) -> str:
     """A client-credentials token for calls made on behalf of `username` (None: no user)."""
     key = cache_key(username)
-    now = time.monotonic()
-    local = _local_tokens.get(key)
-    if local is not None and now - local[0] < LOCAL_SECONDS:
-        return local[1]
+    local = caching.system_tokens.get(key)
+    if local is not None:
+        return local
     token = cache.get(key)
     if isinstance(token, str):
-        _local_tokens[key] = (now, token)
+        caching.system_tokens.put(key, token)
         return token
     with _fetch_lock(key):
         # Whoever held the lock before us has probably fetched it already.
         token = cache.get(key)
         if isinstance(token, str):
-            _local_tokens[key] = (now, token)
+            caching.system_tokens.put(key, token)
             return token
         with HmppsAuthClient() as client:
             response = client.client_credentials(username=username)
         lifetime = response.expires_in - EXPIRY_MARGIN_SECONDS
         if lifetime > 0:
             cache.set(key, response.access_token, timeout=lifetime)
-            _local_tokens[key] = (now, response.access_token)
+            caching.system_tokens.put(key, response.access_token)
         return response.access_token
 
 
 def drop_system_token(username: str | None, token: str) -> None:
     """Forget `token` after an upstream refused it (401), unless it was already replaced."""
     key = cache_key(username)
-    local = _local_tokens.get(key)
-    if local is not None and local[1] == token:
-        _local_tokens.pop(key, None)
+    caching.system_tokens.forget(key, token)
     if cache.get(key) == token:
         cache.delete(key)
 
@@ -88,8 +78,7 @@ def _fetch_lock(key: str) -> Iterator[None]:
 
 
 def _process_lock(key: str) -> threading.Lock:
-    with _process_locks_guard:
-        return _process_locks.setdefault(key, threading.Lock())
+    return caching.system_token_fetches.lock(key)
 
 
 @contextmanager

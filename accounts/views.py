@@ -21,8 +21,8 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from accounts.backends import callback_url
 from accounts.refused import pop_refused
 from accounts.session import remember_token
-from nomis_sync.deadline import STATUS_UNAVAILABLE, UpstreamCalls
-from nomis_sync.tiles import tile_statuses, tiles_for
+from kernel.tiles import tile_statuses, tiles_for
+from upstream.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,18 @@ class MigrationsUiConfig(AppConfig):
     verbose_name = "Migrations"
 
     def ready(self) -> None:
+        from kernel.middleware import register_pod_path
         from migrations_ui import roles, types
+        from migrations_ui.audit import metrics
+
+        # Prometheus scrapes each pod at its own address; the path has no URL otherwise.
+        register_pod_path("/metrics", metrics.metrics)
 
         # The application's database role may only add to and read the audit log.
         post_migrate.connect(
             roles.grant_after_migrate, sender=self, dispatch_uid="migrations_ui.roles"
         )
-        from nomis_sync.tiles import Tile, register_tile
+        from kernel.tiles import Tile, register_tile
 
         types.register()
         # Visit room mappings: for whoever runs visits migrations (reference-dashboard.md §3).

@@ -3,7 +3,7 @@
 Each view is built for one migration type (`as_view(migration_type=...)`, see urls.py), checks
 that type's permission, binds the type's form or reads the session, calls one service (writes)
 or selector (reads) and picks a template. Upstream failures a view does not handle here reach
-`nomis_sync.middleware.UpstreamErrorMiddleware`, which names the service on a GOV.UK page.
+`kernel.middleware.UpstreamErrorMiddleware`, which names the service on a GOV.UK page.
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+import upstream
 from accounts.mixins import PermissionRequiredMixin
-from migrations_ui import caching, forms, wizard
+from kernel import caching
+from kernel.error_pages import outcome_unknown_page
+from kernel.pagination import govuk_pagination
+from kernel.proxies import client_ip
+from migrations_ui import forms, wizard
 from migrations_ui.selectors.audit import audit_started_by, audit_timeline
 from migrations_ui.selectors.failures import dead_letters_list
 from migrations_ui.selectors.history import HistoryRows, migration_history
@@ -41,11 +46,7 @@ from migrations_ui.services.migrations import (
     migration_start,
 )
 from migrations_ui.types.base import MigrationType
-from nomis_sync import upstream
-from nomis_sync.deadline import UpstreamCalls
-from nomis_sync.error_pages import outcome_unknown_page
-from nomis_sync.pagination import govuk_pagination
-from nomis_sync.proxies import client_ip
+from upstream.deadline import UpstreamCalls
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class MigrationTypeView(PermissionRequiredMixin, View):
     # carried out because the session had expired (accounts.refused).
     action_words: ClassVar[str] = ""
     # Which upstream calls the page cannot do without, and which it can (each within the
-    # optional budget, else "Status unavailable"): every page says (nomis_sync.deadline).
+    # optional budget, else "Status unavailable"): every page says (upstream.deadline).
     upstream_calls: ClassVar[UpstreamCalls]
 
     def get_permission_required(self) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 
-from nomis_sync import deadline as request_deadline
+from upstream import deadline as request_deadline
 
 # How long a preview can be left open before "Start migration" needs a fresh preview.
 TOKEN_SECONDS = 60 * 60

@@ -93,12 +93,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # X-Forwarded-Proto/-Host/-Port are believed only from TRUSTED_PROXIES: first, before anything
     # reads the scheme or the host.
-    "nomis_sync.proxies.TrustedProxyMiddleware",
+    "kernel.proxies.TrustedProxyMiddleware",
     # At the pod's own address (its IP as Host): the probes' /ping and the scrape of /metrics.
-    "nomis_sync.middleware.ProbeHostMiddleware",
-    "nomis_sync.middleware.RequestIdMiddleware",
+    "kernel.middleware.ProbeHostMiddleware",
+    "kernel.middleware.RequestIdMiddleware",
     # Every wait for another service fits inside REQUEST_DEADLINE_SECONDS.
-    "nomis_sync.deadline.RequestDeadlineMiddleware",
+    "upstream.deadline.RequestDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -113,8 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Any 405 (Django has no handler405) becomes the GOV.UK error page.
-    "nomis_sync.middleware.MethodNotAllowedMiddleware",
-    "nomis_sync.middleware.UpstreamErrorMiddleware",
+    "kernel.middleware.MethodNotAllowedMiddleware",
+    "kernel.middleware.UpstreamErrorMiddleware",
 ]
 
 ROOT_URLCONF = "nomis_sync.urls"
@@ -130,8 +130,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": False,
         "OPTIONS": {
-            "environment": "nomis_sync.jinja2.environment",
-            "context_processors": ["nomis_sync.context_processors.layout"],
+            "environment": "kernel.jinja2.environment",
+            "context_processors": ["kernel.context_processors.layout"],
             "autoescape": True,
         },
     },
@@ -273,7 +273,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Django's cache sessions, except that Redis being down is a 503 rather than a silent sign-out.
-SESSION_ENGINE = "nomis_sync.sessions"
+SESSION_ENGINE = "kernel.sessions"
 SESSION_COOKIE_NAME = "nomis-sync-dashboard.session"
 SESSION_COOKIE_AGE = env.int("WEB_SESSION_TIMEOUT_IN_MINUTES", default=120) * 60
 # Rolling timeout, as the existing dashboard; the session middleware only re-saves when needed.
@@ -289,11 +289,11 @@ CSRF_FAILURE_VIEW = "nomis_sync.views.csrf_failure"
 
 # -- Security
 
-# Believed only from TRUSTED_PROXIES: nomis_sync.proxies drops it (and X-Forwarded-Host/-Port)
+# Believed only from TRUSTED_PROXIES: kernel.proxies drops it (and X-Forwarded-Host/-Port)
 # from any other caller, so a direct caller cannot make its request count as HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The proxies (addresses or CIDR networks, e.g. the ingress controller's pod network) whose
-# forwarding headers are believed: the scheme, host and port (nomis_sync.proxies), and the audit
+# forwarding headers are believed: the scheme, host and port (kernel.proxies), and the audit
 # log's client address from X-Forwarded-For. gunicorn.conf.py gives gunicorn the same list. None
 # by default: a caller that reaches the dashboard directly cannot choose any of them.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
@@ -365,11 +365,11 @@ TOKEN_VERIFICATION_INTERVAL_SECONDS = env.int("TOKEN_VERIFICATION_INTERVAL_SECON
 
 # No page may take longer than this (seconds): below a typical 30-60 s ingress timeout, so users
 # get our GOV.UK "did not respond in time" page instead of the ingress's bare one. Each upstream
-# call's timeouts and its retries are fitted into what is left of it (nomis_sync.deadline).
+# call's timeouts and its retries are fitted into what is left of it (upstream.deadline).
 REQUEST_DEADLINE_SECONDS = env.float("REQUEST_DEADLINE_SECONDS", default=25.0)
 # What a page can do without (the home page's "Running" tags, who started each migration, a
 # preview's dead letter count) gets at most this long; past it the page shows "Status
-# unavailable" there instead of waiting (nomis_sync.deadline). At most 1 s.
+# unavailable" there instead of waiting (upstream.deadline). At most 1 s.
 OPTIONAL_CALL_BUDGET_SECONDS = env.float("OPTIONAL_CALL_BUDGET_SECONDS", default=1.0)
 if not 0.0 < OPTIONAL_CALL_BUDGET_SECONDS <= 1.0:
     raise ImproperlyConfigured("OPTIONAL_CALL_BUDGET_SECONDS must be more than 0 and at most 1.")
@@ -475,7 +475,7 @@ GIT_REF = env.str("GIT_REF", default="unknown")
 GIT_BRANCH = env.str("GIT_BRANCH", default="unknown")
 PRODUCT_ID = env.str("PRODUCT_ID", default="DPS060")
 
-# -- Telemetry (Application Insights through OpenTelemetry; nomis_sync.telemetry)
+# -- Telemetry (Application Insights through OpenTelemetry; telemetry)
 # Off unless a connection string is given: then no exporter, no thread and nothing instrumented.
 # The connection string may come from a file named by APPLICATIONINSIGHTS_CONNECTION_STRING_FILE.
 
@@ -536,9 +536,9 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "nomis_sync.logging.RequestContextFilter"}},
+    "filters": {"request": {"()": "kernel.logging.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "nomis_sync.logging.JsonFormatter"},
+        "json": {"()": "kernel.logging.JsonFormatter"},
         "plain": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
         },
@@ -575,7 +575,7 @@ VISITS_ESTIMATE_TIMEOUT_SECONDS = env.float("VISITS_ESTIMATE_TIMEOUT_SECONDS", d
 MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", default=5)
 # The history list (not paged upstream, thousands of rows) is kept per worker: fresh for this
 # long, then served while a fresh copy is fetched in the background, for at most the second
-# figure. The dashboard's own actions make every copy stale at once (migrations_ui.caching).
+# figure. The dashboard's own actions make every copy stale at once (kernel.caching).
 MIGRATION_HISTORY_FRESH_SECONDS = env.float("MIGRATION_HISTORY_FRESH_SECONDS", default=5.0)
 MIGRATION_HISTORY_MAX_STALE_SECONDS = env.float("MIGRATION_HISTORY_MAX_STALE_SECONDS", default=60.0)
 

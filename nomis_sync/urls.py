@@ -11,8 +11,8 @@ urlpatterns = [
     path("health", views.health, name="health"),
     # One set of pages per migration type, at the existing dashboard's prefixes.
     path("", include("migrations_ui.urls")),
-    path("visits-room-mappings/", include("migrations_ui.room_mapping_urls")),
-    path("audit/", include("migrations_ui.audit_urls")),
+    path("visits-room-mappings/", include("migrations_ui.room_mappings.urls")),
+    path("audit/", include("migrations_ui.audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
 ]

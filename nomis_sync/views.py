@@ -13,9 +13,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from nomis_sync import upstream
-from nomis_sync.datastores import DESCRIPTIONS, unavailable_store
-from nomis_sync.health import run_health_checks
+import upstream
+from kernel.datastores import DESCRIPTIONS, unavailable_store
+from kernel.health import run_health_checks
 
 logger = logging.getLogger(__name__)
 

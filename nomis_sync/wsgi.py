@@ -4,7 +4,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from nomis_sync import telemetry
+import telemetry
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nomis_sync.settings")
 
@@ -14,7 +14,7 @@ telemetry.instrument()
 application = get_wsgi_application()
 
 # After Django is set up and before gunicorn forks its workers (preload_app): see warmup.py.
-from nomis_sync.warmup import warm_up  # noqa: E402 - needs Django set up first
+from kernel.warmup import warm_up  # noqa: E402 - needs Django set up first
 
 warm_up()
 

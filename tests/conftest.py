@@ -164,7 +164,7 @@ def fresh_process_caches() -> Iterator[None]:
     Tests write audit events and change upstream data directly, not through dashboard actions,
     so nothing would tell those copies that they are stale.
     """
-    from migrations_ui import caching
+    from kernel import caching
 
     caching.reset()
     yield

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from requests.auth import HTTPBasicAuth
 
-from nomis_sync.upstream import ApiClient, MalformedResponse
+from upstream import ApiClient, MalformedResponse
 
 
 @dataclass(frozen=True)

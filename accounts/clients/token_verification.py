@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 
-from nomis_sync.upstream import ApiClient, ApiError
+from upstream import ApiClient, ApiError
 
 logger = logging.getLogger(__name__)
 

@@ -108,7 +108,7 @@ def test_the_dashboard_starts_with_each_environments_configuration(manifests) ->
 
 BEHIND_THE_INGRESS = """
 from django.test import RequestFactory
-from nomis_sync.proxies import TrustedProxyMiddleware
+from kernel.proxies import TrustedProxyMiddleware
 for peer in ("{controller}", "203.0.113.9"):
     seen = []
     TrustedProxyMiddleware(lambda request: seen.append(request.is_secure()))(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chart import Manifest, one, render
 
-from migrations_ui.metrics import GAUGES
+from migrations_ui.audit.metrics import GAUGES
 
 EXPECTED_KINDS = {
     "ConfigMap",

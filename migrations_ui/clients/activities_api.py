@@ -5,7 +5,7 @@ makes about a prison in DPS (upstream-api-types.md §4.3, D1-D3).
 from __future__ import annotations
 
 from migrations_ui.clients.base import SystemTokenClient
-from nomis_sync.upstream import NotFound, path_segment
+from upstream import NotFound, path_segment
 
 
 class ActivitiesApiClient(SystemTokenClient):

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import requests
 from django.conf import settings
 
-from nomis_sync.upstream import ApiClient, MalformedResponse, Unauthorised
+from upstream import ApiClient, MalformedResponse, Unauthorised
 
 
 class SystemTokenClient(ApiClient):

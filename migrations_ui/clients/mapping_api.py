@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrations_ui.clients.base import SystemTokenClient
-from nomis_sync.upstream import path_segment
+from upstream import path_segment
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 import requests
 
+from kernel.formatting import parse_local_datetime
+from kernel.lazy import LazyMap
 from migrations_ui.clients.base import SystemTokenClient
-from nomis_sync.formatting import parse_local_datetime
-from nomis_sync.lazy import LazyMap
-from nomis_sync.upstream import MalformedResponse, path_segment
+from upstream import MalformedResponse, path_segment
 
 T = TypeVar("T")
 

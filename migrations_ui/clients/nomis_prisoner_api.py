@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from migrations_ui.clients.base import SystemTokenClient
-from nomis_sync.upstream import NotFound, path_segment
+from upstream import NotFound, path_segment
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from kernel.formatting import LONDON
 from migrations_ui.models import AuditEvent
-from nomis_sync.formatting import LONDON
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
@@ -217,7 +217,6 @@ def audit_left_unknown_counts(
     unknown = audit_outcome_unknown().filter(occurred_at__gte=since)
     missing = audit_unresolved(older_than=UNRESOLVED_AFTER, now=now).filter(occurred_at__gte=since)
     return {"unknown": unknown.count(), "missing": missing.count()}
-
 
 
 def audit_follow_ups(*, attempt_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AuditEvent]:

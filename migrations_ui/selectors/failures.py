@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrations_ui import appinsights
+from migrations_ui import insights
 from migrations_ui.clients.migration_api import DlqMessage, MigrationApiClient
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import MigrationType
@@ -44,7 +44,7 @@ def dead_letters_list(
             Failure(
                 message=m,
                 entity_id=migration_type.entity_id(m.entity),
-                insights_url=appinsights.dead_letter_url(m.message_id),
+                insights_url=insights.dead_letter_url(m.message_id),
             )
             for m in messages
         ],

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrations_ui import appinsights, caching
+from kernel import caching
+from kernel.lazy import LazyMap
+from migrations_ui import insights
 from migrations_ui.clients.migration_api import MigrationApiClient, MigrationHistory
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import Line, Link, MigrationType
-from nomis_sync.lazy import LazyMap
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def history_row(migration: MigrationHistory, migration_type: MigrationType) -> H
         migration=migration,
         show_progress=migration.in_progress,
         show_failures=migration.records_failed > 0 and migration_type.has_failures_page,
-        already_migrated_url=appinsights.already_migrated_url(
+        already_migrated_url=insights.already_migrated_url(
             log_line, migration.when_started, migration.when_ended
         )
         if unaccounted and log_line
@@ -58,7 +59,7 @@ class History:
     rows: HistoryRows
     # When this copy of the list was fetched from the migration service (epoch seconds).
     fetched_at: float
-    # The dashboard-action generation it belongs to, the current one (migrations_ui.caching).
+    # The dashboard-action generation it belongs to, the current one (kernel.caching).
     generation: int
 
 

@@ -11,10 +11,11 @@ from typing import Any, Generic, TypeVar
 
 from django.utils import timezone
 
+import upstream
 from migrations_ui.clients.migration_api import InProgressMigration, MigrationApiClient
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import MigrationType
-from nomis_sync import deadline, upstream
+from upstream import deadline
 
 logger = logging.getLogger(__name__)
 

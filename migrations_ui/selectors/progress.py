@@ -9,7 +9,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from migrations_ui import caching
+import upstream
+from kernel import caching
+from kernel.formatting import LONDON
 from migrations_ui.clients.migration_api import (
     ENDED_STATUSES,
     IN_PROGRESS_STATUSES,
@@ -19,8 +21,6 @@ from migrations_ui.clients.migration_api import (
 )
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import MigrationType
-from nomis_sync import upstream
-from nomis_sync.formatting import LONDON
 
 
 class MigrationNotFound(Exception):

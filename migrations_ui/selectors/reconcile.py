@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import upstream
+from kernel.formatting import LONDON
 from migrations_ui.clients.mapping_api import MappingApiClient
 from migrations_ui.clients.migration_api import (
     IN_PROGRESS_STATUSES,
@@ -34,8 +36,6 @@ from migrations_ui.clients.migration_api import (
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors.audit import audit_claimed_migration_ids
-from nomis_sync import upstream
-from nomis_sync.formatting import LONDON
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome

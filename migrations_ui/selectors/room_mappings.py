@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import upstream
 from migrations_ui.clients.mapping_api import MappingApiClient, RoomMapping
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.selectors import username_of
-from nomis_sync import upstream
 
 
 @dataclass(frozen=True)

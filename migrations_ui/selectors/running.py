@@ -7,11 +7,13 @@ import logging
 import time
 from typing import Any
 
-from migrations_ui import caching, types
+import upstream
+from kernel import caching
+from kernel.tiles import Tile
+from migrations_ui import types
 from migrations_ui.clients.migration_api import MigrationApiClient
 from migrations_ui.selectors import username_of
-from nomis_sync import deadline, upstream
-from nomis_sync.tiles import Tile
+from upstream import deadline
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from migrations_ui.caching import upstream_changed
+import telemetry
+import upstream
+from kernel.caching import upstream_changed
 from migrations_ui.models import AuditEvent
-from nomis_sync import telemetry, upstream
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import upstream
 from migrations_ui.clients.migration_api import MigrationApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.services.audit import AuditContext, Subject, audited
 from migrations_ui.types.base import MigrationType
-from nomis_sync import upstream
 
 
 class AlreadyRunning(Exception):

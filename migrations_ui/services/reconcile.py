@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from migrations_ui.caching import upstream_changed
+from kernel.caching import upstream_changed
+from kernel.formatting import LONDON
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors import username_of
 from migrations_ui.selectors.audit import SETTLED
 from migrations_ui.selectors.reconcile import Attempt, Finding, attempt_finding, still_unknown
 from migrations_ui.services.audit import AuditContext, Subject, audit_event_record
-from nomis_sync.formatting import LONDON
 
 Outcome = AuditEvent.Outcome
 

@@ -56,8 +56,8 @@ def role_permissions() -> dict[str, list[str]]:
 def register() -> None:
     """One home-page tile per type, and its roles' permissions (called once, at app start)."""
     from accounts.permissions import grant
+    from kernel.tiles import Tile, register_status_provider, register_tile
     from migrations_ui.selectors.running import running_tags
-    from nomis_sync.tiles import Tile, register_status_provider, register_tile
 
     for role, permissions in role_permissions().items():
         grant(role, permissions)

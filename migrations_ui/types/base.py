@@ -179,11 +179,11 @@ def event_links(event_prefix: str) -> Callable[[Any], list[Link]]:
     """A history row's App Insights links for a type without a failures page (query C):
     every event of the run, and its failures when it has any.
     """
-    from migrations_ui import appinsights
+    from migrations_ui import insights
 
     def links(migration: Any) -> list[Link]:
         def url(failures_only: bool) -> str:
-            return appinsights.migration_events_url(
+            return insights.migration_events_url(
                 event_prefix,
                 migration.migration_id,
                 migration.when_started,

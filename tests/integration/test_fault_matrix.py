@@ -41,8 +41,8 @@ import pytest
 import requests
 import requests.adapters
 
+import upstream
 from migrations_ui.models import AuditEvent
-from nomis_sync import upstream
 from sandbox.testing import free_port
 from tests.conftest import run_manage
 from tests.integration.conftest_visits import wait_for
@@ -690,7 +690,7 @@ def _signed_in_session() -> str:
     from django.core.cache import cache
 
     from accounts.backends import user_cache_key
-    from nomis_sync.sessions import SessionStore
+    from kernel.sessions import SessionStore
 
     user_id = "2147483000"
     cache.delete(user_cache_key(user_id))
@@ -811,7 +811,7 @@ def test_with_the_database_down_a_user_still_cached_reads_pages_but_changes_noth
 
     from accounts.backends import user_cache_key
     from accounts.models import User
-    from nomis_sync.sessions import SessionStore
+    from kernel.sessions import SessionStore
 
     user = User(pk=2147483001, username="SYSCON_USER", roles=["ROLE_MIGRATE_NOMIS_SYSCON"])
     user.set_unusable_password()
@@ -890,7 +890,8 @@ def _within_budget(browser: Any, path: str, sandbox: Any, hung: str) -> Any:
 def test_with_the_migration_service_hung_home_renders_at_once_naming_the_unknown_tiles(
     browser_as, sandbox
 ) -> None:
-    from migrations_ui import caching, types
+    from kernel import caching
+    from migrations_ui import types
 
     browser = browser_as("SYSCON_USER")
     caching.reset()  # signing in landed on home: forget the tags it fetched
@@ -941,7 +942,7 @@ def audit_log_locked(postgres_url: str) -> Iterator[Callable[[], None]]:
 def test_with_the_audit_log_slow_who_started_it_shows_unavailable_at_once(
     browser_as, sandbox, audit_log_locked, page
 ) -> None:
-    from migrations_ui import caching
+    from kernel import caching
 
     migration_id = _started(
         sandbox, "visits", {"prisonIds": ["HEI"], "visitTypes": ["SCON"]}, until="COMPLETED"

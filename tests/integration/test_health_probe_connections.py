@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from nomis_sync import health
+from kernel import health
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from nomis_sync import telemetry
+import telemetry
 from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
 
 # Nothing listens on port 9 (discard) here: the exporters fail quietly in the background.

@@ -359,7 +359,7 @@ def test_home_without_any_role_says_which_role_to_ask_for(
 
 
 def test_tiles_are_sorted_by_title(client: Client, auth: Any, auth_key: SigningKey) -> None:
-    from nomis_sync import tiles
+    from kernel import tiles
 
     saved = dict(tiles._TILES)
     try:
@@ -607,7 +607,7 @@ def test_sessions_live_in_redis_with_secure_cookies_in_production() -> None:
     )
     result = run_manage("shell", "-c", script, env=PRODUCTION)
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "nomis_sync.sessions",
+        "kernel.sessions",
         "django_redis.cache.RedisCache",
         "True",
         "True",

@@ -19,6 +19,7 @@ from django.core.cache import cache
 
 from accounts import system_token as module
 from accounts.system_token import cache_key, drop_system_token, system_token
+from kernel import caching
 
 TOKEN_URL = f"{settings.HMPPS_AUTH_URL}/oauth/token"
 
@@ -36,8 +37,8 @@ def token_cache(
     The per-process copy is switched off here so these tests exercise the shared cache; it has
     tests of its own below.
     """
-    monkeypatch.setattr(module, "LOCAL_SECONDS", 0)
-    module._local_tokens.clear()
+    monkeypatch.setattr(caching.system_tokens, "seconds", 0)
+    caching.reset()
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
         settings.CACHES = {
@@ -197,7 +198,7 @@ def test_other_processes_wait_on_the_redis_lock(token_cache: str, requests_mock:
 def test_each_process_reuses_a_token_it_has_seen_without_reading_redis_again(
     token_cache: str, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(module, "LOCAL_SECONDS", 30)
+    monkeypatch.setattr(caching.system_tokens, "seconds", 30)
     requests_mock.post(TOKEN_URL, json=_body("system-token-1"))
     assert system_token("VISITS_USER") == "system-token-1"
     cache.delete(cache_key("VISITS_USER"))  # the shared copy is no longer read
@@ -208,7 +209,7 @@ def test_each_process_reuses_a_token_it_has_seen_without_reading_redis_again(
 def test_a_dropped_token_is_forgotten_by_the_process_too(
     token_cache: str, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(module, "LOCAL_SECONDS", 30)
+    monkeypatch.setattr(caching.system_tokens, "seconds", 30)
     requests_mock.post(
         TOKEN_URL, [{"json": _body("system-token-1")}, {"json": _body("system-token-2")}]
     )
@@ -218,4 +219,4 @@ def test_a_dropped_token_is_forgotten_by_the_process_too(
 
 
 def test_the_process_copy_lives_less_long_than_the_expiry_margin() -> None:
-    assert module.LOCAL_SECONDS < module.EXPIRY_MARGIN_SECONDS
+    assert caching.system_tokens.seconds < module.EXPIRY_MARGIN_SECONDS

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from accounts import backends
 from accounts.backends import HmppsAuthBackend
 from accounts.models import User
+from kernel import caching
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
-    backends._local_users.clear()
+    caching.reset()
     yield
     cache.clear()
-    backends._local_users.clear()
+    caching.reset()
 
 
 def test_a_signed_in_user_is_read_without_a_query_after_the_first_time(
@@ -53,5 +53,5 @@ def test_another_workers_copy_expires_within_seconds(monkeypatch) -> None:
     User.objects.filter(pk=user.pk).update(roles=[])
     cache.clear()
     assert backend.get_user(user.pk).roles == ["ROLE_MIGRATE_VISITS"]
-    monkeypatch.setattr(backends, "USER_LOCAL_SECONDS", 0)
+    monkeypatch.setattr(caching.signed_in_users, "seconds", 0)
     assert backend.get_user(user.pk).roles == []

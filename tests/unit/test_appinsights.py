@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from migrations_ui import appinsights
+from migrations_ui import insights
 from migrations_ui.types import VISITS
 
 PREFIX = (
@@ -38,7 +38,7 @@ def decode(url: str, suffix: str) -> str:
 
 
 def test_already_migrated_link_decodes_to_query_a_in_utc_with_milliseconds() -> None:
-    url = appinsights.already_migrated_url(
+    url = insights.already_migrated_url(
         VISITS.already_migrated_log,
         dt.datetime(2025, 2, 3, 1, 2, 3, 456789),
         dt.datetime(2025, 7, 1, 10, 0, 0),
@@ -57,16 +57,16 @@ def test_already_migrated_link_decodes_to_query_a_in_utc_with_milliseconds() -> 
 
 def test_a_migration_not_yet_ended_is_queried_up_to_now(monkeypatch) -> None:
     fixed = dt.datetime(2025, 2, 3, 12, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr("migrations_ui.appinsights.timezone.now", lambda: fixed)
+    monkeypatch.setattr("migrations_ui.insights.timezone.now", lambda: fixed)
     query = decode(
-        appinsights.already_migrated_url("Will not migrate", dt.datetime(2025, 2, 3, 1, 0), None),
+        insights.already_migrated_url("Will not migrate", dt.datetime(2025, 2, 3, 1, 0), None),
         "/limit/1000",
     )
     assert "datetime(2025-02-03T12:00:00.000Z))" in query
 
 
 def test_dead_letter_link_decodes_to_query_b_with_a_day_timespan() -> None:
-    url = appinsights.dead_letter_url("0c0e4a3f-8f61-4b4e-9c1f-5b0d5a1c2e77")
+    url = insights.dead_letter_url("0c0e4a3f-8f61-4b4e-9c1f-5b0d5a1c2e77")
     assert decode(url, "/timespan/P1D/limit/1000") == (
         "AppExceptions\n"
         "| where AppRoleName == 'hmpps-prisoner-from-nomis-migration'\n"
@@ -77,19 +77,17 @@ def test_dead_letter_link_decodes_to_query_b_with_a_day_timespan() -> None:
 
 
 def test_the_same_query_always_gives_the_same_link() -> None:
-    assert appinsights.dead_letter_url("m1") == appinsights.dead_letter_url("m1")
+    assert insights.dead_letter_url("m1") == insights.dead_letter_url("m1")
 
 
 def test_a_quote_in_a_message_id_cannot_end_the_query_string() -> None:
-    query = decode(appinsights.dead_letter_url('m1" or true or "'), "/timespan/P1D/limit/1000")
+    query = decode(insights.dead_letter_url('m1" or true or "'), "/timespan/P1D/limit/1000")
     assert '"MessageID:m1 or true or "' in query
 
 
 def test_the_log_line_searched_for_is_the_types_and_cannot_end_the_kql_string() -> None:
     query = decode(
-        appinsights.already_migrated_url(
-            "Will not migrate the nomis visit time slot'|x", None, None
-        ),
+        insights.already_migrated_url("Will not migrate the nomis visit time slot'|x", None, None),
         "/limit/1000",
     )
     assert "| where Message contains 'Will not migrate the nomis visit time slot|x'\n" in query
@@ -97,7 +95,7 @@ def test_the_log_line_searched_for_is_the_types_and_cannot_end_the_kql_string() 
 
 def test_all_events_of_a_running_migration_are_queried_up_to_now() -> None:
     query = decode(
-        appinsights.migration_events_url(
+        insights.migration_events_url(
             "temporary-absences", "2025-02-03T01:00:00", dt.datetime(2025, 2, 3, 1, 0), None
         ),
         "/limit/1000",
@@ -113,7 +111,7 @@ def test_all_events_of_a_running_migration_are_queried_up_to_now() -> None:
 
 def test_failure_events_of_an_ended_migration_are_the_failed_or_error_ones() -> None:
     query = decode(
-        appinsights.migration_events_url(
+        insights.migration_events_url(
             "activity",
             "2025-07-01T10:00:00",
             dt.datetime(2025, 7, 1, 10, 0),

@@ -1,4 +1,4 @@
-"""Our span exporter (nomis_sync.appinsights): Azure's envelopes, and how a batch is sent.
+"""Our span exporter (telemetry.exporter): Azure's envelopes, and how a batch is sent.
 
 The oracle is the exporter it replaces: for real spans, made as the app makes them (telemetry on
 for this module, tests/unit/conftest_telemetry.py), each envelope ours builds must equal what
@@ -28,8 +28,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode
 
-from nomis_sync.appinsights import DEFAULT_ENDPOINT, SDK_VERSION, SpanExporter
-from nomis_sync.appinsights import parse_connection_string as parse
+from telemetry.exporter import DEFAULT_ENDPOINT, SDK_VERSION, SpanExporter
+from telemetry.exporter import parse_connection_string as parse
 from tests.unit.conftest_telemetry import CLOSED_ENDPOINT, XE, Exported, X, mock_running_migration
 from tests.unit.conftest_visits import active_json, migration_url
 
@@ -158,7 +158,7 @@ def test_a_failing_upstream_and_its_failed_request(
     ours: SpanExporter,
     azure: AzureMonitorTraceExporter,
 ) -> None:
-    monkeypatch.setattr("nomis_sync.upstream.ApiClient.retry_backoff_seconds", 0)
+    monkeypatch.setattr("upstream.ApiClient.retry_backoff_seconds", 0)
     requests_mock.get(migration_url(f"/migrate/history/{XE}"), status_code=503)
     requests_mock.get(migration_url("/migrate/history/active/VISITS"), json=active_json(X))
     on.clear()
@@ -530,7 +530,7 @@ def test_a_redirect_is_followed_with_the_same_batch(
 
 
 def assert_one_warning_without_the_key(caplog: pytest.LogCaptureFixture, *words: str) -> None:
-    (record,) = [r for r in caplog.records if r.name == "nomis_sync.appinsights"]
+    (record,) = [r for r in caplog.records if r.name == "telemetry.exporter"]
     assert record.levelno == logging.WARNING
     message = record.getMessage()
     for word in words:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory, override_settings
 
-from nomis_sync.proxies import client_ip
+from kernel.proxies import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,6 +13,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 
+from migrations_ui.audit import views as audit_views
 from migrations_ui.models import AuditEvent
 from tests.unit.conftest_visits import sign_in
 
@@ -130,7 +131,7 @@ def test_the_home_tile_shows_only_to_users_who_may_see_the_log(
     audit_user: Any,
     visits_user: Any,
 ) -> None:
-    from nomis_sync.tiles import tiles_for
+    from kernel.tiles import tiles_for
 
     def titles(user: Any) -> list[str]:
         return [tile.title for tile in tiles_for(user)]
@@ -294,7 +295,7 @@ def test_invalid_filters_show_gov_uk_errors_and_run_no_query(
     syscon_client: Any, variety: None, query: dict[str, str], field: str, message: str
 ) -> None:
     with mock.patch(
-        "migrations_ui.audit_views.audit_event_list", side_effect=AssertionError("queried")
+        "migrations_ui.audit.views.audit_event_list", side_effect=AssertionError("queried")
     ):
         response = syscon_client.get(PAGE, query)
     page = text(response)
@@ -466,7 +467,6 @@ def test_an_action_that_is_not_about_one_migration_shows_and_exports_its_subject
 
 
 def test_the_export_is_written_a_few_hundred_lines_at_a_time(syscon_client) -> None:
-    from migrations_ui import audit_views
     from tests.factories import AuditEventFactory
 
     AuditEventFactory.create_batch(7)

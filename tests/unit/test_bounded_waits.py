@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
+import upstream
 from migrations_ui import wizard
-from nomis_sync import deadline, upstream
+from upstream import deadline
 
 BASE = "http://upstream.test/api"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from migrations_ui.types import core_person
-from nomis_sync.upstream import MalformedResponse
 from tests.unit.conftest_visits import nomis_url
+from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

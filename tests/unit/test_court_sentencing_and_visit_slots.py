@@ -71,7 +71,7 @@ def test_visit_slots_estimate_reads_the_paged_models_total(tokens, requests_mock
 def test_visit_slots_estimate_in_another_shape_is_malformed_not_zero(
     tokens, requests_mock, body
 ) -> None:
-    from nomis_sync.upstream import MalformedResponse
+    from upstream import MalformedResponse
 
     requests_mock.get(nomis_url("/visits/configuration/time-slots/ids"), json=body)
     with pytest.raises(MalformedResponse):

@@ -91,7 +91,7 @@ def test_with_redis_down_signing_in_gets_the_service_unavailable_page(settings) 
 
 
 def test_other_server_errors_stay_500s() -> None:
-    from nomis_sync.datastores import REDIS, unavailable_store
+    from kernel.datastores import REDIS, unavailable_store
 
     assert unavailable_store(ValueError("boom")) is None
     try:
@@ -159,7 +159,7 @@ def test_with_the_database_down_a_signed_in_user_gets_the_503_naming_it(
 def test_other_database_errors_stay_500s() -> None:
     from django.db import IntegrityError, ProgrammingError
 
-    from nomis_sync.datastores import DATABASE, unavailable_store
+    from kernel.datastores import DATABASE, unavailable_store
 
     assert unavailable_store(ProgrammingError("no such column")) is None
     assert unavailable_store(IntegrityError("duplicate key")) is None
@@ -179,7 +179,7 @@ class HeaderWritten:
 
 
 def test_an_error_page_rendered_after_the_csp_header_was_written_still_renders() -> None:
-    from nomis_sync.context_processors import layout
+    from kernel.context_processors import layout
 
     context = layout(HeaderWritten())
     assert context["csp_nonce"] == "" and context["request_id"] == "r-1"
@@ -188,7 +188,7 @@ def test_an_error_page_rendered_after_the_csp_header_was_written_still_renders()
 def test_logging_a_request_never_loads_its_session(rf) -> None:
     from django.utils.functional import SimpleLazyObject
 
-    from nomis_sync.logging import username_of
+    from kernel.logging import username_of
 
     request = rf.get("/health")
     request.user = SimpleLazyObject(_redis_gone)

@@ -13,7 +13,7 @@ from django.db import OperationalError, connections
 from django.test import Client
 from django.utils import timezone
 
-from migrations_ui import metrics
+from migrations_ui.audit import metrics
 from migrations_ui.models import AuditEvent
 from tests.unit.test_audit_review import make_event
 

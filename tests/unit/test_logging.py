@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from nomis_sync.logging import JsonFormatter, RequestContextFilter, request_context
+from kernel.logging import JsonFormatter, RequestContextFilter, request_context
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.core.cache import cache
 
-from migrations_ui.caching import StaleWhileRevalidate, cache_key, upstream_changed
-from nomis_sync import upstream
+import upstream
+from kernel.caching import StaleWhileRevalidate, cache_key, upstream_changed
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +137,7 @@ pytest_plugins = ["tests.unit.conftest_visits"]
 
 @pytest.fixture
 def caching_history(monkeypatch):
-    from migrations_ui import caching
+    from kernel import caching
 
     monkeypatch.setattr(caching.history, "fresh_seconds", 60)
     monkeypatch.setattr(caching.history, "max_stale_seconds", 120)
@@ -179,7 +179,7 @@ def test_only_the_rows_shown_are_parsed(visits_client, requests_mock) -> None:
 
 
 def test_a_generation_memo_recomputes_only_after_an_action() -> None:
-    from migrations_ui.caching import GenerationMemo
+    from kernel.caching import GenerationMemo
 
     memo: GenerationMemo[int] = GenerationMemo()
     source = Source()
@@ -212,7 +212,7 @@ def test_a_history_page_reads_the_action_generation_once(
     visits_client, requests_mock, monkeypatch
 ) -> None:
     """The list and the started-by memo share one read of the counter (a Redis round trip)."""
-    from migrations_ui import caching
+    from kernel import caching
     from tests.unit.conftest_visits import history_json, migration_url
 
     requests_mock.get(
@@ -300,7 +300,8 @@ def test_once_live_figures_name_another_state_the_row_is_read_again(
 def test_a_refresh_whose_body_is_unchanged_keeps_the_rows_already_decoded(
     caching_history, visits_client, visits_user, requests_mock
 ) -> None:
-    from migrations_ui import caching, types
+    from kernel import caching
+    from migrations_ui import types
     from migrations_ui.selectors.history import migration_history
     from tests.unit.conftest_visits import history_json, migration_url
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import requests
 
+import upstream
 from migrations_ui.clients.migration_api import MigrationApiClient
-from nomis_sync import upstream
 from tests.unit.conftest_visits import active_json, dlq_message_json, history_json, page_json
 
 # Fixtures shared by the visits tests.

@@ -12,8 +12,8 @@ from django.http import QueryDict
 
 from migrations_ui.types import official_visits
 from migrations_ui.types.official_visits.forms import OfficialVisitsMigrationForm
-from nomis_sync.upstream import MalformedResponse
 from tests.unit.conftest_visits import nomis_url
+from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

@@ -10,10 +10,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from migrations_ui import types
-from nomis_sync.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 from tests.conftest import run_manage
 from tests.unit.conftest_visits import migration_url, sign_in
 from tests.unit.test_settings import PRODUCTION
+from upstream.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

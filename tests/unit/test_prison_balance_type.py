@@ -10,8 +10,8 @@ from django.http import QueryDict
 
 from migrations_ui.types import prison_balance
 from migrations_ui.types.prison_balance.forms import PrisonBalanceMigrationForm
-from nomis_sync.upstream import MalformedResponse
 from tests.unit.conftest_visits import nomis_url
+from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

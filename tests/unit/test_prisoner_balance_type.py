@@ -11,8 +11,8 @@ import pytest
 
 from migrations_ui.types import prison_balance, prisoner_balance
 from migrations_ui.types.prisoner_balance.forms import PrisonerBalanceMigrationForm
-from nomis_sync.upstream import MalformedResponse
 from tests.unit.conftest_visits import nomis_url
+from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

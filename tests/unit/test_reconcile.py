@@ -20,6 +20,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
+import upstream
+from kernel.formatting import LONDON
 from migrations_ui.clients.mapping_api import MappingApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.services.audit import AuditContext
@@ -38,8 +40,6 @@ from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_
 from migrations_ui.services.switches import prison_activate
 from migrations_ui.types import MIGRATION_TYPES
 from migrations_ui.types.activities.services import activities_end, start_dates_move
-from nomis_sync import upstream
-from nomis_sync.formatting import LONDON
 from tests.factories import HistoryRowFactory
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 

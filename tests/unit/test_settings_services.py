@@ -217,7 +217,7 @@ def tls_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 # The session cache and the /health ping, both through the URL the settings built.
 ROUND_TRIP = (
-    "from django.core.cache import cache; from nomis_sync.health import configured_checks; "
+    "from django.core.cache import cache; from kernel.health import configured_checks; "
     "cache.set('tls-check', 'kept', 30); configured_checks()['redis'].run(); "
     "print(cache.get('tls-check'))"
 )

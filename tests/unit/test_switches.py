@@ -10,8 +10,8 @@ from migrations_ui.models import AuditEvent
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.switches import prison_activate
 from migrations_ui.types import VISITS
-from nomis_sync.upstream import ServerError
 from tests.unit.conftest_visits import nomis_url
+from upstream import ServerError
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

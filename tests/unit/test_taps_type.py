@@ -18,9 +18,9 @@ from django.urls import NoReverseMatch, reverse
 
 from migrations_ui.types import taps
 from migrations_ui.types.taps.forms import TapsMigrationForm
-from nomis_sync.upstream import MalformedResponse
 from tests.factories import HistoryRowFactory
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
+from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

@@ -28,10 +28,10 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind, StatusCode
 
+import telemetry
+from kernel.logging import JsonFormatter, RequestContextFilter
 from migrations_ui.models import AuditEvent
-from nomis_sync import telemetry
-from nomis_sync.appinsights import SpanExporter
-from nomis_sync.logging import JsonFormatter, RequestContextFilter
+from telemetry.exporter import SpanExporter
 from tests.unit.conftest_telemetry import CLOSED_ENDPOINT, XE, Exported, X, mock_running_migration
 from tests.unit.conftest_visits import active_json, history_json, migration_url, sign_in
 
@@ -71,7 +71,7 @@ print(json.dumps({
     "requests_patched": hasattr(
         requests.Session.send, "opentelemetry_instrumentation_requests_applied"
     ),
-    "event_handlers": len(logging.getLogger("nomis_sync.telemetry.events").handlers),
+    "event_handlers": len(logging.getLogger("telemetry.events").handlers),
 }))
 """
     env = {
@@ -257,7 +257,7 @@ def test_every_upstream_client_sends_through_the_instrumented_session(exported) 
     """HMPPS Auth, token verification, the migration service, NOMIS and the mapping service."""
     from importlib import import_module
 
-    from nomis_sync.upstream import ApiClient
+    from upstream import ApiClient
 
     for module in (
         "accounts.clients.hmpps_auth",
@@ -288,7 +288,7 @@ def test_every_upstream_client_sends_through_the_instrumented_session(exported) 
 def test_a_failing_upstream_is_a_failed_dependency_of_a_failed_request(
     on, signed_in, requests_mock, monkeypatch
 ) -> None:
-    monkeypatch.setattr("nomis_sync.upstream.ApiClient.retry_backoff_seconds", 0)
+    monkeypatch.setattr("upstream.ApiClient.retry_backoff_seconds", 0)
     requests_mock.get(migration_url(f"/migrate/history/{XE}"), status_code=503)
     requests_mock.get(migration_url("/migrate/history/active/VISITS"), json=active_json(X))
     response = signed_in.get(f"/visits-migration/{X}/")
@@ -339,9 +339,9 @@ def test_no_token_cookie_or_secret_appears_in_any_attribute(
 ) -> None:
     """The system token is fetched for real (HMPPS Auth mocked) and used, with a session cookie."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from accounts import system_token as module
+    from kernel import caching
 
-    module._local_tokens.clear()
+    caching.reset()
     requests_mock.post(
         f"{settings.HMPPS_AUTH_URL}/oauth/token",
         json={"access_token": "the-system-access-token", "expires_in": 3599},
@@ -367,7 +367,7 @@ def test_no_token_cookie_or_secret_appears_in_any_attribute(
         assert secret not in values
     for key in ("authorization", "cookie", "set-cookie"):
         assert not [v for v in every_attribute_value(on) if key in v.split("=", 1)[0].lower()]
-    module._local_tokens.clear()
+    caching.reset()
 
 
 @pytest.mark.needs_redis
@@ -530,8 +530,8 @@ def test_events_cost_nothing_and_go_nowhere_when_telemetry_is_off() -> None:
     """Without start(), the events logger has no handler and track_action returns at once."""
     script = """
 import logging
-from nomis_sync import telemetry
-from nomis_sync.appinsights import SpanExporter
+import telemetry
+from telemetry.exporter import SpanExporter
 class Boom:
     @property
     def user(self): raise AssertionError("looked at the context")
@@ -597,7 +597,7 @@ def test_export_is_batched_behind_bounded_queues_to_the_connection_strings_endpo
     assert set(batches) == {"BatchSpanProcessor", "BatchLogRecordProcessor"}
     for batch in batches.values():
         assert batch._batch_processor._max_queue_size == 2048
-    # Spans: our exporter (nomis_sync.appinsights), which keeps nothing on disk by design.
+    # Spans: our exporter (telemetry.exporter), which keeps nothing on disk by design.
     spans = batches["BatchSpanProcessor"]._batch_processor._exporter
     assert isinstance(spans, SpanExporter)
     assert spans.url == "http://127.0.0.1:9/v2.1/track"

@@ -1,8 +1,8 @@
-"""Redis commands are traced only while telemetry is on (nomis_sync.telemetry)."""
+"""Redis commands are traced only while telemetry is on (telemetry)."""
 
 from __future__ import annotations
 
-from nomis_sync import telemetry
+import telemetry
 
 
 def test_redis_commands_are_untraced_again_once_telemetry_is_undone() -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import include, path
 from urllib3 import exceptions as urllib3_exceptions
 
-from nomis_sync import upstream
+import upstream
 
 BASE = "http://upstream.test/api"
 
@@ -107,7 +107,7 @@ def changing_view(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("calls-upstream", calling_view),
     path("changes-upstream", changing_view),
-    path("audit/", include("migrations_ui.audit_urls")),
+    path("audit/", include("migrations_ui.audit.urls")),
 ]
 
 

@@ -91,7 +91,7 @@ def test_anonymous_users_are_sent_to_sign_in(client) -> None:
 
 
 def test_the_home_tile_comes_from_the_registry(visits_user) -> None:
-    from nomis_sync.tiles import tiles_for
+    from kernel.tiles import tiles_for
 
     assert [(t.title, t.href) for t in tiles_for(visits_user)] == [
         ("Visit room mappings", "/visits-room-mappings/prison"),

@@ -1,4 +1,4 @@
-"""Start-up warm-up: a new worker's first requests compile no templates (nomis_sync/warmup.py)."""
+"""Start-up warm-up: a new worker's first requests compile no templates (kernel/warmup.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.template import engines
 
-from nomis_sync.warmup import warm_up
+from kernel.warmup import warm_up
 from tests.unit.conftest_visits import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kernel.formatting import datetime_display
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors.audit import (
     UNRESOLVED_AFTER,
@@ -28,7 +29,6 @@ from migrations_ui.selectors.audit import (
 )
 from migrations_ui.services.audit import AuditContext
 from migrations_ui.services.reconcile import COMMAND_CHECKER, audit_outcome_reconcile
-from nomis_sync.formatting import datetime_display
 
 
 class Command(BaseCommand):

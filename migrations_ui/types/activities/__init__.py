@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from migrations_ui import appinsights
+from migrations_ui import insights
 from migrations_ui.types.activities import checks
 from migrations_ui.types.activities.forms import ActivitiesMigrationForm
 from migrations_ui.types.base import Line, Link, MigrationType, entity_field, event_links
@@ -48,7 +48,7 @@ def ignored_activities_query(migration: Any) -> str:
     """Query C for the run's ignored activities (no schedule rules, or already migrated), each
     with the course activity id and the reason the service logged.
     """
-    base = appinsights.migration_events_query(
+    base = insights.migration_events_query(
         EVENT_PREFIX, migration.migration_id, migration.when_started, migration.when_ended
     )
     return "\n".join(
@@ -74,7 +74,7 @@ def row_links(migration: Any) -> list[Link]:
             Link(
                 "ignored",
                 "View ignored activities in App Insights",
-                appinsights.log_analytics_url(ignored_activities_query(migration)),
+                insights.log_analytics_url(ignored_activities_query(migration)),
             )
         )
     return links

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+import upstream
 from migrations_ui import wizard
 from migrations_ui.clients.migration_api import MigrationHistory
 from migrations_ui.selectors.preview import describe_failure
@@ -20,8 +21,7 @@ from migrations_ui.services.switches import prison_activate
 from migrations_ui.types.activities import services
 from migrations_ui.types.activities.forms import MoveStartDateForm, iso_date, today
 from migrations_ui.views import MigrationTypeView, PreviewView
-from nomis_sync import upstream
-from nomis_sync.deadline import UpstreamCalls
+from upstream.deadline import UpstreamCalls
 
 
 def failure_text(error: upstream.ApiError) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import upstream
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.types.base import Check
-from nomis_sync import upstream
 
 SWITCH_SERVICE = "APPOINTMENTS"
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 
+from kernel.formatting import datetime_display
 from migrations_ui.clients.migration_api import MigrationApiClient, RoomUsage
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.types.base import Line, MigrationType, entity_field, text_list
 from migrations_ui.types.visits.forms import VisitsMigrationForm
-from nomis_sync.formatting import datetime_display
 
 
 def _query_of(filter: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from nomis_sync.health import run_health_checks
+from kernel.health import run_health_checks
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ On, it takes two steps, because gunicorn loads the application before it forks i
    or `nomis_sync.wsgi` itself under a server that does not fork (runserver). It sets the tracer
    and logger providers, Application Insights' sampler and the exporters (built here rather than
    by the distro's `configure_azure_monitor`, whose extra span processor and metrics cost every
-   request time): spans go through our own exporter (`nomis_sync.appinsights`: the Azure Monitor
+   request time): spans go through our own exporter (`telemetry.exporter`: the Azure Monitor
    trace exporter spent about 620 us of CPU on each span, on a thread that holds the GIL while
    pages wait), custom events through the Azure Monitor log exporter (they are rare). Each
    exporter runs on its own background thread behind a bounded queue (2,048 items), so an
@@ -41,12 +41,12 @@ from urllib.parse import parse_qsl, urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from nomis_sync.logging import signed_in_user
+from kernel.logging import signed_in_user
 
 # Custom events travel as log records on this logger: start() attaches the exporting handler
 # here only (not to the root logger, so ordinary log lines and Django's own error log, which would
 # record every exception a second time, stay on stdout).
-EVENTS_LOGGER = "nomis_sync.telemetry.events"
+EVENTS_LOGGER = "telemetry.events"
 _events = logging.getLogger(EVENTS_LOGGER)
 
 # Audit actions (migrations_ui.models.AuditEvent.Action) to event names, in the style of the
@@ -109,7 +109,7 @@ def instrument() -> bool:
     _trace_redis_commands()
     PsycopgInstrumentor().instrument(skip_dep_check=True)
     # Pages run independent upstream calls side by side on thread pools that run each task in a
-    # copy of the submitter's context (nomis_sync.upstream.ContextThreadPoolExecutor), which
+    # copy of the submitter's context (upstream.ContextThreadPoolExecutor), which
     # holds OpenTelemetry's current span: those dependencies belong to the request without the
     # threading instrumentation, which wraps every thread pool's submit, gunicorn's (which hands
     # each request to a thread) included: about 35 us a request on gunicorn's main thread alone
@@ -157,7 +157,7 @@ def start(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    from nomis_sync.appinsights import SpanExporter
+    from telemetry.exporter import SpanExporter
 
     # The providers are built here rather than by the distro's `configure_azure_monitor`, which
     # also registers a GenAI agent span processor (run on the request's thread at the start and
@@ -182,7 +182,7 @@ def start(
     # The request only appends to the processor's bounded queue (2,048 items, OTEL_BSP_*); the
     # exporter converts and sends from the processor's own thread. Ours, not
     # AzureMonitorTraceExporter: the same envelopes as plain dicts, at a fraction of the CPU
-    # (nomis_sync.appinsights says why); a batch it cannot send is dropped, not kept on disk.
+    # (telemetry.exporter says why); a batch it cannot send is dropped, not kept on disk.
     tracer_provider.add_span_processor(BatchSpanProcessor(SpanExporter(connection_string)))
     trace.set_tracer_provider(tracer_provider)
 
@@ -245,7 +245,7 @@ def _is_quiet(path: str) -> bool:
     return path in QUIET_PATHS or path.startswith(settings.STATIC_URL)
 
 
-REQUEST_MIDDLEWARE = "nomis_sync.telemetry.RequestTelemetryMiddleware"
+REQUEST_MIDDLEWARE = "telemetry.RequestTelemetryMiddleware"
 # The WSGI names of the headers that carry a caller's trace context (W3C trace context, baggage).
 _TRACE_HEADERS = frozenset({"HTTP_TRACEPARENT", "HTTP_TRACESTATE", "HTTP_BAGGAGE"})
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from migrations_ui import room_mapping_views as views
+from migrations_ui.room_mappings import views
 
 app_name = "room_mappings"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 
-from nomis_sync.sessions import REDIS_DOWN
+from kernel.sessions import REDIS_DOWN
 
 REDIS = "redis"
 DATABASE = "database"

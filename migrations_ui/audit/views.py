@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
-from migrations_ui.audit_forms import FILTER_KEYS, AuditFilterForm
+from kernel.pagination import govuk_pagination
+from kernel.proxies import client_ip
+from migrations_ui.audit.forms import FILTER_KEYS, AuditFilterForm
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors.audit import (
     FOLLOW_UPS,
@@ -37,9 +39,7 @@ from migrations_ui.selectors.audit import (
 from migrations_ui.services.audit import AuditContext
 from migrations_ui.services.reconcile import NotUnknown, audit_outcome_reconcile
 from migrations_ui.types import MIGRATION_TYPES
-from nomis_sync.deadline import UpstreamCalls
-from nomis_sync.pagination import govuk_pagination
-from nomis_sync.proxies import client_ip
+from upstream.deadline import UpstreamCalls
 
 AUDIT_PAGE_SIZE = 50
 # Rows fetched per round trip while streaming the export: bounded memory, few round trips. With

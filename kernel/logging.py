@@ -1,6 +1,6 @@
 """Structured logging: every line carries the request id and user of the request it belongs to.
 
-With telemetry on (nomis_sync.telemetry), lines written inside a trace also carry its `trace_id`
+With telemetry on (telemetry), lines written inside a trace also carry its `trace_id`
 and `span_id`, the `operation_Id` and `id` Application Insights shows for the request or upstream
 call they were written in.
 """

@@ -23,7 +23,7 @@ from django.db import connections
 from health_check.base import HealthCheck, HealthCheckResult
 from health_check.exceptions import ServiceUnavailable
 
-from nomis_sync.upstream import ApiClient, ContextThreadPoolExecutor, executor
+from upstream import ApiClient, ContextThreadPoolExecutor, executor
 
 
 class ComponentDown(ServiceUnavailable):
@@ -69,7 +69,7 @@ def _body_status(response: requests.Response) -> str | None:
 # Database checks run on this one thread, so each worker process holds at most one connection
 # for its probes however many arrive at once (SELECT 1 takes well under a millisecond). In a copy
 # of the probe's context, like the shared pool: with telemetry on, that is what keeps the probe's
-# query out of telemetry (nomis_sync.telemetry).
+# query out of telemetry (telemetry).
 _DATABASE_THREAD = ContextThreadPoolExecutor(max_workers=1, thread_name_prefix="health-db")
 
 

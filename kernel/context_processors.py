@@ -8,7 +8,7 @@ from csp.exceptions import CSPNonceError
 from django.conf import settings
 from django.http import HttpRequest
 
-from nomis_sync.logging import signed_in_user
+from kernel.logging import signed_in_user
 
 
 def _nonce(request: HttpRequest) -> str:
@@ -29,7 +29,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     nonce = _nonce(request)
     return {
         # For the header: only a user already looked up, so an error page never needs Redis or
-        # the database to render (nomis_sync.logging.signed_in_user).
+        # the database to render (kernel.logging.signed_in_user).
         "signed_in_user": signed_in_user(request),
         "csp_nonce": nonce,
         # The names the GOV.UK page template reads.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -14,17 +11,19 @@ from django.urls import reverse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
-from nomis_sync import formatting
+from kernel import caching, formatting
 
 
-@functools.lru_cache(maxsize=256)
 def static_url(path: str) -> str:
     """`static()` for templates, remembered.
 
     The hashed name of a file never changes while a process runs, and the manifest lookup
     would otherwise run for every asset on every page.
     """
-    return static(path)
+    url = caching.static_urls.get(path)
+    if url is None:
+        url = caching.static_urls[path] = static(path)
+    return url
 
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
@@ -32,35 +31,36 @@ def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
+# The Jinja2 backend's own folders (settings.TEMPLATES[0]["DIRS"]).
+TEMPLATE_DIRS: list[Any] = settings.TEMPLATES[0]["DIRS"]  # type: ignore[assignment]
+
+
 def environment(**options: Any) -> Environment:
     # The GOV.UK macros import each other as "govuk_frontend_jinja/...", so they are mounted under
     # that prefix rather than merged with our own templates.
     options["loader"] = ChoiceLoader(
         [
-            FileSystemLoader([str(d) for d in settings.TEMPLATES[0]["DIRS"]]),
+            FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
     options.setdefault("trim_blocks", True)
     options.setdefault("lstrip_blocks", True)
     env = Environment(**options)  # noqa: S701 - the Django backend passes autoescape=True
-    fragments: dict[str, Markup] = {}
 
-    def rendered_once(name: str) -> Markup:
+    def rendered_once(name: str) -> Any:
         """A template with no variables, rendered the first time and reused on every page.
 
         The GOV.UK footer and skip link are the same on every page, and their macros cost about
         half a millisecond a page to expand.
         """
-        fragment = fragments.get(name)
+        fragment = caching.rendered_once.get(name)
         if fragment is None:
-            fragment = fragments[name] = Markup(env.get_template(name).render())  # noqa: S704
+            fragment = Markup(env.get_template(name).render())  # noqa: S704
+            caching.rendered_once[name] = fragment
         return fragment
 
-    cached: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
-    cached_lock = threading.Lock()
-
-    def render_cached(name: str, **params: str | bool) -> Markup:
+    def render_cached(name: str, **params: str | bool) -> Any:
         """A fragment rendered from plain parameters only, kept for the states that recur.
 
         For macro-heavy parts whose output depends on a handful of strings (a filter form in
@@ -71,16 +71,10 @@ def environment(**options: Any) -> Environment:
             # the memory with long strings.
             return Markup(env.get_template(name).render(**params))  # noqa: S704
         key = (name, *sorted(params.items()))
-        with cached_lock:
-            fragment = cached.get(key)
-            if fragment is not None:
-                cached.move_to_end(key)
-                return fragment
-        fragment = Markup(env.get_template(name).render(**params))  # noqa: S704
-        with cached_lock:
-            cached[key] = fragment
-            while len(cached) > 256:
-                cached.popitem(last=False)
+        fragment = caching.rendered_fragments.get(key)
+        if fragment is None:
+            fragment = Markup(env.get_template(name).render(**params))  # noqa: S704
+            caching.rendered_fragments.put(key, fragment)
         return fragment
 
     env.globals.update(

@@ -22,12 +22,12 @@ REDIS_DOWN = (ConnectionInterrupted, redis.ConnectionError, redis.TimeoutError)
 class SessionStore(CacheSessionStore):
     def load(self) -> dict[str, Any]:
         try:
-            session_data = self._cache.get(self.cache_key)
+            session_data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]
         except REDIS_DOWN:
             raise
         except Exception:  # Django's own rule: an unreadable key is no session (#17810)
             session_data = None
         if session_data is not None:
-            return session_data  # type: ignore[no-any-return]
+            return session_data
         self._session_key = None
         return {}

@@ -1,7 +1,7 @@
 """`/metrics`: the audit log's attempts with no known result, for Prometheus to alert on.
 
 Prometheus scrapes each pod at its own address, so this is answered only to a request whose Host
-is not one the dashboard serves (nomis_sync.middleware.ProbeHostMiddleware). Through the ingress,
+is not one the dashboard serves (kernel.middleware.ProbeHostMiddleware). Through the ingress,
 which always sends the public host, the path does not exist, and the chart's NetworkPolicy lets
 only the monitoring namespace (besides the ingress controllers) reach a pod. Every pod reports the
 same shared figures: alert on their maximum.

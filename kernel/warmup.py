@@ -27,7 +27,7 @@ def warm_up() -> None:
     # URL patterns are resolved and reversed on every page; the resolver fills itself on first use.
     get_resolver().reverse_dict  # noqa: B018 - touching it populates the resolver
     # The hashed-name manifest is read when the storage is first used.
-    staticfiles_storage.hashed_files  # noqa: B018
+    staticfiles_storage.hashed_files  # type: ignore[attr-defined]  # noqa: B018
     logger.info(
         "warmed up",
         extra={"templates": len(templates), "ms": round((time.perf_counter() - started) * 1000)},

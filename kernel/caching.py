@@ -1,7 +1,8 @@
-"""Every piece of process-level state the migration pages keep, each with its reason and benefit.
+"""Every piece of process-level state the dashboard keeps, each with its reason and benefit.
 
-Nothing else in `migrations_ui` holds module state: views, services and selectors use the caches
-defined at the bottom of this module, and tests clear them all through `reset()`.
+Nothing else holds module state: sign-in, the system token, the templates' environment and the
+migration pages use the stores defined at the bottom of this module, and tests clear them all,
+as a fresh worker would start, through `reset()`.
 
 A short-lived, per-process cache for upstream reads that are slow to fetch and large to parse.
 
@@ -27,7 +28,8 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from nomis_sync import deadline, upstream
+import upstream
+from upstream import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +269,68 @@ class BriefValues:
             self._entries.clear()
 
 
+class Expiring(Generic[T]):
+    """Values by key, each kept in this process for `seconds` after it was put."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[Hashable, tuple[float, T]] = {}
+
+    def get(self, key: Hashable) -> T | None:
+        # A plain dict's get and set are atomic: no lock is needed, and a race only reads again.
+        entry = self._entries.get(key)
+        if entry is not None and time.monotonic() - entry[0] < self.seconds:
+            return entry[1]
+        return None
+
+    def put(self, key: Hashable, value: T) -> None:
+        self._entries[key] = (time.monotonic(), value)
+
+    def forget(self, key: Hashable, value: T | None = None) -> None:
+        """Drop the key (only if it still holds `value`, when one is given)."""
+        entry = self._entries.get(key)
+        if entry is not None and (value is None or entry[1] == value):
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class KeyedLocks:
+    """One lock per key, made on first use, so threads of a worker queue for the same thing."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: Hashable) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def clear(self) -> None:
+        with self._guard:
+            self._locks.clear()
+
+
 # -- The caches (one instance each per worker process)
+
+# Each worker remembers the system tokens it has seen for 30 s, saving a Redis read per upstream
+# call (accounts.system_token); shorter than the tokens' 60 s expiry margin, so one read from
+# Redis just before its entry expired is still at least 30 s from HMPPS Auth's expiry when used.
+system_tokens: Expiring[str] = Expiring(seconds=30.0)
+# Threads of a worker fetching the same user's token wait for one fetch (Redis's lock does the
+# same across workers).
+system_token_fetches = KeyedLocks()
+# The signed-in users each worker read (accounts.backends), for 5 s: saves the Redis round trip
+# on every request; a role change reaches other workers within that time.
+signed_in_users: Expiring[Any] = Expiring(seconds=5.0)
+# Templates (kernel.jinja2): the hashed name of each asset (the manifest lookup ran for every asset
+# on every page), fragments with no variables (the GOV.UK footer and skip link: about half a
+# millisecond of macros a page), and fragments of a few plain parameters in their recurring
+# states (a filter form, empty).
+static_urls: dict[str, str] = {}
+rendered_once: dict[str, Any] = {}
+rendered_fragments: Recent[Any] = Recent(max_entries=256)
 
 # The history list (M3) per type and filter: it is not paged upstream; with 5,000 migrations the
 # page took about 450 ms p50 fetching and parsing it, 3.3-3.5 ms with this cache (bench, issue 7).
@@ -297,6 +360,12 @@ running_types = BriefValues(seconds=settings.HOME_RUNNING_TAG_SECONDS)
 
 def reset() -> None:
     """Forget everything this process holds (tests: each starts as a fresh worker would)."""
+    system_tokens.clear()
+    system_token_fetches.clear()
+    signed_in_users.clear()
+    static_urls.clear()
+    rendered_once.clear()
+    rendered_fragments.clear()
     running_types.clear()
     history.clear()
     history_bodies.clear()

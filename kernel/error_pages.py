@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from nomis_sync import upstream
+import upstream
 
 logger = logging.getLogger(__name__)
 

@@ -15,16 +15,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+import upstream
 from accounts.mixins import PermissionRequiredMixin
-from migrations_ui.room_mapping_forms import AddRoomMappingForm, PrisonForm, RoomForm
+from kernel.error_pages import outcome_unknown_page
+from kernel.proxies import client_ip
+from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
 from migrations_ui.selectors.preview import describe_failure
 from migrations_ui.selectors.room_mappings import RoomTable, room_table
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
-from nomis_sync import upstream
-from nomis_sync.deadline import UpstreamCalls
-from nomis_sync.error_pages import outcome_unknown_page
-from nomis_sync.proxies import client_ip
+from upstream.deadline import UpstreamCalls
 
 PERMISSION = "migrations_ui.manage_room_mappings"
 _FLASH = "migrations_ui.room_mappings.flash"

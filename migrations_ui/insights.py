@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils import timezone
 
-from nomis_sync.formatting import LONDON
+from kernel.formatting import LONDON
 
 ROLE_NAME = "hmpps-prisoner-from-nomis-migration"
 _BLADE = "#blade/Microsoft_OperationsManagementSuite_Workspace/Logs.ReactView"

@@ -14,10 +14,9 @@ from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from migrations_ui import metrics
-from nomis_sync import upstream, views
-from nomis_sync.error_pages import method_not_allowed_page, outcome_unknown_page
-from nomis_sync.logging import request_context, username_of
+import upstream
+from kernel.error_pages import method_not_allowed_page, outcome_unknown_page
+from kernel.logging import request_context, username_of
 
 access_log = logging.getLogger("nomis_sync.access")
 logger = logging.getLogger(__name__)
@@ -36,11 +35,12 @@ def _quiet(path: str, status: int) -> bool:
 
 # The paths the platform calls at the pod's own address, with whatever Host it used there (the
 # pod's IP and port): the probes (Kubernetes liveness, readiness and startup, the image's
-# HEALTHCHECK) and Prometheus's scrape of /metrics.
-POD_PATHS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
-    "/ping": views.ping,
-    "/metrics": metrics.metrics,
-}
+# HEALTHCHECK) and Prometheus's scrape of /metrics. Registered by the apps that serve them.
+POD_PATHS: dict[str, Callable[[HttpRequest], HttpResponse]] = {}
+
+
+def register_pod_path(path: str, view: Callable[[HttpRequest], HttpResponse]) -> None:
+    POD_PATHS[path] = view
 
 
 class ProbeHostMiddleware:
@@ -59,7 +59,7 @@ class ProbeHostMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         view = POD_PATHS.get(request.path)
         if view is not None and request.method in ("GET", "HEAD"):
-            host = request._get_raw_host()
+            host = request._get_raw_host()  # type: ignore[attr-defined]
             domain, _port = split_domain_port(host)
             if not (domain and validate_host(domain, _allowed_hosts())):
                 return view(request)

@@ -3,7 +3,7 @@
 Each upstream (HMPPS Auth, token verification, the migration service, the NOMIS prisoner API, the
 mapping service) has one client module built on `ApiClient`. Status codes and transport failures
 become `ApiError` subclasses that carry the service's display name, so one place
-(`nomis_sync.middleware.UpstreamErrorMiddleware`) can turn them into GOV.UK pages.
+(`kernel.middleware.UpstreamErrorMiddleware`) can turn them into GOV.UK pages.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_exceptions
 
-from nomis_sync import deadline
-from nomis_sync.logging import request_context
+from kernel.logging import request_context
+from upstream import deadline
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,7 +176,7 @@ def _pool_for(base_url: str) -> HTTPAdapter:
 class ContextThreadPoolExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks run in a copy of the submitter's context.
 
-    So a call made on the pool for a request keeps that request's deadline (nomis_sync.deadline)
+    So a call made on the pool for a request keeps that request's deadline (upstream.deadline)
     and its request id in log lines. Work that must outlive the request (a background refresh)
     clears the deadline itself.
     """
@@ -249,7 +249,7 @@ class ApiClient(requests.Session):
         failure after the request may have been sent (a read timeout, a dropped connection) is
         an `OutcomeUnknown`; only a connection never made is a plain `Timeout`/`Unavailable`.
         Within a request, each attempt's timeouts are capped at the time left before its
-        deadline (nomis_sync.deadline), and no attempt starts once it has passed: the page
+        deadline (upstream.deadline), and no attempt starts once it has passed: the page
         answers in time, if only to say so.
         """
         url = self.url(path)

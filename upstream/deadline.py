@@ -6,7 +6,7 @@ while the worker thread carries on waiting. So each request gets a deadline (set
 service fits in what is left of it: `ApiClient.call` caps each read timeout at the time left and
 stops retrying when it is up, raising `Timeout`, which becomes the GOV.UK "did not respond in
 time" page. Work handed to the shared upstream pool carries the deadline with it (see
-`nomis_sync.upstream.ContextThreadPoolExecutor`).
+`upstream.ContextThreadPoolExecutor`).
 
 What a page can do without has a far shorter deadline of its own: the optional budget below
 (docs/required-and-optional-calls.md).
