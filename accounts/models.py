@@ -14,7 +14,7 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=255, blank=True)
     auth_source = models.CharField(max_length=20, blank=True)
     hmpps_user_id = models.CharField(max_length=100, blank=True)
-    # The token's `authorities`, e.g. ["ROLE_MIGRATE_VISITS"]; permissions are derived from them.
+    # The token's `authorities` (["ROLE_MIGRATE_NOMIS_SYSCON"]); permissions are derived from them.
     roles = models.JSONField(default=list, blank=True)
 
     @property

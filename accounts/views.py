@@ -21,13 +21,10 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from accounts.backends import callback_url
 from accounts.refused import pop_refused
 from accounts.session import remember_token
-from kernel.tiles import tile_statuses, tiles_for
+from kernel.tiles import entry_role, tile_statuses, tiles_for
 from upstream.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 
 logger = logging.getLogger(__name__)
-
-# The role to ask for when a user has no tile at all: the narrowest one that opens a page.
-ENTRY_ROLE = "MIGRATE_VISITS"
 
 
 class SignInView(OIDCAuthenticationRequestView):
@@ -126,7 +123,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "status_unknown": [
                 tile.title for tile in tiles if statuses.get(tile.href) == STATUS_UNAVAILABLE
             ],
-            "entry_role": ENTRY_ROLE,
+            "entry_role": entry_role(),
         }
 
 

@@ -27,7 +27,7 @@ def static_url(path: str) -> str:
 
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """`reverse()` for templates: `url('home')`, `url('visits:details', migration_id)`."""
+    """`reverse()` for templates: `url('home')`, `url('<type slug>:details', migration_id)`."""
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 

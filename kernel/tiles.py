@@ -48,3 +48,15 @@ def tile_statuses(user: Any, tiles: list[Tile]) -> dict[str, str]:
     for provider in _STATUS_PROVIDERS:
         statuses.update(provider(user, tiles))
     return statuses
+
+
+# The role a signed-in user with no tile is told to ask for (set by the app that registers tiles).
+_ENTRY_ROLE: list[str] = []
+
+
+def set_entry_role(role: str) -> None:
+    _ENTRY_ROLE[:] = [role]
+
+
+def entry_role() -> str:
+    return _ENTRY_ROLE[0] if _ENTRY_ROLE else ""

@@ -1,3 +1,5 @@
+"""The dashboard app's wiring, done once at start: everything is declared elsewhere as data."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -7,30 +9,33 @@ class MigrationsUiConfig(AppConfig):
     verbose_name = "Migrations"
 
     def ready(self) -> None:
+        from accounts.permissions import grant
+        from kernel import tiles
         from kernel.middleware import register_pod_path
-        from migrations_ui import roles, types
+        from migrations_ui import audit, roles, room_mappings, types
         from migrations_ui.audit import metrics
+        from migrations_ui.selectors.running import running_tags
 
+        # Each type's permissions for its roles and SYSCON, a tile for each, and its Running tag.
+        for role, permissions in types.role_permissions().items():
+            grant(role, permissions)
+        for migration_type in types.REGISTERED:
+            tiles.register_tile(
+                tiles.Tile(
+                    title=migration_type.tile_title,
+                    href=migration_type.home_href,
+                    permission=migration_type.view_permission,
+                )
+            )
+        tiles.register_status_provider(running_tags)
+        tiles.set_entry_role(types.entry_role())
+        for role in room_mappings.ROLES:
+            grant(role, [room_mappings.PERMISSION])
+        tiles.register_tile(room_mappings.TILE)
+        tiles.register_tile(audit.TILE)
         # Prometheus scrapes each pod at its own address; the path has no URL otherwise.
         register_pod_path("/metrics", metrics.metrics)
-
         # The application's database role may only add to and read the audit log.
         post_migrate.connect(
             roles.grant_after_migrate, sender=self, dispatch_uid="migrations_ui.roles"
         )
-        from kernel.tiles import Tile, register_tile
-
-        types.register()
-        # Visit room mappings: for whoever runs visits migrations (reference-dashboard.md §3).
-        from accounts.permissions import grant
-
-        for role in ("MIGRATE_VISITS", "MIGRATE_NOMIS_SYSCON"):
-            grant(role, ["migrations_ui.manage_room_mappings"])
-        register_tile(
-            Tile(
-                "Visit room mappings",
-                "/visits-room-mappings/prison",
-                "migrations_ui.manage_room_mappings",
-            )
-        )
-        register_tile(Tile("Audit log", "/audit/", "migrations_ui.view_audit_log"))

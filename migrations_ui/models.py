@@ -79,8 +79,8 @@ class AuditEvent(models.Model):
     auth_source = models.CharField(max_length=20, blank=True)
     # What
     action = models.CharField(max_length=40, choices=Action.choices)
-    # The subject: what the action was done to, whatever it is ("VISITS 2024-01-01T10:00:00" for
-    # a migration, "VISITS" for a type's dead letter queue, "MDI / Room 1" for a room mapping).
+    # The subject: what the action was done to, whatever it is ("<TYPE> 2024-01-01T10:00:00" for
+    # a migration, "<TYPE>" for a type's dead letter queue, "MDI / Room 1" for a room mapping).
     subject_kind = models.CharField(max_length=40, choices=SubjectKind.choices)
     subject_id = models.CharField(max_length=200, blank=True)
     # Set when the subject belongs to a migration type, so its pages can find their events.

@@ -1,5 +1,5 @@
 """Every migration type's pages, generated from the registry at the existing dashboard's prefixes
-(`/visits-migration/`, `/visitslots-migration/`, ...), so users' bookmarks keep working.
+(each type's `url_prefix`), so users' bookmarks keep working.
 
 Each type gets its own URL namespace (its slug) and views built for it. Migration ids contain
 colons; they are accepted raw or percent-encoded (the server decodes the path before routing), so

@@ -566,11 +566,12 @@ LOGGING = {
 # this long after: before that, the request may still be running there (services.reconcile).
 AUDIT_RECONCILE_GRACE_SECONDS = env.int("AUDIT_RECONCILE_GRACE_SECONDS", default=120)
 
-# The visits estimate (NOMIS `/visits/ids` count) is a heavy query. The preview waits this many
-# seconds for it, without retrying, then shows the "try again" advice instead of an error page.
 # How long the home page's "Running" tags are kept before the migration service is asked again.
 HOME_RUNNING_TAG_SECONDS = env.float("HOME_RUNNING_TAG_SECONDS", default=5.0)
-VISITS_ESTIMATE_TIMEOUT_SECONDS = env.float("VISITS_ESTIMATE_TIMEOUT_SECONDS", default=30.0)
+# Some estimates are heavy NOMIS queries (a type's package says so: visits counts every visit).
+# The preview waits this many seconds for one, without retrying, then shows the "try again"
+# advice instead of an error page.
+HEAVY_ESTIMATE_TIMEOUT_SECONDS = env.float("HEAVY_ESTIMATE_TIMEOUT_SECONDS", default=30.0)
 # How often a running migration's details page refreshes its figures.
 MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", default=5)
 # The history list (not paged upstream, thousands of rows) is kept per worker: fresh for this

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from migrations_ui import room_mappings
 from nomis_sync import views
 
 urlpatterns = [
@@ -11,7 +12,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     # One set of pages per migration type, at the existing dashboard's prefixes.
     path("", include("migrations_ui.urls")),
-    path("visits-room-mappings/", include("migrations_ui.room_mappings.urls")),
+    path(f"{room_mappings.URL_PREFIX}/", include("migrations_ui.room_mappings.urls")),
     path("audit/", include("migrations_ui.audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -1,2 +1,9 @@
 """The audit log's review pages: the list, its CSV export, one event (settling a lost answer) and
 the metrics Prometheus alerts on."""
+
+from __future__ import annotations
+
+from kernel.tiles import Tile
+
+PERMISSION = "migrations_ui.view_audit_log"
+TILE = Tile("Audit log", "/audit/", PERMISSION)

@@ -26,6 +26,7 @@ from django.views import View
 from accounts.mixins import PermissionRequiredMixin
 from kernel.pagination import govuk_pagination
 from kernel.proxies import client_ip
+from migrations_ui.audit import PERMISSION
 from migrations_ui.audit.forms import FILTER_KEYS, AuditFilterForm
 from migrations_ui.models import AuditEvent
 from migrations_ui.selectors.audit import (
@@ -47,7 +48,7 @@ AUDIT_PAGE_SIZE = 50
 # time was within a busy machine's noise (medians of three, alternating: 6.8 s against 7.6 s).
 EXPORT_CHUNK_SIZE = 500
 EXPORT_LINES_PER_WRITE = 500
-AUDIT_PERMISSION = "migrations_ui.view_audit_log"
+AUDIT_PERMISSION = PERMISSION
 UNKNOWN = AuditEvent.Outcome.UNKNOWN
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").

@@ -19,6 +19,7 @@ import upstream
 from accounts.mixins import PermissionRequiredMixin
 from kernel.error_pages import outcome_unknown_page
 from kernel.proxies import client_ip
+from migrations_ui.room_mappings import PERMISSION
 from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
 from migrations_ui.selectors.preview import describe_failure
 from migrations_ui.selectors.room_mappings import RoomTable, room_table
@@ -26,7 +27,6 @@ from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from upstream.deadline import UpstreamCalls
 
-PERMISSION = "migrations_ui.manage_room_mappings"
 _FLASH = "migrations_ui.room_mappings.flash"
 
 

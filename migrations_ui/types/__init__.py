@@ -1,7 +1,7 @@
-"""The registry of migration types: URLs, home tiles and role permissions are built from it.
+"""The registry of migration types: plain data that URLs, home tiles and permissions are built from.
 
 Adding a type is its package under `migrations_ui/types/` and one line in `REGISTERED`
-(docs/adding-a-migration-type.md).
+(docs/adding-a-migration-type.md). The app's `ready()` (migrations_ui.apps) does the wiring.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ REGISTERED: tuple[MigrationType, ...] = (
 
 MIGRATION_TYPES: dict[str, MigrationType] = {t.slug: t for t in REGISTERED}
 
-VISITS = visits.TYPE
-
 
 def get(slug: str) -> MigrationType:
     return MIGRATION_TYPES[slug]
@@ -53,20 +51,6 @@ def role_permissions() -> dict[str, list[str]]:
     return table
 
 
-def register() -> None:
-    """One home-page tile per type, and its roles' permissions (called once, at app start)."""
-    from accounts.permissions import grant
-    from kernel.tiles import Tile, register_status_provider, register_tile
-    from migrations_ui.selectors.running import running_tags
-
-    for role, permissions in role_permissions().items():
-        grant(role, permissions)
-    for migration_type in REGISTERED:
-        register_tile(
-            Tile(
-                title=migration_type.tile_title,
-                href=migration_type.home_href,
-                permission=migration_type.view_permission,
-            )
-        )
-    register_status_provider(running_tags)
+def entry_role() -> str:
+    """The role to ask for when a user can open no page: the first registered type's own."""
+    return next(role for migration_type in REGISTERED for role in migration_type.roles)

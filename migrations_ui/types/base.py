@@ -54,7 +54,7 @@ class MigrationType:
     slug: str
     # The migration service's `MigrationType` (upstream-api.md §4.6, upstream-api-types.md §1.2).
     upstream_type: str
-    # The existing dashboard's prefix, so bookmarks keep working ("visits-migration").
+    # The existing dashboard's prefix, so bookmarks keep working ("<name>-migration").
     url_prefix: str
     # `POST /migrate/<start_path>` starts one (M1, S1-S10).
     start_path: str

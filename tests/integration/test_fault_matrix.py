@@ -88,7 +88,7 @@ def quick_timeouts(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         **settings.UPSTREAM_TIMEOUTS,
         **dict.fromkeys(URL_SETTINGS, (1.0, 0.3)),
     }
-    settings.VISITS_ESTIMATE_TIMEOUT_SECONDS = 0.3
+    settings.HEAVY_ESTIMATE_TIMEOUT_SECONDS = 0.3
 
 
 @pytest.fixture

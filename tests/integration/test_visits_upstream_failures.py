@@ -41,7 +41,7 @@ PAGES = {
 def quick_timeouts(settings: Any) -> None:
     """Short read timeouts so a hung upstream shows its page in about a second."""
     settings.UPSTREAM_TIMEOUTS = {**settings.UPSTREAM_TIMEOUTS, "nomisMigrationApi": (1.0, 0.3)}
-    settings.VISITS_ESTIMATE_TIMEOUT_SECONDS = 0.3
+    settings.HEAVY_ESTIMATE_TIMEOUT_SECONDS = 0.3
 
 
 @pytest.mark.parametrize("fault_name", sorted(FAULTS))

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from migrations_ui import insights
-from migrations_ui.types import VISITS
+from migrations_ui.types.visits import TYPE as VISITS
 
 PREFIX = (
     "https://portal.azure.com/#blade/Microsoft_OperationsManagementSuite_Workspace/Logs.ReactView"

@@ -12,7 +12,7 @@ from django.db import DatabaseError
 from django.test import RequestFactory
 
 from migrations_ui.models import AuditEvent, AuditLogIsAppendOnly
-from migrations_ui.types import VISITS
+from migrations_ui.types.visits import TYPE as VISITS
 from tests.unit.conftest_visits import (
     active_json,
     history_json,

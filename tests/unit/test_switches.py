@@ -9,7 +9,7 @@ from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.switches import prison_activate
-from migrations_ui.types import VISITS
+from migrations_ui.types.visits import TYPE as VISITS
 from tests.unit.conftest_visits import nomis_url
 from upstream import ServerError
 

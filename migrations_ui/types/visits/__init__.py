@@ -27,7 +27,7 @@ def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
     """
     connect, _read = settings.UPSTREAM_TIMEOUTS["nomisPrisonerApi"]
     client = NomisPrisonerApiClient(
-        username=username, timeout=(connect, settings.VISITS_ESTIMATE_TIMEOUT_SECONDS)
+        username=username, timeout=(connect, settings.HEAVY_ESTIMATE_TIMEOUT_SECONDS)
     )
     client.retries = 0
     return client.visit_count(_query_of(filter))
