@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 
 
 def govuk_pagination(
@@ -31,3 +32,28 @@ def govuk_pagination(
     if current < paginator.num_pages:
         pagination["next"] = {"href": href(current + 1)}
     return pagination
+
+
+@dataclass(frozen=True)
+class ListLinks:
+    """The links of a filtered list: its pages, and the removal of each filter in use.
+
+    `url(query)` builds the list's address for a query; `filters` are those in use, as typed.
+    """
+
+    filters: dict[str, str]
+    url: Callable[[dict[str, Any]], str]
+
+    def pagination(self, page: Page[Any] | None) -> dict[str, Any] | None:
+        if page is None:
+            return None
+        return govuk_pagination(
+            page.paginator, page.number, lambda number: self.url({**self.filters, "page": number})
+        )
+
+    def filter_tags(self, active: Iterable[tuple[str, ...]]) -> list[tuple[str, str]]:
+        """(tag label, the list without that filter) for each `(key, label, ...)` in use."""
+        return [
+            (label, self.url({k: v for k, v in self.filters.items() if k != key}))
+            for key, label, *_ in active
+        ]

@@ -130,6 +130,25 @@ class NoFilterForm(MigrationFilterForm):
 class HistoryFilterForm(GovukForm):
     """The history list's filter sidebar (reference-dashboard.md §4.2)."""
 
+    KEYS = ("prisonId", "fromDateTime", "toDateTime", "includeOnlyFailures")
+
+    @classmethod
+    def for_query(cls, query: Any) -> HistoryFilterForm:
+        """Bound to the page's query when it filters by anything; else the whole list's form."""
+        return cls(query if any(query.get(key) for key in cls.KEYS) else None)
+
+    def search_params(self) -> dict[str, Any] | None:
+        """M3's query for this filter; None when the filter is not valid (nothing to ask)."""
+        if not self.is_bound:
+            return {"includeOnlyFailures": "false"}
+        return self.upstream_params() if self.is_valid() else None
+
+    def query(self) -> dict[str, str]:
+        """The filters in use, as typed, for the page's own links to repeat."""
+        if not self.is_bound:
+            return {}
+        return {key: str(self.data[key]) for key in self.KEYS if self.data.get(key)}
+
     prisonId = forms.CharField(required=False, max_length=10)
     fromDateTime = DateTimeTextField(
         invalid_message="Enter a real date, like 2020-03-23 or 2020-03-23T12:00:00",
@@ -166,7 +185,7 @@ class HistoryFilterForm(GovukForm):
 
     def active_filters(self) -> list[tuple[str, str, str]]:
         """(key, tag label, value) for each filter in use, for the removable tags."""
-        if not self.is_bound or not hasattr(self, "cleaned_data"):
+        if not self.is_bound or not self.is_valid():
             return []
         tags = []
         if self.raw("prisonId"):

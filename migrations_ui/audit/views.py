@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
-from kernel.pagination import govuk_pagination
+from kernel.pagination import ListLinks
 from kernel.proxies import client_ip
 from migrations_ui.audit import PERMISSION
 from migrations_ui.audit.forms import FILTER_KEYS, AuditFilterForm
@@ -143,56 +143,45 @@ class AuditLogView(PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form, given, bound = _bind(request)
-        valid = not bound or form.is_valid()
-        context: dict[str, Any] = {
-            "form": form,
-            "rows": None,
-            "page": None,
-            "pagination": None,
-            "total": None,
-            "filter_tags": [],
-            "clear_href": _url("log"),
-            "export_href": None,
-            "page_has_errors": not valid,
-        }
-        if valid:
-            filters = form.filters() if bound else AuditFilters()
-            paginator = Paginator(audit_event_list(filters=filters), AUDIT_PAGE_SIZE)
-            page = paginator.get_page(request.GET.get("page"))
-            # Beside each lost answer, what checking upstream found (one query, only if any).
-            follow_ups = audit_follow_ups(
-                attempt_ids=(e.attempt_id for e in page.object_list if e.outcome == UNKNOWN)
-            )
-            context.update(
-                {
-                    "rows": [
-                        AuditRow(
-                            event=event,
-                            details_href=details_href(event.migration_type, event.migration_id),
-                            filter_lines=_filter_lines(event.filter),
-                            follow_up=follow_ups.get(event.attempt_id)
-                            if event.outcome == UNKNOWN
-                            else None,
-                        )
-                        for event in page.object_list
-                    ],
-                    # Each event's own page is this plus its id (one reverse() for 50 rows).
-                    "event_href_prefix": _url("log"),
-                    "page": page,
-                    "pagination": govuk_pagination(
-                        paginator,
-                        page.number,
-                        lambda number: _url("log", {**given, "page": number}),
-                    ),
-                    "total": paginator.count,
-                    "filter_tags": [
-                        (label, _url("log", {k: v for k, v in given.items() if k != key}))
-                        for key, label in (form.active_filters() if bound else [])
-                    ],
-                    "export_href": _url("export", given),
-                }
-            )
-        return render(request, "audit/log.html", context)
+        context: dict[str, Any] = {"form": form, "clear_href": _url("log")}
+        if bound and not form.is_valid():
+            invalid = {"rows": None, "filter_tags": [], "pagination": None, "page_has_errors": True}
+            return render(request, "audit/log.html", {**context, **invalid})
+        filters = form.filters() if bound else AuditFilters()
+        paginator = Paginator(audit_event_list(filters=filters), AUDIT_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        links = ListLinks(given, lambda query: _url("log", query))
+        return render(
+            request,
+            "audit/log.html",
+            {
+                **context,
+                "rows": log_rows(page.object_list),
+                # Each event's own page is this plus its id (one reverse() for 50 rows).
+                "event_href_prefix": _url("log"),
+                "page": page,
+                "pagination": links.pagination(page),
+                "total": paginator.count,
+                "filter_tags": links.filter_tags(form.active_filters() if bound else []),
+                "export_href": _url("export", given),
+            },
+        )
+
+
+def log_rows(events: Sequence[AuditEvent]) -> list[AuditRow]:
+    """A page's rows, each lost answer with what checking upstream found (one query, if any)."""
+    follow_ups = audit_follow_ups(
+        attempt_ids=(e.attempt_id for e in events if e.outcome == UNKNOWN)
+    )
+    return [
+        AuditRow(
+            event=event,
+            details_href=details_href(event.migration_type, event.migration_id),
+            filter_lines=_filter_lines(event.filter),
+            follow_up=follow_ups.get(event.attempt_id) if event.outcome == UNKNOWN else None,
+        )
+        for event in events
+    ]
 
 
 class AuditEventView(PermissionRequiredMixin, View):

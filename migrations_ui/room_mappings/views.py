@@ -17,20 +17,18 @@ from django.views import View
 
 import upstream
 from accounts.mixins import PermissionRequiredMixin
-from kernel.error_pages import outcome_unknown_page
-from kernel.proxies import client_ip
+from migrations_ui.actions import AuditedActionMixin
 from migrations_ui.room_mappings import PERMISSION
 from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
 from migrations_ui.selectors.preview import describe_failure
 from migrations_ui.selectors.room_mappings import RoomTable, room_table
-from migrations_ui.services.audit import AuditContext, AuditUnavailable
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from upstream.deadline import UpstreamCalls
 
 _FLASH = "migrations_ui.room_mappings.flash"
 
 
-class RoomMappingView(PermissionRequiredMixin, View):
+class RoomMappingView(AuditedActionMixin, PermissionRequiredMixin, View):
     permission_required = PERMISSION
     # What a POST to it asks for, should it be refused because the session expired.
     action_words: ClassVar[str] = ""
@@ -41,24 +39,18 @@ class RoomMappingView(PermissionRequiredMixin, View):
     def table_url(self, form: PrisonForm) -> str:
         return f"{reverse('room_mappings:table')}?{urlencode(form.table_query())}"
 
-    def audit_context(self) -> AuditContext:
-        return AuditContext(
-            user=self.request.user,
-            request_id=getattr(self.request, "request_id", ""),
-            client_ip=client_ip(self.request),
-        )
+    def posted_room(self) -> RoomForm:
+        room = RoomForm(self.request.POST)
+        room.is_valid()
+        return room
 
-    def outcome_unknown(
-        self, error: upstream.OutcomeUnknown, done: str, room: RoomForm
-    ) -> HttpResponse:
-        """The change was sent and its answer lost: the room table shows what happened."""
-        prison = room.cleaned_data["prisonId"]
-        return outcome_unknown_page(
-            self.request,
-            error,
-            done=done,
-            checks=[(f"The room table for {prison}", self.table_url(room))],
-        )
+    def refused_unrecorded(self) -> HttpResponse:
+        return self.render("unrecorded.html", {"room": self.posted_room()}, status=503)
+
+    def where_to_check(self, **kwargs: Any) -> list[tuple[str, str]]:
+        """The room table shows what happened."""
+        room = self.posted_room()
+        return [(f"The room table for {room.cleaned_data['prisonId']}", self.table_url(room))]
 
     def flash(self, message: str) -> None:
         self.request.session[_FLASH] = message
@@ -123,6 +115,7 @@ class AddView(RoomMappingView):
     upstream_calls = UpstreamCalls(required=("R2 the new mapping (POST)",))
 
     action_words: ClassVar[str] = "add the room mapping"
+    done_words: ClassVar[str] = "the room mapping was added"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = RoomForm(request.GET)
@@ -141,31 +134,29 @@ class AddView(RoomMappingView):
         values = form.values()
         try:
             room_mapping_add(context=self.audit_context(), **values)
-        except AuditUnavailable:
-            return self.render("unrecorded.html", {"room": room}, status=503)
-        except upstream.OutcomeUnknown as error:
-            return self.outcome_unknown(error, "the room mapping was added", room)
-        except (upstream.BadRequest, upstream.Conflict) as refused:
-            form.add_error(
-                None,
-                f"The mapping service did not add the mapping: "
-                f"{refused.user_message or 'the room may already be mapped'}. "
-                "Go back to the room table to see its current mapping.",
-            )
-            return self.render(
-                "add.html", {"room": room, "form": form, "page_has_errors": True}, status=409
-            )
+        except upstream.OutcomeUnknown:
+            raise  # a lost answer: migrations_ui.actions says so
         except upstream.ApiError as error:
-            form.add_error(
-                None,
-                f"The mapping could not be added because {describe_failure(error)}. "
-                "Nothing is lost: try again, or check the room table first.",
-            )
-            return self.render(
-                "add.html", {"room": room, "form": form, "page_has_errors": True}, status=502
-            )
+            form.add_error(None, not_added(error))
+            refused = isinstance(error, (upstream.BadRequest, upstream.Conflict))
+            context = {"room": room, "form": form, "page_has_errors": True}
+            return self.render("add.html", context, status=409 if refused else 502)
         self.flash(f"{values['nomis_room']} is now mapped to {values['dps_room']}.")
         return HttpResponseRedirect(self.table_url(room))
+
+
+def not_added(error: upstream.ApiError) -> str:
+    """Why a mapping was not added: the mapping service's own words, or which service failed."""
+    if isinstance(error, (upstream.BadRequest, upstream.Conflict)):
+        return (
+            f"The mapping service did not add the mapping: "
+            f"{error.user_message or 'the room may already be mapped'}. "
+            "Go back to the room table to see its current mapping."
+        )
+    return (
+        f"The mapping could not be added because {describe_failure(error)}. "
+        "Nothing is lost: try again, or check the room table first."
+    )
 
 
 class DeleteView(RoomMappingView):
@@ -174,6 +165,7 @@ class DeleteView(RoomMappingView):
     upstream_calls = UpstreamCalls(required=("R1 the mapping to delete", "R3 the delete (POST)"))
 
     action_words: ClassVar[str] = "delete the room mapping"
+    done_words: ClassVar[str] = "the room mapping was deleted"
 
     def _mapped(self, form: RoomForm) -> Any:
         """The room's current mapping, read again so the page names what will be deleted."""
@@ -200,17 +192,12 @@ class DeleteView(RoomMappingView):
         if mapping is None:
             self.flash(f"{form.cleaned_data['nomisRoomDescription']} has no mapping to delete.")
             return HttpResponseRedirect(self.table_url(form))
-        try:
-            room_mapping_delete(
-                context=self.audit_context(),
-                prison_id=mapping.prison_id or form.cleaned_data["prisonId"],
-                nomis_room=mapping.nomis_room,
-                dps_room=mapping.dps_room,
-                is_open=mapping.is_open,
-            )
-        except AuditUnavailable:
-            return self.render("unrecorded.html", {"room": form}, status=503)
-        except upstream.OutcomeUnknown as error:
-            return self.outcome_unknown(error, "the room mapping was deleted", form)
+        room_mapping_delete(
+            context=self.audit_context(),
+            prison_id=mapping.prison_id or form.cleaned_data["prisonId"],
+            nomis_room=mapping.nomis_room,
+            dps_room=mapping.dps_room,
+            is_open=mapping.is_open,
+        )
         self.flash(f"The mapping of {mapping.nomis_room} to {mapping.dps_room} was deleted.")
         return HttpResponseRedirect(self.table_url(form))

@@ -11,19 +11,23 @@ that look a migration up by id therefore follow `attempt_id` from the outcome ro
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from kernel import caching
 from kernel.formatting import LONDON
 from migrations_ui.models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
@@ -158,6 +162,22 @@ def audit_timeline(*, migration_type: str, migration_id: str) -> list[AuditEvent
                 migration_type=migration_type, attempt_id__in=named.values("attempt_id")
             ).order_by("occurred_at", "id")
         )
+
+
+def migration_timeline(*, migration_type: str, migration_id: str) -> list[AuditEvent] | None:
+    """What people did to one migration through the dashboard, for its details page.
+
+    Only dashboard actions add to it, so it is read again only after one (kernel.caching). None
+    when the audit log cannot be read in time: the page still shows the migration, with a note.
+    """
+    try:
+        return caching.timelines.get(
+            (migration_type, migration_id),
+            lambda: audit_timeline(migration_type=migration_type, migration_id=migration_id),
+        )
+    except DatabaseError:
+        logger.exception("Audit log unreadable: details shown without the dashboard actions")
+        return None
 
 
 # A "requested" event younger than this may still be waiting for its upstream call.

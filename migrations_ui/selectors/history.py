@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import DatabaseError
 
 from kernel import caching
 from kernel.lazy import LazyMap
 from migrations_ui import insights
 from migrations_ui.clients.migration_api import MigrationApiClient, MigrationHistory
 from migrations_ui.selectors import username_of
+from migrations_ui.selectors.audit import audit_started_by
 from migrations_ui.types.base import Line, Link, MigrationType
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,3 +93,70 @@ def migration_history(
 
     cached = caching.history.get(key, fetch)
     return History(rows=cached.value, fetched_at=cached.fetched_wall, generation=cached.generation)
+
+
+# Rows per page of the history list.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a type's history list, with who started each of its migrations."""
+
+    # None when the filter was not valid (nothing was asked for).
+    rows: Sequence[HistoryRow] | None
+    page: Page[HistoryRow] | None
+    total: int | None
+    fetched_at: float | None
+    # Who started each shown migration, from the audit log; None when it could not be read.
+    started_by: dict[str, Any] | None
+
+
+def history_page(
+    *,
+    user: Any,
+    migration_type: MigrationType,
+    params: Mapping[str, Any] | None,
+    page_number: str | None,
+) -> HistoryPage:
+    """A page of the history (M3) for `params` (None: no valid filter), and who started it."""
+    if params is None:
+        return HistoryPage(rows=None, page=None, total=None, fetched_at=None, started_by={})
+    history = migration_history(user=user, migration_type=migration_type, params=params)
+    page = Paginator(history.rows, PAGE_SIZE).get_page(page_number) if history.rows else None
+    # A page's rows (the paginator slices the lazy list, so only they are worked out).
+    shown: Sequence[HistoryRow] = page.object_list if page else history.rows  # type: ignore[assignment]
+    return HistoryPage(
+        rows=shown,
+        page=page,
+        total=len(history.rows),
+        fetched_at=history.fetched_at,
+        started_by=migrations_started_by(
+            migration_type=migration_type,
+            migration_ids=[row.migration.migration_id for row in shown],
+            generation=history.generation,
+        ),
+    )
+
+
+def migrations_started_by(
+    *, migration_type: MigrationType, migration_ids: list[str], generation: int
+) -> dict[str, Any] | None:
+    """Who pressed Start for each migration, from our own audit log; None if unreadable.
+
+    One query for the whole page, and none while nothing has been started through the dashboard
+    since it was last asked (the generation the list was read under is the current one). An
+    optional part of the page: the list is still worth showing without it.
+    """
+    if not migration_ids:
+        return {}
+    upstream_type = migration_type.upstream_type
+    try:
+        return caching.started_by.get(
+            (upstream_type, tuple(migration_ids)),
+            lambda: audit_started_by(migration_type=upstream_type, migration_ids=migration_ids),
+            generation=generation,
+        )
+    except DatabaseError:
+        logger.exception("Audit log unreadable: history shown without 'Started by'")
+        return None

@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.sessions.backends.base import SessionBase
+
 import upstream
+from migrations_ui import wizard
 from migrations_ui.clients.migration_api import MigrationApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.services.audit import AuditContext, Subject, audited
@@ -113,3 +116,78 @@ def dead_letters_purge(*, context: AuditContext, migration_type: MigrationType) 
         subject=Subject.dead_letter_queue(migration_type.upstream_type),
         call=lambda client: client.purge_dead_letters(migration_type.upstream_type),
     )
+
+
+# -- Starting from a preview: the preview token's whole life (migrations_ui.wizard keeps it)
+
+
+@dataclass(frozen=True)
+class PreviewStart:
+    """What pressing "Start migration" on a preview led to.
+
+    `outcome`: "started"; "already_running" (409: `migration_id` is the one in progress, if
+    known); or, for a preview already used (double click, back button, refresh), what its first
+    use led to: "repeat_started", "repeat_unknown" (its answer was lost) or "repeat_nothing".
+    """
+
+    outcome: str
+    migration_id: str | None = None
+    estimate: int | None = None
+
+
+def preview_token_issue(
+    *, session: SessionBase, migration_type: MigrationType, filter: Any, estimate: int | None
+) -> str:
+    """The one-time token the preview page carries, for the filter and estimate it shows."""
+    return wizard.issue_token(session, migration_type.slug, estimate=estimate, filter=filter)
+
+
+def migration_start_from_preview(
+    *, context: AuditContext, session: SessionBase, migration_type: MigrationType, token: str
+) -> PreviewStart:
+    """Start what the preview showed, once: a token is used up by its first submit.
+
+    A repeat waits briefly for the first submit's result and reports it, never starting again.
+    The result is recorded whatever happens, so a repeat never waits out a failed first one,
+    and a lost answer stays "we do not know" for it too.
+    """
+    slug = migration_type.slug
+    data = wizard.consume_token(slug, token)
+    if data is None:
+        return _repeated_start(session=session, slug=slug, token=token)
+    migration_id: str | None = None
+    unknown = False
+    try:
+        started = migration_start(
+            context=context,
+            migration_type=migration_type,
+            filter=data["filter"],
+            estimate=data.get("estimate"),
+        )
+        migration_id = started.migration_id
+    except AlreadyRunning as running:
+        return PreviewStart("already_running", migration_id=running.migration_id)
+    except upstream.OutcomeUnknown:
+        unknown = True
+        raise
+    finally:
+        wizard.record_result(token, migration_id, unknown=unknown)
+    wizard.save(
+        session,
+        slug,
+        preview_token=None,
+        started={"migration_id": started.migration_id, "estimate": started.estimate},
+    )
+    return PreviewStart("started", started.migration_id, started.estimate)
+
+
+def _repeated_start(*, session: SessionBase, slug: str, token: str) -> PreviewStart:
+    result = wizard.wait_for_result(session, token)
+    if result and result.get("unknown"):
+        return PreviewStart("repeat_unknown")
+    if result and result.get("migration_id"):
+        wizard.save(
+            session, slug, started={"migration_id": result["migration_id"], "estimate": None}
+        )
+        return PreviewStart("repeat_started", migration_id=result["migration_id"])
+    return PreviewStart("repeat_nothing")

@@ -23,7 +23,7 @@ def database_down(*args, **kwargs):
 def test_with_the_database_down_the_history_list_shows_without_started_by(
     visits_client, requests_mock, monkeypatch
 ) -> None:
-    monkeypatch.setattr("migrations_ui.views.audit_started_by", database_down)
+    monkeypatch.setattr("migrations_ui.selectors.history.audit_started_by", database_down)
     requests_mock.get(HISTORY, json=[history_json(X)])
     response = visits_client.get("/visits-migration/")
     html = response.content.decode()
@@ -36,7 +36,7 @@ def test_with_the_database_down_the_history_list_shows_without_started_by(
 def test_with_the_database_down_a_migrations_details_show_without_the_timeline(
     visits_client, requests_mock, monkeypatch
 ) -> None:
-    monkeypatch.setattr("migrations_ui.views.audit_timeline", database_down)
+    monkeypatch.setattr("migrations_ui.selectors.audit.audit_timeline", database_down)
     requests_mock.get(
         migration_url(f"/migrate/history/{X.replace(':', '%3A')}"),
         json=history_json(X, status="COMPLETED"),

@@ -15,8 +15,6 @@ import upstream
 from migrations_ui import wizard
 from migrations_ui.clients.migration_api import MigrationHistory
 from migrations_ui.selectors.preview import describe_failure
-from migrations_ui.selectors.progress import MigrationNotFound, migration_get
-from migrations_ui.services.audit import AuditUnavailable
 from migrations_ui.services.switches import prison_activate
 from migrations_ui.types.activities import services
 from migrations_ui.types.activities.forms import MoveStartDateForm, iso_date, today
@@ -73,7 +71,7 @@ class ActivatePrisonView(PreviewView):
         state = wizard.state(request.session, self.slug)
         if state.get("filter") is None:
             return HttpResponseRedirect(self.url("start"))
-        prison_id = request.POST.get("prisonId", "").strip().upper()
+        prison_id = self.prison_id()
         if prison_id not in filter_prisons(state["filter"]):
             self.action_errors = ["Only a prison of this migration's filter can be activated."]
             return self.get(request)
@@ -84,22 +82,25 @@ class ActivatePrisonView(PreviewView):
                 service_code=self.service_code,
                 prison_id=prison_id,
             )
-        except AuditUnavailable:
-            return self.refused_unrecorded()
-        except upstream.OutcomeUnknown as error:
-            return self.outcome_unknown(
-                error,
-                f"the NOMIS feature switch was turned on for {prison_id}",
-                ("The preview, which shows each prison's switch", self.url("preview")),
-            )
+        except upstream.OutcomeUnknown:
+            raise  # a lost answer: migrations_ui.actions says so
         except upstream.ApiError as error:
             self.action_errors = [
                 f"The NOMIS feature switch could not be turned on for {prison_id}: "
                 f"{failure_text(error)}."
             ]
             return self.get(request)
-        wizard.flash(request.session, self.slug, f"NOMIS feature switch turned on for {prison_id}.")
+        self.flash(f"NOMIS feature switch turned on for {prison_id}.")
         return HttpResponseRedirect(self.url("preview"))
+
+    def prison_id(self) -> str:
+        return self.request.POST.get("prisonId", "").strip().upper()
+
+    def done(self, **kwargs: Any) -> str:
+        return f"the NOMIS feature switch was turned on for {self.prison_id()}"
+
+    def where_to_check(self, **kwargs: Any) -> list[tuple[str, str]]:
+        return [("The preview, which shows each prison's switch", self.url("preview"))]
 
 
 def start_date(migration: MigrationHistory) -> dt.date | None:
@@ -130,18 +131,26 @@ def move_refusal(migration: MigrationHistory) -> str | None:
     return None
 
 
+def moved_failure(error: upstream.ApiError) -> dict[str, str]:
+    """Why a move failed: a refusal (400) explains itself; anything else names the service."""
+    if isinstance(error, upstream.BadRequest) and error.user_message:
+        text = error.user_message
+    else:
+        text = f"The start dates were not moved: {failure_text(error)}."
+    return {"text": text, "href": "#newActivityStartDate"}
+
+
+def moved_message(warnings: list[str], new_date: str) -> str:
+    if warnings:
+        return "\n".join(["Start dates moved, with these warnings from DPS:", *warnings])
+    return f"Start dates moved to {new_date}."
+
+
 class _RunView(MigrationTypeView):
     permission_attribute = "start_permission"
 
-    def _migration(self, migration_id: str) -> MigrationHistory | None:
-        try:
-            return migration_get(
-                user=self.request.user,
-                migration_type=self.migration_type,
-                migration_id=self.checked_migration_id(migration_id),
-            )
-        except MigrationNotFound:
-            return None
+    def where_to_check(self, **kwargs: Any) -> list[tuple[str, str]]:
+        return [self.details_check(kwargs["migration_id"]), self.history_check()]
 
 
 class EndActivitiesView(_RunView):
@@ -150,6 +159,7 @@ class EndActivitiesView(_RunView):
     upstream_calls = UpstreamCalls(required=("M4 the run", "S11 the end (POST)"))
 
     action_words: ClassVar[str] = "end the NOMIS activities"
+    done_words: ClassVar[str] = "the NOMIS activities were ended"
 
     template = "activities/end_activities.html"
 
@@ -165,7 +175,7 @@ class EndActivitiesView(_RunView):
         )
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
-        migration = self._migration(migration_id)
+        migration = self.migration_or_none(migration_id)
         if migration is None:
             return self.not_found(migration_id)
         if not may_end(migration):
@@ -173,7 +183,7 @@ class EndActivitiesView(_RunView):
         return self._page(migration)
 
     def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
-        migration = self._migration(migration_id)
+        migration = self.migration_or_none(migration_id)
         if migration is None:
             return self.not_found(migration_id)
         if not may_end(migration):
@@ -186,17 +196,10 @@ class EndActivitiesView(_RunView):
                 migration_id=migration.migration_id,
                 end_date=ends.isoformat(),
             )
-        except AuditUnavailable:
-            return self.refused_unrecorded()
-        except upstream.OutcomeUnknown as error:
-            return self.outcome_unknown(
-                error,
-                "the NOMIS activities were ended",
-                self.details_check(migration.migration_id),
-                self.history_check(),
-            )
         except upstream.NotFound:
             message = "No activities were found to end for this migration"
+        except upstream.OutcomeUnknown:
+            raise  # a lost answer: migrations_ui.actions says so
         except upstream.ApiError as error:
             return self._page(
                 migration, [f"The NOMIS activities were not ended: {failure_text(error)}."]
@@ -206,13 +209,11 @@ class EndActivitiesView(_RunView):
                 f"OK: the NOMIS activities of migration {migration.migration_id} "
                 f"end on {ends:%-d %B %Y}."
             )
-        wizard.flash(request.session, self.slug, message)
+        self.flash(message)
         return HttpResponseRedirect(self.url("history"))
 
     def _not_offered(self, migration: MigrationHistory) -> HttpResponse:
-        wizard.flash(
-            self.request.session,
-            self.slug,
+        self.flash(
             f"The NOMIS activities of migration {migration.migration_id} cannot be ended: "
             "that is only for a completed migration whose activities have not been ended yet.",
         )
@@ -225,6 +226,7 @@ class MoveStartDateView(_RunView):
     upstream_calls = UpstreamCalls(required=("M4 the run", "S12 the move (POST)"))
 
     action_words: ClassVar[str] = "move the start dates"
+    done_words: ClassVar[str] = "the start dates were moved"
 
     template = "activities/move_start_date.html"
 
@@ -237,7 +239,7 @@ class MoveStartDateView(_RunView):
         return self.render(self.template, {"migration": migration, "form": form, "errors": errors})
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
-        migration = self._migration(migration_id)
+        migration = self.migration_or_none(migration_id)
         if migration is None:
             return self.not_found(migration_id)
         refusal = move_refusal(migration)
@@ -247,11 +249,11 @@ class MoveStartDateView(_RunView):
         return self._page(migration, MoveStartDateForm(current_start=current), [])
 
     def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
-        migration = self._migration(migration_id)
+        migration = self.migration_or_none(migration_id)
+        current = start_date(migration) if migration else None
+        refusal = move_refusal(migration) if migration else None
         if migration is None:
             return self.not_found(migration_id)
-        refusal = move_refusal(migration)
-        current = start_date(migration)
         if refusal or current is None:
             return self._page(migration, None, [{"text": refusal or "", "href": "#"}])
         form = MoveStartDateForm(request.POST, current_start=current)
@@ -266,25 +268,9 @@ class MoveStartDateView(_RunView):
                 current_start_date=current.isoformat(),
                 new_start_date=new_date,
             )
-        except AuditUnavailable:
-            return self.refused_unrecorded()
-        except upstream.OutcomeUnknown as error:
-            return self.outcome_unknown(
-                error,
-                "the start dates were moved",
-                self.details_check(migration.migration_id),
-                self.history_check(),
-            )
+        except upstream.OutcomeUnknown:
+            raise  # a lost answer: migrations_ui.actions says so
         except upstream.ApiError as error:
-            # A refusal (400) explains itself; anything else names the service that failed.
-            if isinstance(error, upstream.BadRequest) and error.user_message:
-                text = error.user_message
-            else:
-                text = f"The start dates were not moved: {failure_text(error)}."
-            return self._page(migration, form, [{"text": text, "href": "#newActivityStartDate"}])
-        if warnings:
-            message = "\n".join(["Start dates moved, with these warnings from DPS:", *warnings])
-        else:
-            message = f"Start dates moved to {new_date}."
-        wizard.flash(request.session, self.slug, message)
+            return self._page(migration, form, [moved_failure(error)])
+        self.flash(moved_message(warnings, new_date))
         return HttpResponseRedirect(self.url("history"))
