@@ -6,26 +6,14 @@ Messages follow the GOV.UK error message patterns; each field's errors are keyed
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
-_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))?)?)?$")
-PRISON_CODE = re.compile(r"^[A-Z]{3}$")
+from migrations_ui.fields import PRISON_CODE, ChoicesField, parse_date_time
 
-
-def parse_date_time(text: str) -> dt.datetime | None:
-    """`2020-03-23` (midnight), `2020-03-23T12`, `…T12:00` or `…T12:00:00`; None if not real."""
-    match = _DATE_TIME.match(text.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-    try:
-        return dt.datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None
+__all__ = ["PRISON_CODE", "parse_date_time"]
 
 
 def iso_local(value: dt.datetime | None) -> str | None:
@@ -92,13 +80,25 @@ class GovukForm(forms.Form):
 class MigrationFilterForm(GovukForm):
     """A migration type's start form: it gives the upstream filter and the values as typed.
 
-    Each type's form adds its fields and two methods, which the start and preview views call:
-    `upstream_filter()` (the filter as the upstream's start endpoint takes it) and
-    `typed_values()` (what the user typed, for "Change" links and the preview's summary).
+    Each type's form declares its fields (migrations_ui.fields: each says how it is shown and
+    what its messages are) and `upstream_filter()` (the filter as the upstream's start endpoint
+    takes it); `typed_values()` gives what the user typed, for "Change" links and the preview's
+    summary. One template shows every type's fields (`migrations_ui/_start_fields.html`).
     """
 
+    # The fieldset's legend, asking what the fields answer; without one, the fields stand alone.
+    question: ClassVar[str] = ""
+    # A paragraph before the fields, when the form needs one.
+    intro: ClassVar[str] = ""
+
     upstream_filter: Callable[[], dict[str, Any]]
-    typed_values: Callable[[], dict[str, Any]]
+
+    def typed_values(self) -> dict[str, Any]:
+        """What the user typed, field by field (a list of the boxes ticked, for checkboxes)."""
+        return {
+            name: self.selected(name) if isinstance(field, ChoicesField) else self.raw(name)
+            for name, field in self.fields.items()
+        }
 
     @classmethod
     def initial_from(cls, query: Any) -> dict[str, Any]:

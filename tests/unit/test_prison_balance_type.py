@@ -9,9 +9,11 @@ import pytest
 from django.http import QueryDict
 
 from migrations_ui.types import prison_balance
-from migrations_ui.types.prison_balance.forms import PrisonBalanceMigrationForm
+from migrations_ui.types.prison_balance import TYPE as PRISON_BALANCE
 from tests.unit.conftest_visits import nomis_url
 from upstream import MalformedResponse
+
+PrisonBalanceMigrationForm = PRISON_BALANCE.form
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

@@ -10,9 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from migrations_ui.types import prison_balance, prisoner_balance
-from migrations_ui.types.prisoner_balance.forms import PrisonerBalanceMigrationForm
+from migrations_ui.types.prisoner_balance import TYPE as PRISONER_BALANCE
 from tests.unit.conftest_visits import nomis_url
 from upstream import MalformedResponse
+
+PrisonerBalanceMigrationForm = PRISONER_BALANCE.form
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 

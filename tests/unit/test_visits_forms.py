@@ -18,12 +18,12 @@ def form(**data: str | list[str]) -> VisitsMigrationForm:
     return VisitsMigrationForm(query)
 
 
-def test_an_empty_form_asks_for_prisons_and_visit_types() -> None:
+def test_an_empty_form_asks_for_visit_types_and_prisons_in_the_pages_order() -> None:
     f = form()
     assert not f.is_valid()
     assert f.error_list() == [
-        {"text": "Enter one or more prison codes", "href": "#prisonIds"},
         {"text": "Select the type of visits to migrate", "href": "#visitTypes"},
+        {"text": "Enter one or more prison codes", "href": "#prisonIds"},
     ]
 
 

@@ -173,8 +173,10 @@ def test_invalid_filter_dates_show_errors_and_call_nothing(
 
 def test_start_form_shows_govuk_errors_in_order(visits_client, requests_mock) -> None:
     page = text(visits_client.post("/visits-migration/start", {}))
-    assert page.index("Enter one or more prison codes") < page.index(
-        "Select the type of visits to migrate"
+    # The summary lists them as the fields come on the page: the visit types first.
+    summary = page[page.index("There is a problem") : page.index("<h1")]
+    assert summary.index("Select the type of visits to migrate") < summary.index(
+        "Enter one or more prison codes"
     )
     assert "There is a problem" in page
     assert requests_mock.call_count == 0

@@ -93,6 +93,16 @@ def test_generic_code_never_names_a_type(migration_type: types.MigrationType) ->
     assert _mentions(re.compile("|".join(_names_of(migration_type))), generic) == []
 
 
+@pytest.mark.parametrize("migration_type", types.REGISTERED, ids=lambda t: t.slug)
+def test_no_other_type_imports_a_types_modules_or_templates(
+    migration_type: types.MigrationType,
+) -> None:
+    """Types that share code share a module of their family, not each other's package."""
+    others = [folder for folder in _type_folders() if folder.name != migration_type.slug]
+    paths = [path for path in _source_files() if any(path.is_relative_to(f) for f in others)]
+    assert _mentions(re.compile("|".join(_module_names(migration_type))), paths) == []
+
+
 def test_every_type_has_a_tile_and_its_roles_and_syscon_its_permissions() -> None:
     titles = {tile.title for tile in tiles._TILES.values()}
     for migration_type in types.REGISTERED:

@@ -84,11 +84,12 @@ def extra_urls(migration_type: MigrationType) -> list[Any]:
     from django.urls import path
 
     from migrations_ui.types.activities import views
+    from migrations_ui.types.activities_family.views import ActivatePrisonView
 
     return [
         path(
             "start/activate-prison",
-            views.ActivatePrisonView.as_view(
+            ActivatePrisonView.as_view(
                 migration_type=migration_type, service_code=checks.SWITCH_SERVICE
             ),
             name="activate-prison",
@@ -123,7 +124,6 @@ TYPE = MigrationType(
     already_migrated_log="Will not migrate the courseActivityId=",
     extra_checks=checks.CHECKS,
     templates={
-        "_start_fields.html": "migrations_ui/activities/_start_fields.html",
         "_preview_checks.html": "migrations_ui/activities/_preview_checks.html",
         "preview.html": "migrations_ui/activities/preview.html",
         "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",

@@ -88,7 +88,6 @@ TYPE = MigrationType(
     entity_id_label="Allocation ID",
     entity_id=entity_field("allocationId"),
     already_migrated_log="Will not migrate the allocationId=",
-    templates={"_start_fields.html": "migrations_ui/allocations/_start_fields.html"},
     has_failures_page=False,
     row_links=event_links("activity-allocation"),
     extra_urls=extra_urls,

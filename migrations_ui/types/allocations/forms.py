@@ -7,63 +7,65 @@ run's start date is then protected: shown read-only and refused if changed, for 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
 from django import forms
 
-from migrations_ui.types.activities.forms import (
+from migrations_ui.types.activities_family import (
     ActivityFilterForm,
-    clean_course_activity_id,
-    clean_future_date,
-    clean_prison_id,
-    today,
+    course_activity_field,
+    prison_field,
+    start_date_field,
 )
 
-FIELDS = ("prisonId", "courseActivityId", "activityStartDate")
-
-
-def protectable_date(text: str) -> str | None:
-    """The query's start date if it is one the form accepts (so protecting it never locks the
-    user into a value that can never be sent), else None.
-    """
-    try:
-        return clean_future_date(
-            text, after=today(), later_message="The activity start date must be after today."
-        ).isoformat()
-    except forms.ValidationError:
-        return None
+START_DATE_LABEL = "The date activities will start in DPS."
 
 
 class AllocationsMigrationForm(ActivityFilterForm):
-    field_order = FIELDS
+    question = "Enter the filter details for the Allocations entities you want to migrate"
+
+    prisonId = prison_field()
+    courseActivityId = course_activity_field(
+        "If not entered then all active allocations from all active activities will be migrated."
+    )
+    activityStartDate = start_date_field(
+        START_DATE_LABEL,
+        "Example 2025-05-31, must be after today. Allocations active on this date will be "
+        "migrated. Cannot be changed if defaulted from the Activities migration.",
+    )
 
     def __init__(self, *args: Any, protected_start_date: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.protected_start_date = protected_start_date
+        if protected_start_date:
+            start = self.fields["activityStartDate"]
+            start.hint = (  # type: ignore[attr-defined]
+                "This is the Activities migration's start date, so it cannot be changed here. "
+                "Allocations active on this date will be migrated."
+            )
+            start.attributes = {  # type: ignore[attr-defined]
+                "readonly": "readonly",
+                "data-qa": "protected-activityStartDate",
+            }
 
     @classmethod
     def initial_from(cls, query: Any) -> dict[str, Any]:
         """The activities run's values from "Migrate allocations", when there are any.
 
         Each is checked as the form would; only a valid one is kept, and a valid start date is
-        marked to be protected.
+        marked to be protected (so protecting it never locks the user into a value that can
+        never be sent).
         """
         initial: dict[str, Any] = {}
-        prison = str(query.get("prisonId") or "").strip()
-        course = str(query.get("courseActivityId") or "").strip()
-        start = str(query.get("activityStartDate") or "").strip()
-        with contextlib.suppress(forms.ValidationError):
-            initial["prisonId"] = clean_prison_id(prison)
-        try:
-            if clean_course_activity_id(course) is not None:
-                initial["courseActivityId"] = course
-        except forms.ValidationError:
-            pass
-        protected = protectable_date(start)
-        if protected:
-            initial["activityStartDate"] = protected
+        form = cls({name: str(query.get(name) or "").strip() for name in cls.base_fields})
+        form.is_valid()
+        for name in ("prisonId", "courseActivityId"):
+            if form.cleaned_data.get(name):
+                initial[name] = form.cleaned_data[name] if name == "prisonId" else form.raw(name)
+        start = form.cleaned_data.get("activityStartDate")
+        if isinstance(start, dt.date):
+            initial["activityStartDate"] = start.isoformat()
             initial["protectStartDate"] = True
         return initial
 

@@ -38,7 +38,7 @@ def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
 def extra_urls(migration_type: MigrationType) -> list[Any]:
     from django.urls import path
 
-    from migrations_ui.types.activities.views import ActivatePrisonView
+    from migrations_ui.types.activities_family.views import ActivatePrisonView
 
     return [
         path(
@@ -71,7 +71,6 @@ TYPE = MigrationType(
     ),
     extra_checks=checks.CHECKS,
     templates={
-        "_start_fields.html": "migrations_ui/appointments/_start_fields.html",
         "_preview_checks.html": "migrations_ui/appointments/_preview_checks.html",
         "preview.html": "migrations_ui/appointments/preview.html",
     },

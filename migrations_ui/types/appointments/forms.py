@@ -2,47 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
-from migrations_ui.forms import PRISON_CODE, MigrationFilterForm
-from migrations_ui.types.activities.forms import iso_date
+from migrations_ui.fields import DateField, PrisonCodesField
+from migrations_ui.forms import MigrationFilterForm
 
-_INVALID_DATE = "Enter a real date, like 2020-03-23"
+_SCHEDULED_HINT = "Example 2020-03-23. This is the date of the appointment in NOMIS (event_date)."
 
 
 class AppointmentsMigrationForm(MigrationFilterForm):
-    prisonIds = forms.CharField(required=False, max_length=2000)
-    fromDate = forms.CharField(required=False, max_length=50)
-    toDate = forms.CharField(required=False, max_length=50)
+    question = "Enter the filter details for the Appointments entities you want to migrate"
 
-    def clean_prisonIds(self) -> list[str]:
-        text = self.cleaned_data.get("prisonIds") or ""
-        codes = [code.upper() for code in re.split(r"[\s,]+", text) if code]
-        if not codes:
-            raise forms.ValidationError("Enter one or more prison IDs", code="required")
-        if any(not PRISON_CODE.match(code) for code in codes):
-            raise forms.ValidationError(
-                "Prison IDs must be 3 letters each, like HEI or HEI, WWI", code="invalid"
-            )
-        return list(dict.fromkeys(codes))
-
-    def _date(self, name: str) -> str | None:
-        text = (self.cleaned_data.get(name) or "").strip()
-        if not text:
-            return None
-        date = iso_date(text)
-        if date is None:
-            raise forms.ValidationError(_INVALID_DATE, code="invalid")
-        return date.isoformat()
-
-    def clean_fromDate(self) -> str | None:
-        return self._date("fromDate")
-
-    def clean_toDate(self) -> str | None:
-        return self._date("toDate")
+    prisonIds = PrisonCodesField(
+        label="Prison code",
+        hint="Example 3 letter prison id: HEI or comma separated list: HEI, WWI",
+        required=True,
+        messages={
+            "required": "Enter one or more prison IDs",
+            "invalid": "Prison IDs must be 3 letters each, like HEI or HEI, WWI",
+        },
+    )
+    fromDate = DateField(
+        label="Only include Appointments scheduled on or after this date (optional)",
+        hint=_SCHEDULED_HINT,
+    )
+    toDate = DateField(
+        label="Only include Appointments scheduled on or before this date (optional)",
+        hint=_SCHEDULED_HINT,
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -62,8 +51,5 @@ class AppointmentsMigrationForm(MigrationFilterForm):
         body: dict[str, Any] = {"prisonIds": data["prisonIds"]}
         for name in ("fromDate", "toDate"):
             if data.get(name):
-                body[name] = data[name]
+                body[name] = data[name].isoformat()
         return body
-
-    def typed_values(self) -> dict[str, Any]:
-        return {name: self.raw(name) for name in ("prisonIds", "fromDate", "toDate")}

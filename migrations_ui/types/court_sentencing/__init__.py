@@ -50,5 +50,4 @@ TYPE = MigrationType(
     entity_id_label="Prisoner number",
     entity_id=entity_field("offenderNo"),
     already_migrated_log=None,
-    templates={"_start_fields.html": "migrations_ui/court_sentencing/_start_fields.html"},
 )

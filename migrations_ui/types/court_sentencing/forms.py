@@ -7,38 +7,22 @@ separated list) and ignores the date fields the existing dashboard shows (upstre
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from django import forms
-
+from migrations_ui.fields import PrisonerNumbersField
 from migrations_ui.forms import MigrationFilterForm
-
-PRISONER_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
-
-
-def prisoner_numbers(text: str) -> list[str]:
-    """Numbers typed with commas, spaces or new lines between them, upper-cased, in order."""
-    return list(dict.fromkeys(part.upper() for part in re.split(r"[\s,]+", text) if part))
 
 
 class CourtSentencingMigrationForm(MigrationFilterForm):
-    offenderNo = forms.CharField(required=False, max_length=10_000)
+    question = "Which prisoners' court cases should be migrated?"
 
-    def clean_offenderNo(self) -> list[str]:
-        numbers = prisoner_numbers(self.cleaned_data.get("offenderNo") or "")
-        if any(not PRISONER_NUMBER.match(number) for number in numbers):
-            raise forms.ValidationError(
-                "Enter prisoner numbers in the correct format, like A1234BC, "
-                "separated by commas or spaces",
-                code="invalid",
-            )
-        return numbers
+    offenderNo = PrisonerNumbersField(
+        label="Prisoner numbers (optional)",
+        hint="For example, A1234BC, B2345CD. Separate numbers with commas or spaces. Leave this "
+        "empty to migrate the court cases of every prisoner in NOMIS.",
+    )
 
     def upstream_filter(self) -> dict[str, Any]:
         """`CourtSentencingMigrationFilter` (S4): `offenderNo` only when numbers were given."""
         numbers = self.cleaned_data["offenderNo"]
         return {"offenderNo": ",".join(numbers)} if numbers else {}
-
-    def typed_values(self) -> dict[str, Any]:
-        return {"offenderNo": self.raw("offenderNo")}

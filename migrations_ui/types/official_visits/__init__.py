@@ -86,5 +86,4 @@ TYPE = MigrationType(
     entity_id_label="Visit ID",
     entity_id=entity_field("visitId"),
     already_migrated_log="Will not migrate the nomis official visit id=",
-    templates={"_start_fields.html": "migrations_ui/official_visits/_start_fields.html"},
 )

@@ -7,51 +7,32 @@ which the service reads as every prison.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
 from django import forms
 
-from migrations_ui.forms import PRISON_CODE, MigrationFilterForm, ParsedTextField
+from migrations_ui.fields import DateField, PrisonCodesField
+from migrations_ui.forms import MigrationFilterForm
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-def parse_date(text: str) -> dt.date | None:
-    """`2020-03-23` only (`date.fromisoformat` would also take `20200323` and week dates)."""
-    match = _ISO_DATE.match(text.strip())
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
-class DateTextField(ParsedTextField):
-    """An optional date typed as `2020-03-23`."""
-
-    parse = staticmethod(parse_date)
-
-
-def prison_codes(text: str) -> list[str]:
-    """Codes typed with commas, spaces or new lines between them, upper-cased, in order, once."""
-    return list(dict.fromkeys(part.upper() for part in re.split(r"[\s,]+", text) if part))
+_CREATED = "This is the date the visit was created in NOMIS, not the date of the visit."
 
 
 class OfficialVisitsMigrationForm(MigrationFilterForm):
-    prisonIds = forms.CharField(required=False, max_length=1_000)
-    fromDate = DateTextField(invalid_message="Enter a real date, like 2020-03-23")
-    toDate = DateTextField(invalid_message="Enter a real date, like 2020-03-23")
+    question = "Which official visits should be migrated?"
 
-    def clean_prisonIds(self) -> list[str]:
-        codes = prison_codes(self.cleaned_data.get("prisonIds") or "")
-        if any(not PRISON_CODE.match(code) for code in codes):
-            raise forms.ValidationError(
-                "Enter prison codes of 3 letters, like HEI or HEI, MDI", code="invalid"
-            )
-        return codes
+    prisonIds = PrisonCodesField(
+        label="Prison codes (optional)",
+        hint="One or more 3 letter prison codes, separated by commas or spaces. For example, HEI "
+        "or HEI, WWI. Leave this empty to migrate the official visits of every prison.",
+    )
+    fromDate = DateField(
+        label="Only include official visits created on or after this date (optional)",
+        hint=f"For example, 2020-03-23. {_CREATED}",
+    )
+    toDate = DateField(
+        label="Only include official visits created on or before this date (optional)",
+        hint=f"For example, 2020-03-30. {_CREATED}",
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -78,6 +59,3 @@ class OfficialVisitsMigrationForm(MigrationFilterForm):
         if data.get("toDate"):
             body["toDate"] = data["toDate"].isoformat()
         return body
-
-    def typed_values(self) -> dict[str, Any]:
-        return {name: self.raw(name) for name in ("prisonIds", "fromDate", "toDate")}

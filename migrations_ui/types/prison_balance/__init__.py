@@ -11,14 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
-from migrations_ui.types.base import Line, MigrationType
-from migrations_ui.types.prison_balance.forms import PrisonBalanceMigrationForm
-
-
-def prison_of(filter: Mapping[str, Any]) -> str:
-    """The filter's prison code; the old dashboard stored `""` for every prison."""
-    value = filter.get("prisonId")
-    return value if isinstance(value, str) else ""
+from migrations_ui.types.balance_family import balance_form, filter_lines, prison_of, summary
+from migrations_ui.types.base import MigrationType
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
@@ -26,14 +20,6 @@ def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
     if prison_of(filter):
         return 1
     return len(NomisPrisonerApiClient(username=username).prison_balance_ids())
-
-
-def summary(filter: Mapping[str, Any]) -> list[Line]:
-    return [Line("prisonId", "Prison code", prison_of(filter) or "All prisons", "prison-id")]
-
-
-def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
-    return [Line("prison", "Prison", prison_of(filter) or "All")]
 
 
 def entity_id(body: Any) -> str:
@@ -49,12 +35,11 @@ TYPE = MigrationType(
     name="Prison Balance",
     records="prison balances",
     roles=(),
-    form=PrisonBalanceMigrationForm,
+    form=balance_form("PrisonBalanceMigrationForm", every="the balances of every prison in NOMIS"),
     estimate=estimate,
     summary=summary,
     filter_lines=filter_lines,
     entity_id_label="Prison",
     entity_id=entity_id,
     already_migrated_log="Will not migrate the nomis id=",
-    templates={"_start_fields.html": "migrations_ui/prison_balance/_start_fields.html"},
 )

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
-from migrations_ui.types.base import Line, MigrationType
-from migrations_ui.types.prison_balance import prison_of
-from migrations_ui.types.prisoner_balance.forms import PrisonerBalanceMigrationForm
+from migrations_ui.types.balance_family import balance_form, filter_lines, prison_of, summary
+from migrations_ui.types.base import MigrationType
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
@@ -21,14 +20,6 @@ def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
     return NomisPrisonerApiClient(username=username).prisoner_balance_count(
         prison_id=prison_of(filter) or None
     )
-
-
-def summary(filter: Mapping[str, Any]) -> list[Line]:
-    return [Line("prisonId", "Prison code", prison_of(filter) or "All prisons", "prison-id")]
-
-
-def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
-    return [Line("prison", "Prison", prison_of(filter) or "All")]
 
 
 def entity_id(body: Any) -> str:
@@ -44,12 +35,13 @@ TYPE = MigrationType(
     name="Prisoner Balance",
     records="prisoner balances",
     roles=(),
-    form=PrisonerBalanceMigrationForm,
+    form=balance_form(
+        "PrisonerBalanceMigrationForm", every="the balances of every prisoner in NOMIS"
+    ),
     estimate=estimate,
     summary=summary,
     filter_lines=filter_lines,
     entity_id_label="Root offender ID",
     entity_id=entity_id,
     already_migrated_log="Will not migrate the nomis root offender id=",
-    templates={"_start_fields.html": "migrations_ui/prisoner_balance/_start_fields.html"},
 )

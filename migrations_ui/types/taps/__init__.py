@@ -61,5 +61,4 @@ TYPE = MigrationType(
     already_migrated_log=None,
     has_failures_page=False,
     row_links=event_links("temporary-absences"),
-    templates={"_start_fields.html": "migrations_ui/taps/_start_fields.html"},
 )

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-
+from migrations_ui.fields import PrisonerNumberField
 from migrations_ui.forms import MigrationFilterForm
-from migrations_ui.types.court_sentencing.forms import PRISONER_NUMBER
 
 
 class TapsMigrationForm(MigrationFilterForm):
-    prisonerNumber = forms.CharField(required=False, max_length=100)
+    intro = (
+        "A repair run sends all of a prisoner's temporary absence data in NOMIS (applications, "
+        "schedules and movements) to DPS again, replacing what DPS holds. Use it after the sync "
+        "rules change. Try one prisoner first and check their temporary absences in DPS before "
+        "repairing everyone."
+    )
 
-    def clean_prisonerNumber(self) -> str:
-        number = str(self.cleaned_data.get("prisonerNumber") or "").strip().upper()
-        if number and not PRISONER_NUMBER.match(number):
-            raise forms.ValidationError(
-                "Enter a prisoner number in the correct format, like A1234BC", code="invalid"
-            )
-        return number
+    prisonerNumber = PrisonerNumberField(
+        label="Prisoner number (optional)",
+        hint="For example, A1234BC. Leave this empty to repair the temporary absences of every "
+        "prisoner in NOMIS.",
+        label_classes="govuk-label--m",
+    )
 
     def upstream_filter(self) -> dict[str, Any]:
         """`TapMigrationFilter` (S10): `prisonerNumber` only when one was given."""
         number = self.cleaned_data["prisonerNumber"]
         return {"prisonerNumber": number} if number else {}
-
-    def typed_values(self) -> dict[str, Any]:
-        return {"prisonerNumber": self.raw("prisonerNumber")}

@@ -93,7 +93,6 @@ TYPE = MigrationType(
     already_migrated_log="Will not migrate visit since it is migrated already,",
     extra_checks={"unmapped_rooms": unmapped_rooms},
     templates={
-        "_start_fields.html": "migrations_ui/visits/_start_fields.html",
         "_preview_checks.html": "migrations_ui/visits/_preview_checks.html",
     },
 )

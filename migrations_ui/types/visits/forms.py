@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
-from migrations_ui.forms import PRISON_CODE, DateTimeTextField, MigrationFilterForm, iso_local
+from migrations_ui.fields import ChoicesField, DateTimeField, PrisonCodesField
+from migrations_ui.forms import MigrationFilterForm, iso_local
 
 VISIT_TYPE_CHOICES = [("SCON", "Social visits"), ("OFFI", "Official visits")]
+_CREATED = "This is the date the visit was created in NOMIS, not the date of the visit."
 
 
 class VisitsMigrationForm(MigrationFilterForm):
@@ -18,39 +19,37 @@ class VisitsMigrationForm(MigrationFilterForm):
     Field names are the existing dashboard's, so bookmarked and scripted URLs keep working.
     """
 
-    prisonIds = forms.CharField(
-        error_messages={"required": "Enter one or more prison codes"},
-    )
-    visitTypes = forms.MultipleChoiceField(
+    question = "Enter the filter details for the visits you want to migrate"
+
+    visitTypes = ChoicesField(
+        label="Which types of visits should be included?",
+        hint="Select all that apply.",
         choices=VISIT_TYPE_CHOICES,
-        error_messages={
-            "required": "Select the type of visits to migrate",
-            "invalid_choice": "Select the type of visits to migrate",
+        messages={"required": "Select the type of visits to migrate"},
+    )
+    prisonIds = PrisonCodesField(
+        label="Prison codes",
+        hint="One or more 3 letter prison codes, separated by commas or spaces. "
+        "For example, HEI or HEI, WWI",
+        required=True,
+        messages={"invalid": "Prison codes must be 3 letters, like HEI or HEI, MDI"},
+    )
+    fromDateTime = DateTimeField(
+        label="Only include visits created after this date (optional)",
+        hint=f"For example, 2020-03-23 or 2020-03-23T12:00:00. {_CREATED}",
+        messages={
+            "invalid": "Enter a real date for the created after date, like 2020-03-23 or "
+            "2020-03-23T12:00:00"
         },
     )
-    fromDateTime = DateTimeTextField(
-        invalid_message=(
-            "Enter a real date for the created after date, like 2020-03-23 or 2020-03-23T12:00:00"
-        ),
+    toDateTime = DateTimeField(
+        label="Only include visits created before this date (optional)",
+        hint=f"For example, 2020-03-28 or 2020-03-28T12:00:00. {_CREATED}",
+        messages={
+            "invalid": "Enter a real date for the created before date, like 2020-03-28 or "
+            "2020-03-28T12:00:00"
+        },
     )
-    toDateTime = DateTimeTextField(
-        invalid_message=(
-            "Enter a real date for the created before date, like 2020-03-28 or 2020-03-28T12:00:00"
-        ),
-    )
-
-    def clean_prisonIds(self) -> list[str]:
-        text = self.cleaned_data["prisonIds"]
-        codes = [code.upper() for code in re.split(r"[\s,]+", text) if code]
-        if not codes:
-            raise forms.ValidationError("Enter one or more prison codes", code="required")
-        bad = [code for code in codes if not PRISON_CODE.match(code)]
-        if bad:
-            raise forms.ValidationError(
-                "Prison codes must be 3 letters, like HEI or HEI, MDI", code="invalid"
-            )
-        # Keep the order typed, without repeats.
-        return list(dict.fromkeys(codes))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -78,12 +77,3 @@ class VisitsMigrationForm(MigrationFilterForm):
             body["toDateTime"] = iso_local(data["toDateTime"])
         body["ignoreMissingRoom"] = False
         return body
-
-    def typed_values(self) -> dict[str, Any]:
-        """What the user typed, kept in the session so "Change" refills the form."""
-        return {
-            "prisonIds": self.raw("prisonIds"),
-            "visitTypes": self.selected("visitTypes"),
-            "fromDateTime": self.raw("fromDateTime"),
-            "toDateTime": self.raw("toDateTime"),
-        }
