@@ -4,6 +4,7 @@ import errno
 import gc
 import os
 import socket
+from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
@@ -34,7 +35,7 @@ preload_app = True
 control_socket_disable = True
 
 
-def on_starting(server):
+def on_starting(server: Any) -> None:
     """Refuse to start on a port another server is listening on.
 
     With reuse_port, a second dashboard started on the same port (a forgotten `make run`) would
@@ -58,7 +59,7 @@ def on_starting(server):
                 raise SystemExit(message) from None
 
 
-def post_fork(server, worker):
+def post_fork(server: Any, worker: Any) -> None:
     # Objects loaded before the fork (Django, templates) are never freed; moving them out of the
     # collector's view keeps garbage-collection pauses, the main cause of p99 spikes, short.
     gc.freeze()

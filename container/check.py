@@ -449,7 +449,8 @@ def step_sign_in(context: Context) -> str:
             served = requests.get(f"{context.base}{asset}", timeout=10)
             cache = served.headers.get("Cache-Control", "")
             expect(served.status_code == 200 and served.content, f"{asset}: {served.status_code}")
-            max_age = int(re.search(r"max-age=(\d+)", cache).group(1)) if "max-age" in cache else 0
+            found = re.search(r"max-age=(\d+)", cache)
+            max_age = int(found.group(1)) if found else 0
             expect(max_age >= 365 * 24 * 3600 and "immutable" in cache, f"{asset}: {cache}")
             checked.append(asset)
     return f": {len(set(checked))} assets, far-future cached"

@@ -8,6 +8,9 @@ colons; they are accepted raw or percent-encoded (the server decodes the path be
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.http import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
 
 from migrations_ui import types, views
@@ -15,7 +18,7 @@ from migrations_ui.types.base import MigrationType
 
 
 def type_urlpatterns(migration_type: MigrationType) -> list[URLPattern]:
-    def view(cls: type[views.MigrationTypeView]) -> object:
+    def view(cls: type[views.MigrationTypeView]) -> Callable[..., HttpResponseBase]:
         return cls.as_view(migration_type=migration_type)
 
     pages = [

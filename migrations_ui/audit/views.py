@@ -15,6 +15,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
@@ -145,7 +146,12 @@ class AuditLogView(PermissionRequiredMixin, View):
         form, given, bound = _bind(request)
         context: dict[str, Any] = {"form": form, "clear_href": _url("log")}
         if bound and not form.is_valid():
-            invalid = {"rows": None, "filter_tags": [], "pagination": None, "page_has_errors": True}
+            invalid: dict[str, Any] = {
+                "rows": None,
+                "filter_tags": [],
+                "pagination": None,
+                "page_has_errors": True,
+            }
             return render(request, "audit/log.html", {**context, **invalid})
         filters = form.filters() if bound else AuditFilters()
         paginator = Paginator(audit_event_list(filters=filters), AUDIT_PAGE_SIZE)
@@ -156,7 +162,7 @@ class AuditLogView(PermissionRequiredMixin, View):
             "audit/log.html",
             {
                 **context,
-                "rows": log_rows(page.object_list),
+                "rows": log_rows(list(page.object_list)),
                 # Each event's own page is this plus its id (one reverse() for 50 rows).
                 "event_href_prefix": _url("log"),
                 "page": page,
@@ -250,7 +256,7 @@ class AuditExportView(PermissionRequiredMixin, View):
 
     permission_required = AUDIT_PERMISSION
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         form, given, bound = _bind(request)
         if bound and not form.is_valid():
             # The page shows what is wrong with the filters.

@@ -53,7 +53,7 @@ def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Invalid(key)
-    return value
+    return int(value)
 
 
 def _int(data: Mapping[str, Any], key: str) -> int:
@@ -360,7 +360,7 @@ class MigrationApiClient(SystemTokenClient):
             return int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.malformed(response, "dead letter count")
-        return value
+        return int(value)
 
     def purge_dead_letters(self, migration_type: str) -> None:
         """M10 `DELETE /migrate/dead-letter-queue/{migrationType}`: 204 (or 200 with a count)."""

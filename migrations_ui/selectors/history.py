@@ -85,7 +85,8 @@ def migration_history(
             migration_type.upstream_type, params, known_digest=known[0] if known else None
         )
         if migrations is None and known is not None:
-            return known[1]
+            kept: HistoryRows = known[1]
+            return kept
         assert migrations is not None  # noqa: S101 (decoded whenever the digest was not known)
         rows: HistoryRows = LazyMap(migrations, lambda m: history_row(m, migration_type))
         caching.history_bodies.put(key, (digest, rows))
