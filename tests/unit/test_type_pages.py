@@ -5,6 +5,7 @@ A type's own tests cover only its form and checks; these cover what every type's
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from migrations_ui import types
 from migrations_ui.models import AuditEvent
@@ -133,6 +135,15 @@ def test_start_preview_and_start_send_the_types_body_once_and_audit_it(
     assert succeeded.subject_kind == "MIGRATION"
     assert succeeded.subject_id == f"{t.upstream_type} {MIGRATION_ID}"
     assert succeeded.migration_type == t.upstream_type
+
+
+@EVERY_TYPE
+def test_each_types_sample_form_is_a_valid_start_form(syscon, t) -> None:
+    # The benchmark starts a migration of every type with it (bench/state.py).
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = syscon.post(f"{prefix(t)}start", t.sample_form(tomorrow))
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix(t)}start/preview"
 
 
 @EVERY_TYPE

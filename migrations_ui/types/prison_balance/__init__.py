@@ -48,6 +48,7 @@ TYPE = MigrationType(
     start_path="prison-balance",
     name="Prison Balance",
     records="prison balances",
+    sample_form=lambda tomorrow: {},
     roles=(),
     form=PrisonBalanceMigrationForm,
     estimate=estimate,

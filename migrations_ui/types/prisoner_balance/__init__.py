@@ -43,6 +43,7 @@ TYPE = MigrationType(
     start_path="prisoner-balance",
     name="Prisoner Balance",
     records="prisoner balances",
+    sample_form=lambda tomorrow: {"prisonId": "LEI"},
     roles=(),
     form=PrisonerBalanceMigrationForm,
     estimate=estimate,
