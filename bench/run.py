@@ -355,7 +355,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 page_list = [
                     dataclasses.replace(
                         p,
-                        form_body=browser.form_body(p.form_path, state.START_FORMS["visits"]),
+                        form_body=browser.form_body(p.form_path, state.start_form(p.type_slug)),
                     )
                     if p.form_path
                     else p

@@ -21,21 +21,15 @@ from sandbox.testing import SandboxServer
 ROOT = Path(__file__).resolve().parent.parent
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 
-# Each type's start form, chosen so that its migration has many items to process: with the
-# sandbox's per-item delay below, every migration is still STARTED when its pages are measured.
-START_FORMS: dict[str, dict[str, str]] = {
-    "visits": {"prisonIds": "HEI", "visitTypes": "SCON"},
-    "visit_slots": {},
-    "court_sentencing": {},
-    "core_person": {},
-    "official_visits": {"prisonIds": "HEI", "fromDate": "2024-01-01", "toDate": "2024-03-31"},
-    "prison_balance": {},
-    "prisoner_balance": {"prisonId": "LEI"},
-    "taps": {},
-    "activities": {"prisonId": "LEI", "activityStartDate": TOMORROW},
-    "allocations": {"prisonId": "LEI", "activityStartDate": TOMORROW},
-    "appointments": {"prisonIds": "LEI", "fromDate": TOMORROW},
-}
+
+def start_form(slug: str) -> dict[str, str]:
+    """The type's sample start form (`MigrationType.sample_form`).
+
+    With the sandbox's per-item delay below, each migration it starts is still STARTED when its
+    pages are measured.
+    """
+    return types.get(slug).sample_form(TOMORROW)
+
 
 # Seconds per item the sandbox takes: long enough that no benchmark migration completes.
 ITEM_DELAY_MS = 20_000
@@ -83,7 +77,7 @@ def start_every_type(browser: Browser) -> dict[str, str]:
     ids: dict[str, str] = {}
     for t in types.REGISTERED:
         prefix = f"/{t.url_prefix}"
-        fields = START_FORMS[t.slug]
+        fields = start_form(t.slug)
         preview = browser.post(f"{prefix}/start", fields, browser.get(f"{prefix}/start").text)
         if not preview.url.endswith(f"{prefix}/start/preview"):
             raise RuntimeError(f"{t.slug}: the start form did not lead to the preview")

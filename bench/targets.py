@@ -42,6 +42,10 @@ P99_OVER_P50_MAX = 2.5
 CALIBRATION_MARGIN = 1.15
 UPSTREAM_SETTINGS = (20, 100)
 UPSTREAM_PAGES = ("visits preview", "visits details")
+# The pages every migration type has ("<type> history" ...). A type's page with no calibrated
+# target (a type added since the last calibration) is held to the highest calibrated target of
+# its kind, so adding a type needs no edit to targets.json.
+TYPE_PAGE_KINDS = ("history", "preview", "details", "progress")
 
 
 def measurement(
@@ -202,6 +206,20 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {"floor": {}, "critical_path": {}}
 
 
+def floor_target(targets: dict[str, Any], page: str) -> tuple[float | None, str]:
+    """The page's p50 / floor bound, and what it is when not the page's own ("" when it is)."""
+    own = targets["floor"].get(page)
+    if own is not None:
+        return own, ""
+    kind = page.rsplit(" ", 1)[-1]
+    if kind not in TYPE_PAGE_KINDS:
+        return None, ""
+    of_its_kind = [bound for name, bound in targets["floor"].items() if name.endswith(f" {kind}")]
+    if not of_its_kind:
+        return None, ""
+    return max(of_its_kind), f" (not calibrated: the highest {kind} page's target)"
+
+
 def _find(figures: list[dict[str, Any]], page: str, latency: int, concurrency: int) -> Any:
     for f in figures:
         if (f["page"], f["latency_ms"], f["concurrency"]) == (page, latency, concurrency):
@@ -224,7 +242,7 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
     figures = report["figures"]
     checks: list[Check] = []
     for f in _cpu_bound(figures):
-        bound = targets["floor"].get(f["page"])
+        bound, borrowed = floor_target(targets, f["page"])
         ratio = f["p50_over_floor"]
         if bound is None:
             checks.append(
@@ -235,7 +253,7 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
             Check(
                 f"{f['page']}: p50 / floor <= {bound}",
                 ratio <= bound,
-                f"{f['p50_ms']:.2f} ms / {f['floor_ms']:.2f} ms = {ratio:.2f} <= {bound}",
+                f"{f['p50_ms']:.2f} ms / {f['floor_ms']:.2f} ms = {ratio:.2f} <= {bound}{borrowed}",
                 f["page"],
                 ratio,
                 bound,

@@ -15,28 +15,29 @@ from typing import Any
 from sandbox.queues import DeadLetterQueue, MainQueue
 from sandbox.util import format_ts, now_local
 
-MIGRATION_TYPES = (
-    "ACTIVITIES",
+# The migration service's other ``MigrationType`` values: accepted by M3-M10 (empty history, zero
+# counts, empty DLQs) but not simulated. The simulated ones are the entities' (sandbox.entities).
+# Not the old dashboard's CORE_PERSON_RELIGION (generalised to CORE_PERSON on 2026-08-21) nor
+# INCIDENTS (removed on 2026-05-05): the upstream refuses both as unknown types (400), as here
+# (upstream-api-types.md §7, §8).
+UNSIMULATED_TYPES = (
     "AGENCY_REGISTERS",
-    "ALLOCATIONS",
-    "APPOINTMENTS",
-    "CORE_PERSON",
-    "CSRA",
     "COURT_SCHEDULER",
-    "COURT_SENTENCING",
-    "EXTERNAL_MOVEMENTS",
-    "OFFICIAL_VISITS",
-    "PRISON_BALANCE",
-    "PRISONER_BALANCE",
+    "CSRA",
     "PROPERTY",
     "STAFF",
     "TRANSFER_MOVEMENTS",
-    "VISITS",
-    "VISIT_SLOTS",
-    # Not the old dashboard's CORE_PERSON_RELIGION (generalised to CORE_PERSON on 2026-08-21) nor
-    # INCIDENTS (removed on 2026-05-05): the upstream refuses both as unknown types (400), as here
-    # (upstream-api-types.md §7, §8).
 )
+
+
+def migration_types() -> frozenset[str]:
+    """Every ``MigrationType`` the migration service knows: the simulated ones and the others."""
+    # Imported here: the entities' scenario builders import this module.
+    from sandbox import entities
+
+    return frozenset((*entities.types(), *UNSIMULATED_TYPES))
+
+
 IN_PROGRESS = ("STARTED", "CANCELLED_REQUESTED")
 
 

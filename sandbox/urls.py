@@ -5,8 +5,17 @@ from importlib import import_module
 from django.urls import URLPattern, include, path, re_path
 
 from sandbox import entities
+from sandbox.entities.base import Entity
 from sandbox.views import auth, control, ingestion, migration
 from sandbox.views.common import health, methods
+
+# The lists an entity's urls module may have, each relative to its service's prefix here.
+ENTITY_PATTERN_PREFIXES = {
+    "migration_patterns": "nomis-migration-api/",
+    "nomis_patterns": "nomis-prisoner-api/",
+    "mapping_patterns": "mapping-api/",
+    "activities_api_patterns": "activities-api/",
+}
 
 
 def _entity_patterns(name: str) -> list[URLPattern]:
@@ -15,6 +24,19 @@ def _entity_patterns(name: str) -> list[URLPattern]:
     for entity in entities.every():
         out += getattr(import_module(entity.urls_module), name, [])
     return out
+
+
+def entity_paths(entity: Entity) -> list[str]:
+    """The paths one entity serves, with their services' prefixes (start path included)."""
+    module = import_module(entity.urls_module)
+    return [
+        f"/{ENTITY_PATTERN_PREFIXES['migration_patterns']}migrate/{entity.slug}",
+        *(
+            f"/{prefix}{pattern.pattern}"
+            for name, prefix in ENTITY_PATTERN_PREFIXES.items()
+            for pattern in getattr(module, name, [])
+        ),
+    ]
 
 
 auth_patterns = [
@@ -95,10 +117,10 @@ control_patterns = [
 urlpatterns = [
     path("auth/", include(auth_patterns)),
     path("verification/", include(verification_patterns)),
-    path("nomis-migration-api/", include(migration_patterns)),
-    path("nomis-prisoner-api/", include(nomis_patterns)),
-    path("mapping-api/", include(mapping_patterns)),
-    path("activities-api/", include(activities_api_patterns)),
+    path(ENTITY_PATTERN_PREFIXES["migration_patterns"], include(migration_patterns)),
+    path(ENTITY_PATTERN_PREFIXES["nomis_patterns"], include(nomis_patterns)),
+    path(ENTITY_PATTERN_PREFIXES["mapping_patterns"], include(mapping_patterns)),
+    path(ENTITY_PATTERN_PREFIXES["activities_api_patterns"], include(activities_api_patterns)),
     path("__sandbox/", include(control_patterns)),
     # Application Insights ingestion: the connection string's IngestionEndpoint is the sandbox.
     # The exporter joins the endpoint's trailing slash to "/v2.1/track", as Azure's allows.

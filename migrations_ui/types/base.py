@@ -77,6 +77,10 @@ class MigrationType:
     # The start of the line the service logs when it skips an already migrated record, or None
     # when the type never skips (then no "already migrated" link is offered).
     already_migrated_log: str | None
+    # A start form that, on the sandbox's default data, starts a migration of many records (the
+    # benchmark and demos use it): `(tomorrow) -> fields`, tomorrow as "YYYY-MM-DD" for forms
+    # whose dates must be after today.
+    sample_form: Callable[[str], dict[str, str]]
     # Extra pre-flight checks run beside the estimate, dead letters and "already running",
     # keyed by name; a type's preview template shows their results.
     extra_checks: Mapping[str, Check] = field(default_factory=dict)

@@ -59,6 +59,9 @@ class Entity(ABC):
     queue_id: str
     # Module with ``nomis_patterns``, ``mapping_patterns`` and ``migration_patterns`` lists.
     urls_module: str
+    # The ``MigrationType`` of each type whose scenario data ``populate`` reads (prisoner balance
+    # draws its balances from court sentencing's prisoners): theirs is built first.
+    depends_on: tuple[str, ...] = ()
 
     @property
     def queue_short(self) -> str:

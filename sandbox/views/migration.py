@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from sandbox import entities, lifecycle
 from sandbox.engine import get_engine
 from sandbox.entities.base import Entity
-from sandbox.state import MIGRATION_TYPES
+from sandbox.state import migration_types
 from sandbox.util import (
     BadRequest,
     empty_response,
@@ -30,7 +30,7 @@ ROLE = "ROLE_PRISONER_FROM_NOMIS__MIGRATION__RW"
 
 
 def _migration_type(value: str) -> str:
-    if value not in MIGRATION_TYPES:
+    if value not in migration_types():
         raise BadRequest(f"Bad Request: unknown migration type {value}")
     return value
 

@@ -63,6 +63,19 @@ class Browser:
         return self.post(f"{prefix}/start/preview", {"preview_token": token}, page=preview.text)
 
 
+def run_to_completion(browser: Browser, sandbox: Any, prefix: str, name: str, form: dict) -> str:
+    """Start a migration through the type's pages and wait for COMPLETED; its migration id."""
+    preview = browser.start_preview(prefix, **form)
+    assert preview.url.endswith(f"{prefix}/start/preview"), preview.text[:800]
+    confirmation = browser.start(preview, prefix)
+    assert f"{name} migration has successfully started" in confirmation.text, confirmation.text[
+        :800
+    ]
+    migration_id = qa(confirmation.text, "migration-id")
+    sandbox.wait_for_status(migration_id, "COMPLETED", timeout=60)
+    return migration_id
+
+
 def preview_token(html: str) -> str:
     found = re.search(r'name="preview_token" value="([^"]*)"', html)
     return found.group(1) if found else ""

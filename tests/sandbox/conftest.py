@@ -1,12 +1,13 @@
 """Fixtures for the sandbox's own tests: one fast sandbox process per test session.
 
-These tests need no dashboard settings: run them with
-``.venv/bin/python -m pytest tests/sandbox -p no:django -q``.
+The sandbox tests of each migration type are in its module, tests/types/test_<slug>.py, which
+uses these fixtures and helpers too (tests/types/conftest.py).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import json
@@ -47,8 +48,9 @@ BASE_SETTINGS: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+@contextlib.contextmanager
+def sandbox_for_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A fast sandbox with one more user and one more client (the type modules start one too)."""
     users = tmp_path_factory.mktemp("sandbox") / "users.json"
     users.write_text(
         json.dumps(
@@ -78,12 +80,22 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
         yield server
 
 
-@pytest.fixture
-def sb(sandbox: SandboxServer) -> SandboxServer:
-    """The sandbox, reset to the default scenario with fast settings."""
+def reset_for_test(sandbox: SandboxServer) -> SandboxServer:
     sandbox.update_settings(**BASE_SETTINGS)
     sandbox.reset("default")
     return sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with sandbox_for_tests(tmp_path_factory) as server:
+        yield server
+
+
+@pytest.fixture
+def sb(sandbox: SandboxServer) -> SandboxServer:
+    """The sandbox, reset to the default scenario with fast settings."""
+    return reset_for_test(sandbox)
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 import requests.adapters
 
 
-@pytest.fixture(autouse=True)
-def no_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
+def refuse_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any HTTP request that requests-mock did not intercept."""
 
     def refuse(self, request, *args, **kwargs):
@@ -19,8 +18,7 @@ def no_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
 
 
-@pytest.fixture(autouse=True)
-def idle_migration_types(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def idle_running_tags(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The home page asks whether each type is running (M5); most tests are not about that.
 
     Tests marked `running_tags` get the real check, with the upstream mocked at HTTP.
@@ -30,6 +28,19 @@ def idle_migration_types(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     monkeypatch.setattr(
         "migrations_ui.selectors.running._in_progress", lambda username, upstream_type: False
     )
+
+
+# The type modules (tests/types/conftest.py) apply both to their unit tests as well.
+
+
+@pytest.fixture(autouse=True)
+def no_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse_real_http(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def idle_migration_types(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    idle_running_tags(request, monkeypatch)
 
 
 @pytest.fixture

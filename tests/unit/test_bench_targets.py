@@ -155,6 +155,33 @@ def test_a_missed_target_fails(passing, change, failed) -> None:
     assert _failed(_set(passing, page, latency, concurrency, **values)) == [failed]
 
 
+def _with_page(report: dict[str, Any], page: str, p50: float) -> dict[str, Any]:
+    """The report with one more page measured at 0 ms, concurrency 1 (p50 / floor = p50 / 0.6)."""
+    return {**report, "figures": [*report["figures"], *bench.aggregate(_rows(page, p50))]}
+
+
+@pytest.mark.parametrize(
+    ("p50", "passes"),
+    [(1.1, True), (1.3, False)],  # p50 / floor: 1.83 against the history pages' highest, 2.0
+)
+def test_a_new_types_page_is_held_to_the_highest_calibrated_target_of_its_kind(
+    passing, p50, passes
+) -> None:
+    # "x history" has no calibrated target: a type added since the calibration.
+    report = _with_page(passing, "x history", p50)
+    (check,) = [c for c in bench.check_targets(report, TARGETS) if "x history: p50" in c.name]
+    assert check.name == "x history: p50 / floor <= 2.0"
+    assert check.passed is passes
+    assert check.detail.endswith("(not calibrated: the highest history page's target)")
+
+
+def test_a_page_of_no_type_kind_without_a_target_still_fails() -> None:
+    assert bench.floor_target(TARGETS, "room table (203 rooms)") == (None, "")
+    assert bench.floor_target(TARGETS, "x failures") == (None, "")
+    assert bench.floor_target(TARGETS, "visits details") == (5.0, "")
+    assert bench.floor_target({"floor": {"home": 3.0}}, "x details") == (None, "")
+
+
 @pytest.mark.parametrize(
     ("beside", "scaling", "passes"),
     [

@@ -21,8 +21,8 @@ from urllib3 import exceptions as urllib3_exceptions
 from migrations_ui.clients.mapping_api import MappingApiClient
 from migrations_ui.models import AuditEvent
 from tests.factories import HistoryRowFactory, InProgressFactory
+from tests.types import example_of
 from tests.unit.conftest_visits import active_json, migration_url, nomis_url, page_json, sign_in
-from tests.unit.type_examples import EXAMPLES
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def _activate(client: Any, requests_mock: Any) -> Any:
         "/activities-migration/start",
         {"prisonId": "MDI", "activityStartDate": FUTURE, "courseActivityId": "123"},
     )
-    EXAMPLES["activities"].mock_checks(requests_mock, 87)
+    example_of("activities").mock_checks(requests_mock, 87)
     requests_mock.get(migration_url("/migrate/dead-letter-queue/ACTIVITIES/count"), json=0)
     requests_mock.get(
         migration_url("/migrate/history/active/ACTIVITIES"),

@@ -281,11 +281,11 @@ def test_room_mapping_actions_can_be_found_on_the_audit_page(client, tokens, sys
 
 
 def test_the_preview_links_each_prisons_unmapped_rooms_to_its_table(visits, requests_mock) -> None:
+    from tests.types import example_of
     from tests.unit.conftest_visits import migration_url
-    from tests.unit.type_examples import EXAMPLES
 
     visits.post("/visits-migration/start", {"prisonIds": "MDI, BXI", "visitTypes": ["SCON"]})
-    EXAMPLES["visits"].mock_checks(requests_mock, 10)
+    example_of("visits").mock_checks(requests_mock, 10)
     requests_mock.get(
         migration_url("/migrate/visits/rooms/usage"),
         json=[

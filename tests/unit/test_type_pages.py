@@ -1,10 +1,12 @@
 """The generic pages, for every registered migration type, with the upstreams mocked at HTTP.
 
-A type's own tests cover only its form and checks; these cover what every type's pages do.
+A type's own tests cover only what is particular to it; these cover what every type's pages do,
+with the worked example (`EXAMPLE`) of each type's module, tests/types/test_<slug>.py.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -13,13 +15,14 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from migrations_ui import types
 from migrations_ui.models import AuditEvent
-from migrations_ui.types.base import MigrationType
+from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 from tests.factories import DlqMessageFactory, HistoryRowFactory, InProgressFactory, dead_letters
+from tests.types import example_of
 from tests.unit.conftest_visits import migration_url, sign_in
-from tests.unit.type_examples import EXAMPLES
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 pytestmark = pytest.mark.django_db
@@ -55,7 +58,7 @@ def prefix(t: MigrationType) -> str:
 
 
 def mock_preview(requests_mock: Any, t: MigrationType, *, estimate: int = 1234) -> None:
-    EXAMPLES[t.slug].mock_checks(requests_mock, estimate)
+    example_of(t.slug).mock_checks(requests_mock, estimate)
     requests_mock.get(migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}/count"), json=0)
     requests_mock.get(
         migration_url(f"/migrate/history/active/{t.upstream_type}"),
@@ -64,12 +67,14 @@ def mock_preview(requests_mock: Any, t: MigrationType, *, estimate: int = 1234) 
 
 
 def test_every_type_has_an_example_for_these_tests() -> None:
-    assert set(EXAMPLES) == {t.slug for t in types.REGISTERED}
+    # A registered type without its module or EXAMPLE fails here, saying what to add.
+    for t in types.REGISTERED:
+        assert example_of(t.slug).entity_id, t.slug
 
 
 @EVERY_TYPE
 def test_the_history_names_the_type_and_shows_each_migrations_filter(syscon, requests_mock, t):
-    example = EXAMPLES[t.slug]
+    example = example_of(t.slug)
     requests_mock.get(
         migration_url(f"/migrate/history/all/{t.upstream_type}"),
         json=[
@@ -92,7 +97,7 @@ def test_the_history_names_the_type_and_shows_each_migrations_filter(syscon, req
 def test_start_preview_and_start_send_the_types_body_once_and_audit_it(
     syscon, requests_mock, t
 ) -> None:
-    example = EXAMPLES[t.slug]
+    example = example_of(t.slug)
     start_page = text(syscon.get(f"{prefix(t)}start"))
     assert f"Start a new {t.lower_name} migration</h1>" in start_page
 
@@ -136,8 +141,17 @@ def test_start_preview_and_start_send_the_types_body_once_and_audit_it(
 
 
 @EVERY_TYPE
+def test_each_types_sample_form_is_a_valid_start_form(syscon, t) -> None:
+    # The benchmark starts a migration of every type with it (bench/state.py).
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = syscon.post(f"{prefix(t)}start", t.sample_form(tomorrow))
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix(t)}start/preview"
+
+
+@EVERY_TYPE
 def test_a_failed_estimate_is_never_shown_as_a_number(syscon, requests_mock, t) -> None:
-    syscon.post(f"{prefix(t)}start", EXAMPLES[t.slug].form)
+    syscon.post(f"{prefix(t)}start", example_of(t.slug).form)
     mock_preview(requests_mock, t)
     # Every NOMIS call fails: the estimate, whichever endpoint the type counts with.
     requests_mock.get(re.compile(r".*/nomis-prisoner-api/.*"), status_code=500)
@@ -174,7 +188,7 @@ def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_m
 def test_the_failures_page_shows_each_messages_entity_id_as_the_type_names_it(
     syscon, requests_mock, t
 ) -> None:
-    example = EXAMPLES[t.slug]
+    example = example_of(t.slug)
     requests_mock.get(
         migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}"),
         json=dead_letters(DlqMessageFactory(type=t.upstream_type, entity=example.entity)),
@@ -227,40 +241,26 @@ def test_another_types_migration_is_not_found_before_anything_is_audited_or_sent
     assert all(r.method == "GET" for r in requests_mock.request_history)
 
 
-# -- Roles
+# -- Roles: who may use which type follows from each type's `roles`, not from a list here
 
-# The types added beside the first three, as far as they are registered.
-MINE = {"activities", "allocations", "appointments"} & {t.slug for t in types.REGISTERED}
+TYPE_ROLES = sorted({role for t in types.REGISTERED for role in t.roles})
 
 
-@pytest.mark.parametrize(
-    "persona,allowed",
-    [
-        (
-            "syscon_user",
-            {
-                "visits",
-                "visit_slots",
-                "court_sentencing",
-                "core_person",
-                "official_visits",
-                "prison_balance",
-                "prisoner_balance",
-                "taps",
-                *MINE,
-            },
-        ),
-        ("visits_user", {"visits"}),
-        ("activities_user", {"activities", "allocations"} & MINE),
-        ("appointments_user", {"appointments"} & MINE),
-        ("sentencing_user", {"court_sentencing"}),
-        ("no_role_user", set()),
-    ],
-)
-def test_each_persona_sees_and_may_open_only_its_types(
-    request, client, tokens, requests_mock, persona, allowed
-) -> None:
-    sign_in(client, request.getfixturevalue(persona))
+@pytest.mark.parametrize("role", [SYSCON_ROLE, *TYPE_ROLES, None], ids=lambda r: r or "no role")
+def test_each_persona_sees_and_may_open_only_its_types(client, tokens, requests_mock, role) -> None:
+    # A user holding only `role` may use exactly the types that name it, SYSCON every type, a
+    # user without a role none.
+    from accounts.models import User
+
+    allowed = {t.slug for t in types.REGISTERED if role == SYSCON_ROLE or role in t.roles}
+    assert (role is None) == (not allowed)
+    user = User.objects.create(
+        username=f"{role or 'NO_ROLE'}_USER",
+        display_name="Pat Persona",
+        auth_source="nomis",
+        roles=[f"ROLE_{role}"] if role else [],
+    )
+    sign_in(client, user)
     home = text(client.get("/"))
     for t in types.REGISTERED:
         assert (f'href="{prefix(t)}"' in home) == (t.slug in allowed), t.slug
@@ -272,7 +272,7 @@ def test_each_persona_sees_and_may_open_only_its_types(
             migration_url(f"/migrate/history/{quote(MIGRATION_ID, safe='')}"),
             json=HistoryRowFactory(migrationId=MIGRATION_ID, migrationType=t.upstream_type),
         )
-        # A type without a failures page has no "failures/" (test_taps_type.py covers its 404).
+        # A type without a failures page has no "failures/" (its 404 is tested below).
         failures = ("failures/",) if t.has_failures_page else ()
         for path in ("", "start", *failures, "failures/delete", f"{MIGRATION_ID}/"):
             status = client.get(prefix(t) + path).status_code
@@ -283,6 +283,15 @@ def test_each_persona_sees_and_may_open_only_its_types(
         # A completed migration is not cancelled: allowed users are sent back to its details.
         cancel = client.post(f"{prefix(t)}{MIGRATION_ID}/cancel").status_code
         assert cancel == (302 if t.slug in allowed else 403), t.slug
+
+
+@pytest.mark.parametrize(
+    "persona", ["visits_user", "sentencing_user", "activities_user", "appointments_user"]
+)
+def test_each_sandbox_persona_holds_one_of_the_types_roles(request, persona) -> None:
+    # The personas sign in as the sandbox's users do; each role they hold is a type's.
+    (role,) = request.getfixturevalue(persona).roles
+    assert role.removeprefix("ROLE_") in TYPE_ROLES
 
 
 def test_the_tiles_are_sorted_by_heading(client, tokens, syscon_user) -> None:
@@ -370,14 +379,16 @@ def test_a_type_without_a_failures_page_answers_404_without_asking_upstream(
 # -- Upstream bodies read strictly where a default would mislead (issue 14, item 8)
 
 
-@pytest.mark.parametrize("t", [t for t in types.REGISTERED if t.slug == "visits"], ids=str)
+@pytest.mark.parametrize(
+    "t", [t for t in types.REGISTERED if t.slug == "visits"], ids=lambda t: t.slug
+)
 @pytest.mark.parametrize("total", [None, "absent", "12", True])
 def test_an_estimate_without_an_integer_total_is_malformed_not_zero(
     syscon, requests_mock, t, total
 ) -> None:
     from tests.unit.conftest_visits import nomis_url
 
-    syscon.post(f"{prefix(t)}start", EXAMPLES[t.slug].form)
+    syscon.post(f"{prefix(t)}start", example_of(t.slug).form)
     mock_preview(requests_mock, t)
     body: dict = {"content": []}
     if total != "absent":

@@ -114,6 +114,7 @@ TYPE = MigrationType(
     start_path="activities",
     name="Activities",
     records="activities",
+    sample_form=lambda tomorrow: {"prisonId": "LEI", "activityStartDate": tomorrow},
     roles=("MIGRATE_ACTIVITIES",),
     form=ActivitiesMigrationForm,
     estimate=checks.estimate,

@@ -80,6 +80,7 @@ TYPE = MigrationType(
     start_path="allocations",
     name="Allocations",
     records="allocations",
+    sample_form=lambda tomorrow: {"prisonId": "LEI", "activityStartDate": tomorrow},
     roles=("MIGRATE_ACTIVITIES",),
     form=AllocationsMigrationForm,
     estimate=estimate,

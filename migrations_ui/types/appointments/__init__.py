@@ -59,6 +59,7 @@ TYPE = MigrationType(
     start_path="appointments",
     name="Appointments",
     records="appointments",
+    sample_form=lambda tomorrow: {"prisonIds": "LEI", "fromDate": tomorrow},
     roles=("MIGRATE_APPOINTMENTS",),
     form=AppointmentsMigrationForm,
     estimate=checks.estimate,

@@ -34,6 +34,7 @@ TYPE = MigrationType(
     start_path="core-person",
     name="Core Person",
     records="prisoners",
+    sample_form=lambda tomorrow: {},
     roles=(),
     form=NoFilterForm,
     estimate=estimate,

@@ -42,6 +42,7 @@ TYPE = MigrationType(
     start_path="court-sentencing",
     name="Court Sentencing",
     records="prisoners",
+    sample_form=lambda tomorrow: {},
     roles=("MIGRATE_SENTENCING",),
     form=CourtSentencingMigrationForm,
     estimate=estimate,

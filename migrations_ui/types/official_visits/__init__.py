@@ -78,6 +78,11 @@ TYPE = MigrationType(
     start_path="official-visits",
     name="Official Visits",
     records="official visits",
+    sample_form=lambda tomorrow: {
+        "prisonIds": "HEI",
+        "fromDate": "2024-01-01",
+        "toDate": "2024-03-31",
+    },
     roles=(),
     form=OfficialVisitsMigrationForm,
     estimate=estimate,

@@ -34,6 +34,7 @@ TYPE = MigrationType(
     start_path="prison-balance",
     name="Prison Balance",
     records="prison balances",
+    sample_form=lambda tomorrow: {},
     roles=(),
     form=balance_form("PrisonBalanceMigrationForm", every="the balances of every prison in NOMIS"),
     estimate=estimate,

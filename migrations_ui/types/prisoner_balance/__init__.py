@@ -34,6 +34,7 @@ TYPE = MigrationType(
     start_path="prisoner-balance",
     name="Prisoner Balance",
     records="prisoner balances",
+    sample_form=lambda tomorrow: {"prisonId": "LEI"},
     roles=(),
     form=balance_form(
         "PrisonerBalanceMigrationForm", every="the balances of every prisoner in NOMIS"

@@ -51,6 +51,7 @@ TYPE = MigrationType(
     start_path="taps",
     name="Temporary Absence repair",
     records="prisoners",
+    sample_form=lambda tomorrow: {},
     roles=(),
     form=TapsMigrationForm,
     estimate=estimate,

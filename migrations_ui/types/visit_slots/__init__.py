@@ -34,6 +34,7 @@ TYPE = MigrationType(
     start_path="visitslots",
     name="Visit Slots",
     records="visit time slots",
+    sample_form=lambda tomorrow: {},
     roles=(),
     form=NoFilterForm,
     estimate=estimate,

@@ -83,6 +83,7 @@ TYPE = MigrationType(
     start_path="visits",
     name="Visits",
     records="visits",
+    sample_form=lambda tomorrow: {"prisonIds": "HEI", "visitTypes": "SCON"},
     roles=("MIGRATE_VISITS",),
     form=VisitsMigrationForm,
     estimate=estimate,

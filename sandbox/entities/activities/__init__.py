@@ -8,7 +8,39 @@ for one prison, optionally one ``courseActivityId``; each activity is one ``MIGR
 - with schedule rules: 1 or 2 DPS activities and a mapping with their ids;
 - without: a mapping with null ids and ``-entity-ignored`` (P1 does not count it).
 
-After a run, S11 ends the NOMIS activities and S12 moves the start date (``moves.py``).
+A failed activity also sends ``activity-migration-entity-failed``. After a run, S11 ends the
+NOMIS activities and S12 moves the start date (``moves.py``).
+
+The start, S1 ``POST /migrate/activities``, takes ``{"prisonId", "courseActivityId"?,
+"activityStartDate"?}`` (an unknown prison: 400 "Bad Request: Bad request: Prison with id=XYZ does
+not exist"). Course activities are numbered by prison (MDI 11001-11040, LEI 12001…, BXI 13001…, HEI
+14001…); those at positions 7, 17, 27 and 37 have no schedule rules, so a whole-prison run ends
+with 36 migrated of 40. N1 ``GET /activities/ids`` is a classic page. Course activities whose
+number is a multiple of 8 (11008, 11016, …) become two DPS activities. The "migrated" count is P1
+``GET /mapping/activities/migration-count/migration-id/{id}`` (a bare number;
+``includeIgnored=true`` adds the null-id rows). Quick runs: one ``courseActivityId``, or a whole
+prison (40 records).
+
+S11 ``PUT /migrate/activities/{id}/end`` ends the run's mapped activities (ignored ones included)
+on the stored start date - 1 (today without one) and adds ``nomisActivityEndDate`` to the stored
+filter; 404 "Not Found: No migrations found for <id>" when the run mapped nothing. S12 ``PUT
+/migrate/activities/{id}/move-start-dates`` answers 400 "Validation failure: …" for a date not in
+the future, 400 "Bad Request: Can only move start dates if the NOMIS activities have been ended",
+400 "Bad Request: The new start date must be after the current start date <d>"; on success it
+rewrites ``activityStartDate`` and ``nomisActivityEndDate`` and returns DPS's warnings: one per DPS
+activity of MDI's 11005 and 11012 ("Activity <DPS id> (Gardens 1) was not moved to <date>: it has
+been edited in DPS since the migration"), so a whole-MDI run gets two. A fault on ``activitiesApi``
+``/migrate/MDI/move-activity-start-dates`` (or on ``nomisPrisonerApi``
+``/activities/move-end-date``) makes S12 answer HTTP 500 with ``"status": 400`` and userMessage
+"Internal error: Failed to move activity start dates".
+
+The prison settings the dashboard's pre-flight checks read (N10-N12, D1-D3, N13-N16) are tabulated
+in ``sandbox/README.md``.
+
+Its own calls, which sandbox faults affect, include ``/activities/ids``,
+``/mapping/activities/migration`` and on ``activitiesApi`` ``/migrate/activity``; S11 calls
+``nomisPrisonerApi`` ``/activities/end``, S12 ``/activities/move-end-date`` and ``activitiesApi``
+``/migrate/{prisonId}/move-activity-start-dates``.
 """
 
 from __future__ import annotations
@@ -229,3 +261,7 @@ def end_date_for(flt: dict[str, Any]) -> date:
     """S11's NOMIS end date: the day before the stored start date (today without one)."""
     start = flt.get("activityStartDate")
     return date.fromisoformat(start) - timedelta(days=1) if start else now_local().date()
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = Activities()

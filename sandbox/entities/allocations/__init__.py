@@ -5,6 +5,18 @@ the activities in ``activities/data.py``) becomes a DPS allocation of the DPS ac
 activity was migrated to. An allocation whose course activity has no activities mapping (or was
 ignored, with null DPS ids) fails, so it is retried and then dead-lettered. The start estimate
 counts allocations active on ``activityStartDate`` (default tomorrow).
+
+The start, S2 ``POST /migrate/allocations``, takes ``{"prisonId", "courseActivityId"?,
+"activityStartDate"?}``. Each course activity has 10-14 allocations (ids ``<courseActivityId>01``…,
+e.g. 1100101); N2 ``GET /allocations/ids`` (a classic page, ``activeOnDate`` default tomorrow)
+leaves out those of activities without schedule rules. The entity body is ``{"allocationId"}``; the
+"migrated" count is P2 ``GET /mapping/allocations/migration/migration-id/{id}``. Run allocations of
+a course activity before its activities run to fill the DLQ
+(``activity-allocation-migration-entity-failed``); mapped ones are skipped ("Will not migrate the
+allocationId=…"). A quick run: one ``courseActivityId`` (10-14 records).
+
+Its own calls, which sandbox faults affect, include ``/allocations/ids``,
+``/mapping/allocations/migration`` and on ``activitiesApi`` ``/migrate/allocation``.
 """
 
 from __future__ import annotations
@@ -241,3 +253,7 @@ class Allocations(Entity):
             },
         )
         return RecordFailed(f"Failed to migrate allocationId={allocation_id}: {reason}")
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = Allocations()

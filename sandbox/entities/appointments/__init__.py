@@ -9,6 +9,18 @@ prison), else in the past year; sub-types cycle through :data:`SUB_TYPES`.
   ``appointments-migration-entity-ignored``, no mapping, not counted as migrated.
 - DPS rejects appointment ``k`` = 702 (future): 500702, 510702, 520702, 530702 fail, are retried
   and dead-lettered, so the failures page has something to show.
+
+All of these are in the future, so MDI from tomorrow on estimates 450 and ends with 447 migrated
+and 1 failed (a quick run: one prison with a ``fromDate`` of tomorrow). Mapped ones are skipped
+("Will not migrate the appointment since it is migrated already, NOMIS event id is …").
+
+The start, S3 ``POST /migrate/appointments``, takes ``{"prisonIds": [...], "fromDate"?,
+"toDate"?}`` (an empty ``prisonIds``: 400). N3 ``GET /appointments/ids`` lists them and N4 ``GET
+/appointments/counts`` counts them by sub-type. The entity body is ``{"eventId"}``; the "migrated"
+count is P3 ``GET /mapping/appointments/migration-id/{id}``.
+
+Its own calls, which sandbox faults affect, include ``/appointments/ids``,
+``/mapping/appointments`` and on ``activitiesApi`` ``/migrate-appointment``.
 """
 
 from __future__ import annotations
@@ -264,3 +276,7 @@ class Appointments(Entity):
             },
         )
         return False
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = Appointments()

@@ -1,12 +1,27 @@
 """Core Person (``CORE_PERSON``): one message per NOMIS prisoner (upstream-api-types §2.5, §5, §8).
 
-The prisoners are court sentencing's (N5); core person pages them by root offender id ranges:
-N20 cuts every prisoner into ranges of a page's size and N21 lists one range's prisoners, so the
-lifecycle's page ``n`` is the ``n``-th range. The start has no body; a prisoner already mapped is
-skipped with the upstream's log line.
+The prisoners are court sentencing's (N5); core person pages them by root offender id ranges: N20
+``GET /prisoners/id-ranges?size=1000`` cuts every prisoner into ranges of a page's size
+(``[{"fromRootOffenderId", "toRootOffenderId"}]``) and N21 ``GET
+/prisoners/ids-in-range?fromRootOffenderId&toRootOffenderId`` lists one range's prisoners
+(``[{"rootOffenderId", "prisonNumber"}]``, both bounds inclusive), so the lifecycle's page ``n`` is
+the ``n``-th range. The start ``POST /migrate/core-person`` has no body; its ``body`` and stored
+filter are ``""`` and its estimate is N5's total. The entity body is ``{"rootOffenderId",
+"prisonNumber"}``; the "migrated" count is P5 ``GET
+/mapping/core-person-religion/migration-id/{id}`` (classic page). A prisoner already mapped is
+skipped ("Will not migrate the prisoner=A1234AA since it is migrated already"). The old
+``CORE_PERSON_RELIGION`` type is refused (400) and its start path
+``/migrate/core-person/religion`` is not found (404), as upstream now answers (§7, §8).
 
 Failures: CPR rejects the religions of every prisoner whose number ends in ``ZZ`` (the five of
-court sentencing's ``FAILING_PRISONERS`` in the default data).
+court sentencing's ``FAILING_PRISONERS`` in the default data): a full run ends with 1,995 migrated
+and 5 failed. A run always takes every prisoner (2,000: about a second with the fast test settings
+and ``page_size`` of 500 or more).
+
+Its own calls, which sandbox faults affect, include ``/prisoners/ids/all``,
+``/prisoners/id-ranges``, ``/prisoners/ids-in-range``, per record ``/core-person/{prisonNumber}``,
+and the mapping write ``/mapping/core-person-religion`` (whose failure sends
+``RETRY_MIGRATION_MAPPING``).
 """
 
 from __future__ import annotations
@@ -64,7 +79,7 @@ class CorePerson(SimpleEntity):
     def populate(
         self, state: State, scenario: str, *, now: datetime, history_size: int | None
     ) -> None:
-        # The prisoners themselves are court sentencing's (registered, so populated, first).
+        # The prisoners themselves are court sentencing's, read when a run needs them.
         state.stores[self.migration_type] = CorePersonData()
 
     def summary(self, state: State) -> dict[str, int]:
@@ -120,3 +135,7 @@ class CorePerson(SimpleEntity):
             raise RecordFailed(f"NOMIS prisoner {number} not found")
         if number.endswith(FAILING_SUFFIX):
             raise RecordFailed(f"CPR rejected the religions of {number}")
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = CorePerson()

@@ -1,12 +1,22 @@
 """Court Sentencing (``COURT_SENTENCING``): one message per prisoner (upstream-api-types §2.4, §5).
 
-NOMIS has about 2,000 prisoners. Only ``offenderNo`` (a comma-separated list) filters a run; the
-dates are accepted and ignored, like upstream. A prisoner is never skipped: a second run meets
-the existing mapping and records a duplicate event instead.
+NOMIS has about 2,000 prisoners (N5 ``GET /prisoners/ids/all``, a classic page of default size 10);
+they are every type's NOMIS prisoners. The start ``POST /migrate/court-sentencing`` takes
+``{"offenderNo"?: "A1234AA,B2345BB", "deleteExisting"?, "fromDate"?, "toDate"?}``: only
+``offenderNo`` (a comma-separated list) filters a run; the dates are accepted and ignored, like
+upstream; ``properties`` is ``{"deleteExisting"}``. The entity body is ``{"offenderNo"}``; the
+"migrated" count is P4 ``GET /mapping/court-sentencing/prisoner/migration-id/{id}``. A prisoner is
+never skipped: a second run meets the existing mapping and records a
+``court-sentencing-nomis-migration-duplicate`` event instead.
 
 Failures: DPS rejects the court cases of every prisoner whose number ends in ``ZZ`` (the default
-data has the five of ``FAILING_PRISONERS``), and a listed ``offenderNo`` unknown to NOMIS fails
-too. Both are retried and then dead-lettered like any failed record.
+data has the five of ``FAILING_PRISONERS``: A1404ZZ, G2718ZZ, B3141ZZ, H5772ZZ, A6931ZZ), and a
+listed ``offenderNo`` unknown to NOMIS fails too. Both are retried and then dead-lettered like any
+failed record, so a full run ends with 1,995 migrated and 5 on its DLQ.
+
+Its own calls, which sandbox faults affect, include ``/prisoners/ids/all``, per record
+``/prisoners/{offenderNo}/sentencing/court-cases`` and
+``/mapping/court-sentencing/prisoner/{offenderNo}/court-cases``.
 """
 
 from __future__ import annotations
@@ -260,3 +270,7 @@ class CourtSentencing(Entity):
                 "courtCasesCount": str(cases),
             },
         )
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = CourtSentencing()

@@ -1,11 +1,24 @@
 """Official Visits (``OFFICIAL_VISITS``): one message per NOMIS official visit (§2.7, §5).
 
-NOMIS has 1,500 official visits (ids 30001 to 31500) at MDI, LEI, BXI and HEI, created about
-every 17 hours from 2023-01-01 on. ``prisonIds`` (empty = all; blank entries ignored, others not
-trimmed) and ``fromDate``/``toDate`` (on the creation date) filter a run. The real service pages
-by last id over 8 parallel ranges (N7 boundaries, N22); the sandbox pages N7 by page number.
+NOMIS has 1,500 official visits (ids 30001 to 31500) at MDI, LEI, BXI and HEI in turn, created
+about every 17 hours from 2023-01-01 on (to late 2025). N7 ``GET /official-visits/ids`` is a
+PagedModel: ``prisonIds`` repeated (blank entries ignored, others not trimmed) and
+``fromDate``/``toDate`` on the creation date; N22 ``GET
+/official-visits/ids/all-from-id?visitId&size`` answers ``{"ids": [{"visitId"}]}``. The start
+``POST /migrate/official-visits`` takes ``{"prisonIds"?: ["HEI"], "fromDate"?, "toDate"?}``, stored
+with ``prisonIds`` (default ``[]``) as sent; its estimate is N7's total. The entity body is
+``{"visitId"}``; the "migrated" count is P7 ``GET /mapping/official-visits/migration-id/{id}``
+(classic page). Mapped visits are skipped ("Will not migrate the nomis official visit id=30001
+since …"). The real service pages by last id over 8 parallel ranges (N7 boundaries, N22); the
+sandbox pages N7 by page number.
 
-Failures: DPS rejects the five visits of ``FAILING_VISITS``.
+Failures: DPS rejects the five visits of ``FAILING_VISITS`` (30123 at BXI, created 2023-03-28,
+30456, 30789, 31012, 31345): a full run ends with 1,495 migrated and 5 failed. A quick run: HEI
+from 2024-01-01 to 2024-03-31 has 33 visits.
+
+Its own calls, which sandbox faults affect, include ``/official-visits/ids``, per record
+``/official-visits/{id}``, and the mapping write ``/mapping/official-visits`` (whose failure sends
+``RETRY_MIGRATION_MAPPING``).
 """
 
 from __future__ import annotations
@@ -166,3 +179,7 @@ class OfficialVisits(SimpleEntity):
             raise RecordFailed(f"NOMIS official visit {key} not found")
         if key in FAILING_VISITS:
             raise RecordFailed(f"DPS rejected official visit {key}")
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = OfficialVisits()

@@ -1,10 +1,19 @@
 """Prison balance (``PRISON_BALANCE``): one message per caseload with balances (§2.8, §5).
 
-NOMIS has balances for six caseloads (N8): the four prisons and two non-prison caseloads. A run
-for one ``prisonId`` has the estimate 1 without asking NOMIS; blank or absent means every id
-from N8, all on one page. The entity body is the bare caseload id.
+NOMIS has balances for six caseloads, N8 ``GET /finance/prison/ids`` ``["BXI", "CADM", "HEI",
+"LEI", "MDI", "TRN"]``: the four prisons and two non-prison caseloads. The start ``POST
+/migrate/prison-balance`` takes ``{"prisonId"?}`` (other fields ignored; stored as ``{"prisonId":
+"MDI"}``, ``{"prisonId": ""}`` or ``{}``). A run for one ``prisonId`` has the estimate 1 without
+asking NOMIS; blank or absent means every id from N8, all on one page. The entity body is the bare
+caseload id (``"MDI"``); the "migrated" count is P8 ``GET
+/mapping/prison-balance/migration-id/{id}`` (a PagedModel). Mapped ones are skipped ("Will not
+migrate the nomis id=MDI since …"). A full run migrates 6; a quick one, one prison (1).
 
 Failures: a ``prisonId`` NOMIS has no balances for (e.g. ``XYZ``) fails its one record.
+
+Its own calls, which sandbox faults affect, include ``/finance/prison/ids``, per record
+``/finance/prison/{id}/balance``, and the mapping write ``/mapping/prison-balance`` (whose failure
+sends ``RETRY_MIGRATION_MAPPING``).
 """
 
 from __future__ import annotations
@@ -111,3 +120,7 @@ class PrisonBalance(SimpleEntity):
     def check(self, job: Job, key: Any) -> None:
         if key not in balance_data(job.state).caseloads:
             raise RecordFailed(f"NOMIS has no balances for prison {key}")
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = PrisonBalance()

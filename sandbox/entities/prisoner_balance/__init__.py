@@ -1,12 +1,21 @@
 """Prisoner balance (``PRISONER_BALANCE``): one message per prisoner with a balance (§2.9, §5).
 
-1,200 of court sentencing's prisoners have a trust balance, 300 in each of MDI, LEI, BXI and
-HEI; N9 lists their root offender ids. ``prisonId`` limits a run to one prison (blank = all).
-The sandbox pages N9 by page number (upstream switched to id ranges in August 2026, §8). The
-entity body is the bare root offender id.
+1,200 of court sentencing's prisoners (three in five) have a trust balance, 300 in each of MDI,
+LEI, BXI and HEI; N9 ``GET /finance/prisoners/ids`` is a PagedModel of their bare root offender ids
+(``prisonId`` repeatable, blank values ignored). The start ``POST /migrate/prisoner-balance`` takes
+``{"prisonId"?}``, limiting a run to one prison (blank = all); its estimate is N9's total. The
+sandbox pages N9 by page number (upstream switched to id ranges in August 2026, §8). The entity
+body is the bare root offender id (``1234``); the "migrated" count is P9 ``GET
+/mapping/prisoner-balance/migration-id/{id}`` (a PagedModel). Mapped ones are skipped ("Will not
+migrate the nomis root offender id=1234 since …").
 
-Failures: DPS rejects the balances of the prisoners whose number ends in ``ZZ`` (five, all at
-MDI in the default data; their root offender ids are in ``PrisonerBalanceData.failing``).
+Failures: DPS rejects the balances of the prisoners whose number ends in ``ZZ`` (five, all at MDI
+in the default data; their root offender ids are in ``PrisonerBalanceData.failing``): a full run
+ends with 1,195 migrated and 5 failed, MDI alone 295 and 5. A quick run: one prison (300).
+
+Its own calls, which sandbox faults affect, include ``/finance/prisoners/ids``, per record
+``/finance/prisoners/{rootOffenderId}/balance``, and the mapping write
+``/mapping/prisoner-balance`` (whose failure sends ``RETRY_MIGRATION_MAPPING``).
 """
 
 from __future__ import annotations
@@ -76,6 +85,8 @@ class PrisonerBalance(SimpleEntity):
     event_prefix = "prisonerbalance"
     queue_id = "migrationprisonerbalance"
     urls_module = "sandbox.entities.prisoner_balance.urls"
+    # Its data is drawn from court sentencing's prisoners, so theirs is built first.
+    depends_on = ("COURT_SENTENCING",)
     skip_log = "Will not migrate the nomis root offender id={key} since it is migrated already"
     duplicate_event = "prisonerbalance-migration-duplicate"
 
@@ -84,7 +95,7 @@ class PrisonerBalance(SimpleEntity):
     def populate(
         self, state: State, scenario: str, *, now: datetime, history_size: int | None
     ) -> None:
-        # Three in five of court sentencing's prisoners (registered, so populated, first).
+        # Three in five of court sentencing's prisoners (built first: depends_on).
         court = court_data(state)
         balances = [
             Balance(root, PRISONS[index % len(PRISONS)], number)
@@ -146,3 +157,7 @@ class PrisonerBalance(SimpleEntity):
             raise RecordFailed(f"NOMIS has no balance for root offender id {key}")
         if key in data.failing:
             raise RecordFailed(f"DPS rejected the balance of root offender id {key}")
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = PrisonerBalance()

@@ -1,8 +1,14 @@
 """Visit Slots (``VISIT_SLOTS``): NOMIS visit time slots (upstream-api-types §2.6, §5).
 
-NOMIS has 84 time slots: four prisons, seven days, three slots a day. The start has no body;
-each slot is one ``MIGRATE_ENTITY`` ``{"prisonId", "dayOfWeek", "timeSlotSequence"}``; a slot
-that already has a mapping is skipped with the upstream's log line.
+NOMIS has 84 time slots: four prisons (MDI, LEI, BXI, HEI), seven days (``MON``…``SUN``), three
+slots a day, listed by N6 ``GET /visits/configuration/time-slots/ids`` (a PagedModel). The start
+``POST /migrate/visitslots`` has no body; its ``body`` and stored filter are ``""``. Each slot is
+one ``MIGRATE_ENTITY`` ``{"prisonId", "dayOfWeek", "timeSlotSequence"}``; a slot that already has a
+mapping is skipped with the upstream's log line ("Will not migrate the nomis visit time slot=…").
+The "migrated" count is P6 ``GET /mapping/visit-slots/migration-id/{id}``.
+
+Its own calls, which sandbox faults affect, include ``/visits/configuration/time-slots/ids``,
+``/mapping/visit-slots``.
 """
 
 from __future__ import annotations
@@ -189,3 +195,7 @@ class VisitSlots(Entity):
                 "dpsId": dps_id,
             },
         )
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = VisitSlots()

@@ -1,4 +1,18 @@
-"""Visits (``VISITS``): the fully specified type of upstream-api.md (§3.2 start, §5.4 per visit)."""
+"""Visits (``VISITS``): the fully specified type of upstream-api.md (§3.2 start, §5.4 per visit).
+
+Start: M1 ``POST /migrate/visits`` with a ``VisitsMigrationFilter``. NOMIS has 10,000 visits at
+five prisons; the entity body is ``{"visitId"}``; the "migrated" count is ``GET
+/mapping/visits/migration-id/{id}``. It also serves the visit room mappings and the room usage
+pre-check (N17, M11); a second mapping of a mapped room gets the mapping service's 400
+"Validation failure: Visit room mapping for prison MDI and nomis room = … already exists".
+
+Failures to play with: visits of the future without a mapped room (e.g. ``MDI-VISITS-FAMILY ROOM``)
+are retried and then dead-lettered. Mapped visits are skipped ("Will not migrate visit since it is
+migrated already, NOMIS id is …"). The ``large`` scenario adds a 250,000-visit prison; ``history``
+adds earlier runs and leftover DLQ messages.
+
+Its own calls, which sandbox faults affect, include ``/visits/ids``, ``/mapping/visits``.
+"""
 
 from __future__ import annotations
 
@@ -218,3 +232,7 @@ class Visits(Entity):
                     "room": room,
                 },
             )
+
+
+# The sandbox finds this type by this name (sandbox.entities).
+ENTITY = Visits()

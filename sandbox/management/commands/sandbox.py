@@ -1,16 +1,24 @@
-"""``python manage.py sandbox [--port 9091] [--host 127.0.0.1] [--scenario NAME] [--verbose]``."""
+"""``python manage.py sandbox [--port 9091] [--host 127.0.0.1] [--scenario NAME] [--verbose]``.
+
+``python manage.py sandbox --list-entities`` prints what each simulated migration type serves
+and does (its package's docstring) instead of serving.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
+import textwrap
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sandbox import lifecycle, scenarios
+from sandbox import entities, lifecycle, scenarios
 from sandbox.config import ConfigError
 from sandbox.engine import get_engine
+from sandbox.entities.base import Entity
 from sandbox.middleware import SandboxMiddleware
 from sandbox.server import SandboxHTTPServer
 
@@ -28,8 +36,16 @@ class Command(BaseCommand):
             choices=scenarios.SCENARIOS,
         )
         parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+        parser.add_argument(
+            "--list-entities",
+            action="store_true",
+            help="print what each simulated migration type serves and does, then exit",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["list_entities"]:
+            self.stdout.write("\n\n".join(describe(entity) for entity in entities.every()))
+            return
         try:
             engine = get_engine()
             engine.reset(options["scenario"])
@@ -54,3 +70,19 @@ class Command(BaseCommand):
             pass
         finally:
             server.server_close()
+
+
+def describe(entity: Entity) -> str:
+    """One entity's names and paths (from its attributes), then its package's docstring."""
+    from sandbox.urls import entity_paths
+
+    package = sys.modules[type(entity).__module__]
+    facts = [
+        f"{entity.migration_type} ({package.__name__.replace('.', '/')}/)",
+        f"  queues: {entity.queue_name}, {entity.dlq_name}",
+        f"  events: {entity.event_prefix}-migration-started ... -completed, {entity.dlq_event}",
+        *(f"  after:  {needed}" for needed in entity.depends_on),
+        *(f"  serves: {path}" for path in entity_paths(entity)),
+    ]
+    story = textwrap.indent(inspect.cleandoc(package.__doc__ or ""), "  ")
+    return "\n".join(facts) + "\n\n" + story

@@ -1,15 +1,134 @@
-"""NOMIS prisoner API (§6) and mapping service (§7)."""
+"""What is particular to Visits, in the dashboard and in the sandbox.
+
+The dashboard: its start form (the generic pages, which visits was the first type to have, are
+tests/unit/test_visits_pages.py). The sandbox: the NOMIS visit endpoints, visit and room mappings
+and the default scenario's visits (sandbox/entities/visits/; the lifecycle it shares with every
+type is tests/sandbox/test_migration.py). The pages it shares with every type are covered by
+tests/unit/test_type_pages.py with EXAMPLE.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import requests
+from django.http import QueryDict
 
-from .conftest import user_token
+from migrations_ui.types.visits.forms import VisitsMigrationForm
+from tests.sandbox.calls import (
+    MAPPING,
+    NOMIS,
+)
+from tests.sandbox.conftest import user_token
+from tests.types import Example, classic_total
+from tests.unit.conftest_visits import migration_url, nomis_url
 
-NOMIS = "/nomis-prisoner-api"
-MAPPING = "/mapping-api"
+pytest_plugins = ["tests.unit.conftest_visits"]
+
+
+def _mock_checks(requests_mock, estimate: int) -> None:
+    requests_mock.get(nomis_url("/visits/ids"), json=classic_total(estimate))
+    requests_mock.get(migration_url("/migrate/visits/rooms/usage"), json=[])
+
+
+EXAMPLE = Example(
+    form={"prisonIds": "hei", "visitTypes": ["SCON"]},
+    mock_checks=_mock_checks,
+    start_body={"prisonIds": ["HEI"], "visitTypes": ["SCON"], "ignoreMissingRoom": False},
+    stored_filter={"prisonIds": ["MDI"], "visitTypes": ["SCON"]},
+    filter_text="Prisons: MDI",
+    entity={"visitId": 7},
+    entity_id="7",
+)
+# Visits have walk-throughs of their own: tests/integration/test_visits_walkthrough.py and
+# tests/browser/test_visits_walkthrough.py.
+RUN = None
+
+
+# -- The dashboard
+
+
+def form(**data: str | list[str]) -> VisitsMigrationForm:
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    return VisitsMigrationForm(query)
+
+
+def test_an_empty_form_asks_for_visit_types_and_prisons_in_the_pages_order() -> None:
+    f = form()
+    assert not f.is_valid()
+    assert f.error_list() == [
+        {"text": "Select the type of visits to migrate", "href": "#visitTypes"},
+        {"text": "Enter one or more prison codes", "href": "#prisonIds"},
+    ]
+
+
+@pytest.mark.parametrize("typed", ["hei, mdi", "HEI MDI", " hei,mdi ,", "HEI,\tMDI, hei"])
+def test_prison_codes_are_split_on_commas_or_spaces_and_upper_cased(typed) -> None:
+    f = form(prisonIds=typed, visitTypes="SCON")
+    assert f.is_valid(), f.errors
+    assert f.upstream_filter()["prisonIds"] == ["HEI", "MDI"]
+
+
+@pytest.mark.parametrize("typed", ["HEIX", "H1", "HE", "HEI; MDI"])
+def test_each_prison_code_must_be_three_letters(typed) -> None:
+    f = form(prisonIds=typed, visitTypes="SCON")
+    assert not f.is_valid()
+    assert f.errors["prisonIds"] == ["Prison codes must be 3 letters, like HEI or HEI, MDI"]
+
+
+def test_a_valid_form_gives_the_upstream_filter() -> None:
+    f = form(
+        prisonIds="HEI",
+        visitTypes=["SCON", "OFFI"],
+        fromDateTime="2020-03-23",
+        toDateTime="2020-03-24T12",
+    )
+    assert f.is_valid(), f.errors
+    assert f.upstream_filter() == {
+        "prisonIds": ["HEI"],
+        "visitTypes": ["SCON", "OFFI"],
+        "fromDateTime": "2020-03-23T00:00:00",
+        "toDateTime": "2020-03-24T12:00:00",
+        "ignoreMissingRoom": False,
+    }
+    # What was typed is kept for "Change".
+    assert f.typed_values() == {
+        "prisonIds": "HEI",
+        "visitTypes": ["SCON", "OFFI"],
+        "fromDateTime": "2020-03-23",
+        "toDateTime": "2020-03-24T12",
+    }
+
+
+@pytest.mark.parametrize(
+    "typed", ["invalid", "124-01-01", "2020-02-30", "1971-67-12", "2020-03-23T25:00"]
+)
+def test_dates_must_be_real(typed) -> None:
+    f = form(prisonIds="HEI", visitTypes="SCON", fromDateTime=typed)
+    assert not f.is_valid()
+    assert f.errors["fromDateTime"][0].startswith("Enter a real date")
+
+
+def test_created_after_must_be_before_created_before() -> None:
+    f = form(prisonIds="HEI", visitTypes="SCON", fromDateTime="2021-01-01", toDateTime="2020-01-01")
+    assert not f.is_valid()
+    assert f.errors["fromDateTime"] == [
+        "The created after date must be before the created before date"
+    ]
+
+
+def test_unknown_visit_types_are_refused() -> None:
+    f = form(prisonIds="HEI", visitTypes="XXXX")
+    assert not f.is_valid()
+    assert f.errors["visitTypes"] == ["Select the type of visits to migrate"]
+
+
+# -- The sandbox
+
+
 PAGE_KEYS = {
     "content",
     "pageable",
@@ -256,3 +375,8 @@ def test_scenario_has_future_visits_already_migrated_and_unmapped_rooms(sb, syst
     ).json()
     assert {r["prisonId"] for r in future} >= {"HEI", "MDI", "BXI", "WWI", "AGI"}
     assert date.today().year >= 2024
+
+
+def test_empty_scenario_has_no_visits(sb, system):
+    # Split from test_queue_names_and_state_summary_per_type (tests/sandbox/test_entities.py).
+    assert sb.reset("empty")["visits"] == 0

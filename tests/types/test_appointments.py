@@ -1,14 +1,22 @@
-"""What is particular to Appointments: its form, each prison's NOMIS switch check (with "Activate
-prison"), the counts CSV block, and every check error shown on the preview (§6.3 fixed).
+"""What is particular to Appointments, in the dashboard and in the sandbox.
+
+The dashboard: its form, its pre-flight checks, "Activate prison" and its start body. The
+sandbox: N3, N4, runs from a date on, and its user (sandbox/entities/appointments/). The pages it
+shares with every type are covered by tests/unit/test_type_pages.py with EXAMPLE, its run from
+the start form to COMPLETED by tests/integration/test_every_type_completes.py with RUN.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
+import jwt
 import pytest
+import requests
 from django.core.cache import cache
 from django.http import QueryDict
 from django.test import Client
@@ -16,10 +24,47 @@ from django.test import Client
 from migrations_ui.models import AuditEvent
 from migrations_ui.types.appointments.forms import AppointmentsMigrationForm
 from tests.factories import InProgressFactory
+from tests.sandbox.calls import (
+    API,
+    MAPPING,
+    NOMIS,
+    day,
+    events,
+    get,
+    history,
+    start,
+)
+from tests.sandbox.conftest import user_token
+from tests.types import Example, Run, classic_total
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
-from tests.unit.type_examples import EXAMPLES
 
 pytest_plugins = ["tests.unit.conftest_visits"]
+
+TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+
+def _mock_checks(requests_mock: Any, estimate: int) -> None:
+    requests_mock.get(nomis_url("/appointments/ids"), json=classic_total(estimate))
+    requests_mock.get(
+        re.compile(re.escape(nomis_url("/agency-switches/APPOINTMENTS/agency/")) + "[A-Z]{3}$"),
+        status_code=204,
+    )
+    requests_mock.get(nomis_url("/appointments/counts"), json=[])
+
+
+EXAMPLE = Example(
+    form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+    mock_checks=_mock_checks,
+    start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+    stored_filter={"fromDate": "2020-03-23", "prisonIds": ["HEI"]},
+    filter_text="Prisons: HEI",
+    entity={"eventId": 555001},
+    entity_id="555001",
+)
+RUN = Run("APPOINTMENTS_USER", {"prisonIds": "LEI", "fromDate": TOMORROW}, migrated=447, failed=1)
+
+
+# -- The dashboard
 
 
 @pytest.fixture(autouse=True)
@@ -92,7 +137,7 @@ def previewing(client, tokens, syscon_user, requests_mock) -> Client:
         "/appointments-migration/start", {"prisonIds": "hei, mdi", "fromDate": "2020-03-23"}
     )
     assert response.status_code == 302
-    EXAMPLES["appointments"].mock_checks(requests_mock, 6000)
+    EXAMPLE.mock_checks(requests_mock, 6000)
     requests_mock.get(migration_url("/migrate/dead-letter-queue/APPOINTMENTS/count"), json=0)
     requests_mock.get(
         migration_url("/migrate/history/active/APPOINTMENTS"),
@@ -252,3 +297,112 @@ def test_the_start_body_has_numbers_lists_and_no_blanks(previewing, requests_moc
         "prisonIds": ["HEI", "MDI"],
         "fromDate": "2020-03-23",
     }
+
+
+# -- The sandbox
+
+
+def test_appointment_ids_and_counts_by_prison_and_date(sb, system):
+    url = f"{NOMIS}/appointments/ids"
+    counted = get(sb, url, system, prisonIds="MDI", size=1).json()
+    assert counted["totalElements"] == 1500 and counted["content"] == [{"eventId": 500001}]
+    both = get(sb, url, system, prisonIds=["MDI", "HEI"], size=1).json()
+    assert both["totalElements"] == 3000
+    assert get(sb, url, system, prisonIds="MDI,HEI", size=1).json()["totalElements"] == 3000
+    future = get(sb, url, system, prisonIds="LEI", fromDate=day(1), size=1).json()
+    assert future["totalElements"] == 450  # 30% from tomorrow on
+    past = get(sb, url, system, prisonIds="LEI", fromDate="", toDate=day(0), size=1).json()
+    assert past["totalElements"] == 1050
+    assert get(sb, url, system, prisonIds="XYZ").json()["totalElements"] == 0
+    assert get(sb, url, system).status_code == 400
+    assert get(sb, url, system, prisonIds="MDI", fromDate="23/03/2020").status_code == 400
+
+    counts = get(sb, f"{NOMIS}/appointments/counts", system, prisonIds=["MDI", "BXI"]).json()
+    assert set(counts[0]) == {"prisonId", "eventSubType", "future", "count"}
+    assert {c["prisonId"] for c in counts} == {"MDI", "BXI"}
+    mdi = [c for c in counts if c["prisonId"] == "MDI"]
+    assert sum(c["count"] for c in mdi) == 1500
+    assert sum(c["count"] for c in mdi if c["future"]) == 450
+    assert len({c["eventSubType"] for c in mdi}) == 6
+    assert counts == sorted(counts, key=lambda c: (c["prisonId"], c["eventSubType"], c["future"]))
+    windowed = get(
+        sb, f"{NOMIS}/appointments/counts", system, prisonIds="MDI", fromDate=day(1)
+    ).json()
+    assert all(c["future"] for c in windowed) and sum(c["count"] for c in windowed) == 450
+
+
+def test_future_appointments_migrate_except_the_ignored_and_the_failing(sb, system):
+    response = start(
+        sb, system, "appointments", {"prisonIds": ["MDI"], "fromDate": day(1), "toDate": ""}
+    )
+    assert response.status_code == 202, response.text
+    context = response.json()
+    assert context["type"] == "APPOINTMENTS" and context["estimatedCount"] == 450
+    assert context["body"] == {"fromDate": day(1), "prisonIds": ["MDI"]}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED", timeout=20)
+    row = history(sb, system, migration_id)
+    assert row["filter"] == json.dumps(context["body"], separators=(",", ":"))
+    # 450 future appointments: 2 ignored by DPS (500101, 501101), 1 failing (500702).
+    assert row["recordsMigrated"] == 447 and row["recordsFailed"] == 1
+    count = get(
+        sb, f"{MAPPING}/mapping/appointments/migration-id/{quote(migration_id)}", system, size=1
+    ).json()
+    assert count["totalElements"] == 447
+    assert set(count["content"][0]) >= {"nomisEventId", "appointmentInstanceId", "mappingType"}
+    ignored = events(sb, "appointments-migration-entity-ignored")
+    assert sorted(e["properties"]["nomisEventId"] for e in ignored) == ["500101", "501101"]
+    assert len(events(sb, "appointments-migration-entity-migrated")) == 447
+    dlq = get(sb, f"{API}/migrate/dead-letter-queue/APPOINTMENTS", system).json()
+    assert [m["body"]["context"]["body"] for m in dlq["messages"]] == [{"eventId": 500702}]
+    for ignored_id in (500101, 500702):
+        mapping = get(sb, f"{MAPPING}/mapping/appointments/nomis-event-id/{ignored_id}", system)
+        assert mapping.status_code == 404
+
+    # The past ones of the same prison: none of the special ids is among them.
+    past = start(sb, system, "appointments", {"prisonIds": ["MDI"], "toDate": day(0)}).json()
+    assert past["estimatedCount"] == 1050
+    sb.wait_for_status(past["migrationId"], "COMPLETED", timeout=20)
+    assert history(sb, system, past["migrationId"])["recordsMigrated"] == 1050
+
+    # Everything again: every mapped appointment is skipped with the upstream's log line.
+    sb.update_settings(max_deliveries=1)
+    again = start(sb, system, "appointments", {"prisonIds": ["MDI"]}).json()
+    sb.wait_for_status(again["migrationId"], "COMPLETED", timeout=20)
+    skipped = [
+        line
+        for line in sb.telemetry()["logs"]
+        if line["message"].startswith(
+            "Will not migrate the appointment since it is migrated already, NOMIS event id is"
+        )
+    ]
+    assert len(skipped) == 1497
+    assert history(sb, system, again["migrationId"])["recordsMigrated"] == 0
+
+
+def test_appointments_start_needs_prisons(sb, system):
+    response = start(sb, system, "appointments", {"prisonIds": []})
+    assert response.status_code == 400
+    assert start(sb, system, "appointments", {"prisonIds": "MDI"}).status_code == 400
+
+
+def test_the_empty_scenario_has_no_appointments(sb, system):
+    # Split from test_the_three_types_have_queues_summaries_and_no_data_in_empty.
+    assert sb.control("GET", "state")["appointments"] == 6000
+    health = requests.get(f"{sb.url}{API}/health", timeout=5).json()["components"]
+    assert health["migrationappointments-health"]["details"]["dlqName"] == (
+        "migration_appointments_dlq"
+    )
+    assert sb.reset("empty")["appointments"] == 0
+
+
+# -- Users
+
+
+def test_appointments_user_signs_in_with_its_role(sb):
+    # Split from test_activities_and_appointments_users_sign_in_with_their_roles.
+    claims = jwt.decode(user_token(sb, "APPOINTMENTS_USER"), options={"verify_signature": False})
+    assert claims["user_name"] == "APPOINTMENTS_USER" and claims["name"] == "Apu Appointments"
+    assert claims["authorities"] == ["ROLE_MIGRATE_APPOINTMENTS"]
+    users = {u["username"]: u for u in sb.control("GET", "users")}
+    assert users["APPOINTMENTS_USER"]["roles"] == ["ROLE_MIGRATE_APPOINTMENTS"]

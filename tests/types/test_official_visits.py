@@ -1,6 +1,9 @@
-"""What is particular to Official Visits: its form, its estimate (N7), its ids and filter lines.
+"""What is particular to Official Visits, in the dashboard and in the sandbox.
 
-The pages it shares with every type are covered by test_type_pages.py.
+The dashboard: its form, its estimate (N7), its ids and filter lines. The sandbox: N7, N22 and
+runs by prison and creation date (sandbox/entities/official_visits/). The pages it shares with
+every type are covered by tests/unit/test_type_pages.py with EXAMPLE, its run from the start form
+to COMPLETED by tests/integration/test_every_type_completes.py with RUN.
 """
 
 from __future__ import annotations
@@ -8,16 +11,51 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.http import QueryDict
 
 from migrations_ui.types import official_visits
 from migrations_ui.types.official_visits.forms import OfficialVisitsMigrationForm
+from tests.sandbox.calls import (
+    NOMIS,
+    assert_conflict,
+    dlq_bodies,
+    dlq_counts,
+    event_names,
+    history,
+    log_lines,
+    mapping_count,
+    nomis_get,
+    start,
+)
+from tests.types import Example, Run, paged_model_total
 from tests.unit.conftest_visits import nomis_url
 from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 
 TYPE = official_visits.TYPE
+
+
+def _mock_checks(requests_mock, estimate: int) -> None:
+    requests_mock.get(nomis_url("/official-visits/ids"), json=paged_model_total(estimate))
+
+
+EXAMPLE = Example(
+    form={"prisonIds": " hei, mdi ", "fromDate": "2020-03-23", "toDate": ""},
+    mock_checks=_mock_checks,
+    start_body={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+    stored_filter={"prisonIds": ["HEI", "MDI"], "fromDate": "2020-03-23"},
+    filter_text="Prisons: HEI, MDI",
+    entity={"visitId": 30001},
+    entity_id="30001",
+)
+RUN = Run("SYSCON_USER", {"prisonIds": "hei", "fromDate": "2024-01-01", "toDate": "2024-03-31"}, 33)
+
+
+# -- The dashboard
+
+
 BAD_DATE = "Enter a real date, like 2020-03-23"
 
 
@@ -168,3 +206,86 @@ def test_the_preview_rows_have_their_change_anchors_and_qa_hooks() -> None:
         ("fromDate", "Created on or after date", "23 March 2020", "created-from"),
         ("toDate", "Created on or before date", "", "created-to"),
     ]
+
+
+# -- The sandbox
+
+
+def test_official_visit_ids_are_a_paged_model_filtered_by_prison_and_creation_date(sb, system):
+    counted = nomis_get(sb, system, "/official-visits/ids", size=1).json()
+    assert counted == {
+        "content": [{"visitId": 30001}],
+        "page": {"size": 1, "number": 0, "totalElements": 1500, "totalPages": 1500},
+    }
+    url = f"{sb.url}{NOMIS}/official-visits/ids"
+    two = requests.get(f"{url}?prisonIds=MDI&prisonIds=LEI&size=1", headers=system).json()
+    assert two["page"]["totalElements"] == 750
+    blank = requests.get(f"{url}?prisonIds=&size=1", headers=system).json()
+    assert blank["page"]["totalElements"] == 1500  # a blank entry counts as absent
+    untrimmed = requests.get(f"{url}?prisonIds=%20MDI&size=1", headers=system).json()
+    assert untrimmed["page"]["totalElements"] == 0  # others are not trimmed
+    year = nomis_get(sb, system, "/official-visits/ids", fromDate="2024-01-01", toDate="2024-12-31")
+    in_2024 = year.json()["page"]["totalElements"]
+    assert 400 < in_2024 < 600  # created over about three years
+    before = nomis_get(sb, system, "/official-visits/ids", toDate="2023-12-31", size=1).json()
+    after = nomis_get(sb, system, "/official-visits/ids", fromDate="2025-01-01", size=1).json()
+    assert before["page"]["totalElements"] + in_2024 + after["page"]["totalElements"] == 1500
+    last = nomis_get(sb, system, "/official-visits/ids", page=7, size=200).json()
+    assert last["content"][-1] == {"visitId": 31500} and len(last["content"]) == 100
+    assert nomis_get(sb, system, "/official-visits/ids", fromDate="2024-13-01").status_code == 400
+    from_id = nomis_get(sb, system, "/official-visits/ids/all-from-id", visitId=30010, size=3)
+    assert from_id.json() == {"ids": [{"visitId": 30011}, {"visitId": 30012}, {"visitId": 30013}]}
+    assert requests.get(url).status_code == 401
+
+
+def test_official_visits_migration_of_one_prison_and_quarter(sb, system):
+    body = {"prisonIds": ["HEI"], "fromDate": "2024-01-01", "toDate": "2024-03-31"}
+    expected = nomis_get(sb, system, "/official-visits/ids", size=1, **body).json()
+    expected = expected["page"]["totalElements"]
+    assert 20 < expected < 50
+    response = start(sb, system, "official-visits", {**body, "_csrf": "ignored"})
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "OFFICIAL_VISITS" and context["estimatedCount"] == expected
+    assert context["body"] == body and context["properties"] == {}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    row = history(sb, system, migration_id)
+    assert row["filter"] == '{"prisonIds":["HEI"],"fromDate":"2024-01-01","toDate":"2024-03-31"}'
+    assert row["recordsMigrated"] == expected and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "official-visits", migration_id) == expected
+    names = event_names(sb)
+    assert names.count("officialvisits-migration-entity-migrated") == expected
+    assert "officialvisits-migration-started" in names
+    assert "officialvisits-migration-completed" in names
+    # Every prison by default; stored with the empty list.
+    everything = start(sb, system, "official-visits", {"fromDate": "", "toDate": None}).json()
+    assert everything["estimatedCount"] == 1500 and everything["body"] == {"prisonIds": []}
+    sb.wait_for_status(everything["migrationId"], "COMPLETED", timeout=30)
+    skipped = log_lines(sb, "Will not migrate the nomis official visit id=")
+    assert len(skipped) == expected
+    assert start(sb, system, "official-visits", {"fromDate": "23/03/2020"}).status_code == 400
+
+
+def test_official_visits_failing_visit_lands_on_its_own_dlq(sb, system):
+    # Visit 30123 is at BXI, created 2023-03-28; blank prison entries are ignored.
+    body = {"prisonIds": ["", "BXI"], "fromDate": "2023-03-01", "toDate": "2023-04-30"}
+    context = start(sb, system, "official-visits", body).json()
+    estimate = context["estimatedCount"]
+    assert estimate > 10 and context["body"]["prisonIds"] == ["", "BXI"]
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == estimate - 1 and row["recordsFailed"] == 1
+    assert dlq_counts(sb, system) == {"OFFICIAL_VISITS": 1}
+    assert dlq_bodies(sb, system, "OFFICIAL_VISITS") == [{"visitId": 30123}]
+
+
+def test_official_visits_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "official-visits", {"prisonIds": ["MDI"]}, "OFFICIAL_VISITS")
+
+
+def test_empty_scenario_has_no_official_visits(sb, system):
+    assert sb.reset("empty")["officialVisits"] == 0
+    context = start(sb, system, "official-visits", {}).json()
+    assert context["estimatedCount"] == 0
+    sb.wait_for_status(context["migrationId"], "COMPLETED")

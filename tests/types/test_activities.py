@@ -1,7 +1,11 @@
-"""What is particular to Activities: its form, its ten checks, the CSV blocks and the follow-up
-actions (Activate prison, End NOMIS activities, Move start date).
+"""What is particular to Activities, in the dashboard and in the sandbox.
 
-The pages every type shares are covered by test_type_pages.py.
+The dashboard: its form, its nine pre-flight checks, "Activate prison", its history row's links
+and actions ("End NOMIS activities", "Move start date"). The sandbox: the prison settings (N10-N12,
+D1-D3), N1, N13-N16, runs of a prison or one course activity, S11 and S12, and its user
+(sandbox/entities/activities/). The pages it shares with every type are covered by
+tests/unit/test_type_pages.py with EXAMPLE, its run from the start form to COMPLETED by
+tests/integration/test_every_type_completes.py with RUN.
 """
 
 from __future__ import annotations
@@ -12,19 +16,90 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import jwt
 import pytest
+import requests
 from django.core.cache import cache
 from django.http import QueryDict
 from django.test import Client
 
+from migrations_ui.clients.activities_api import ActivitiesApiClient
 from migrations_ui.models import AuditEvent
 from migrations_ui.types import activities
 from migrations_ui.types.activities.forms import ActivitiesMigrationForm
 from tests.factories import HistoryRowFactory, InProgressFactory
+from tests.sandbox.calls import (
+    API,
+    DPS,
+    MAPPING,
+    NOMIS,
+    day,
+    events,
+    get,
+    put,
+    start,
+)
+from tests.sandbox.calls import history as run_history
+from tests.sandbox.conftest import user_token
+from tests.types import Example, Run, classic_total
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
-from tests.unit.type_examples import EXAMPLES, activities_url
 
 pytest_plugins = ["tests.unit.conftest_visits"]
+
+TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+
+def activities_url(path: str) -> str:
+    return ActivitiesApiClient(username=None).url(path)
+
+
+def _mock_checks(requests_mock: Any, estimate: int, prison: str = "MDI") -> None:
+    """The estimate and the nine checks of an activities preview, with nothing to warn about."""
+    requests_mock.get(nomis_url("/activities/ids"), json=classic_total(estimate))
+    requests_mock.get(
+        nomis_url(f"/prisons/{prison}/incentive-levels"),
+        json=[{"code": "BAS", "description": "Basic"}, {"code": "STD", "description": "Standard"}],
+    )
+    requests_mock.get(nomis_url(f"/agency-switches/ACTIVITY/agency/{prison}"), status_code=204)
+    requests_mock.get(
+        activities_url(f"/rollout/{prison}"),
+        json={"prisonCode": prison, "activitiesRolledOut": True, "appointmentsRolledOut": True},
+    )
+    requests_mock.get(
+        activities_url(f"/prison/{prison}/prison-pay-bands"),
+        json=[{"id": 1, "displaySequence": 1, "alias": "Low", "nomisPayBand": 1}],
+    )
+    requests_mock.get(
+        activities_url(f"/prison/prison-regime/{prison}"),
+        json=[{"id": 1, "prisonCode": prison, "amStart": "08:30", "dayOfWeek": "MONDAY"}],
+    )
+    for path in (
+        "/allocations/suspended",
+        "/allocations/missing-pay-bands",
+        "/activities/rates-with-unknown-incentives",
+        "/activities/without-schedule-rules",
+    ):
+        requests_mock.get(nomis_url(path), json=[])
+
+
+EXAMPLE = Example(
+    form={"prisonId": "mdi", "activityStartDate": "2099-01-02", "courseActivityId": " 123 "},
+    mock_checks=_mock_checks,
+    start_body={"prisonId": "MDI", "activityStartDate": "2099-01-02", "courseActivityId": 123},
+    stored_filter={"prisonId": "MDI", "activityStartDate": "2099-01-02"},
+    filter_text="Prison: MDI",
+    entity={"courseActivityId": 123, "activityStartDate": "2099-01-02"},
+    entity_id="123",
+)
+RUN = Run(
+    "ACTIVITIES_USER",
+    {"prisonId": "lei", "activityStartDate": TOMORROW, "courseActivityId": "12001"},
+    migrated=1,
+)
+
+
+# -- The dashboard
+
 
 MIGRATION_ID = "2024-01-01T10:00:00"
 ENCODED = quote(MIGRATION_ID, safe="")
@@ -129,7 +204,7 @@ def test_bad_input_never_reaches_an_upstream(client, tokens, syscon_user, reques
 
 
 def preview_mocks(requests_mock: Any, estimate: int = 87) -> None:
-    EXAMPLES["activities"].mock_checks(requests_mock, estimate)
+    EXAMPLE.mock_checks(requests_mock, estimate)
     requests_mock.get(migration_url("/migrate/dead-letter-queue/ACTIVITIES/count"), json=0)
     requests_mock.get(
         migration_url("/migrate/history/active/ACTIVITIES"),
@@ -761,3 +836,373 @@ def test_the_ignored_activities_query_joins_the_reason() -> None:
     assert "| where Name startswith 'activity-migration'" in query
     assert "| where Name endswith 'ignored'" in query
     assert "Will not migrate" in query
+
+
+# -- The sandbox
+
+
+# -- Prison settings: NOMIS N10-N12
+
+
+def test_incentive_levels_per_prison(sb, system):
+    levels = get(sb, f"{NOMIS}/prisons/MDI/incentive-levels", system)
+    assert levels.json() == [
+        {"code": "BAS", "description": "Basic"},
+        {"code": "STD", "description": "Standard"},
+        {"code": "ENH", "description": "Enhanced"},
+    ]
+    assert [
+        lv["code"] for lv in get(sb, f"{NOMIS}/prisons/HEI/incentive-levels", system).json()
+    ] == [
+        "BAS",
+        "STD",
+    ]
+    assert get(sb, f"{NOMIS}/prisons/XYZ/incentive-levels", system).status_code == 404
+    assert get(sb, f"{NOMIS}/prisons/MDI/incentive-levels", {}).status_code == 401
+
+
+def test_agency_switches_are_on_for_some_prisons_and_n12_turns_one_on(sb, system):
+    def status(service, agency):
+        return get(sb, f"{NOMIS}/agency-switches/{service}/agency/{agency}", system).status_code
+
+    assert {p: status("ACTIVITY", p) for p in ("MDI", "LEI", "BXI", "HEI")} == {
+        "MDI": 404,
+        "LEI": 204,
+        "BXI": 204,
+        "HEI": 404,
+    }
+    assert {p: status("APPOINTMENTS", p) for p in ("MDI", "LEI", "BXI", "HEI")} == {
+        "MDI": 204,
+        "LEI": 204,
+        "BXI": 404,
+        "HEI": 404,
+    }
+    assert status("NOPE", "MDI") == 404
+    url = f"{sb.url}{NOMIS}/agency-switches/ACTIVITY/agency/MDI"
+    turned_on = requests.post(url, headers=system, timeout=5)
+    assert turned_on.status_code == 201 and turned_on.content == b""
+    assert status("ACTIVITY", "MDI") == 204
+    assert requests.post(url, headers=system, timeout=5).status_code == 201  # idempotent
+    unknown_service = requests.post(
+        f"{sb.url}{NOMIS}/agency-switches/NOPE/agency/MDI", headers=system, timeout=5
+    )
+    assert unknown_service.status_code == 404 and unknown_service.json()["status"] == 404
+    unknown_agency = requests.post(
+        f"{sb.url}{NOMIS}/agency-switches/ACTIVITY/agency/XYZ", headers=system, timeout=5
+    )
+    assert unknown_agency.status_code == 404
+    forbidden = requests.post(url, headers={"Authorization": f"Bearer {user_token(sb)}"}, timeout=5)
+    assert forbidden.json() == {"status": 403}
+    # A reset restores the scenario's switches.
+    sb.reset("default")
+    assert status("ACTIVITY", "MDI") == 404
+
+
+# -- Activities: NOMIS N1, N13-N16
+
+
+def test_activity_ids_are_a_classic_page_with_schedule_rule_flags(sb, system):
+    url = f"{NOMIS}/activities/ids"
+    counted = get(sb, url, system, prisonId="MDI", size=1).json()
+    assert counted["totalElements"] == 40 and counted["size"] == 1
+    assert counted["content"] == [{"courseActivityId": 11001, "hasScheduleRules": True}]
+    every = get(sb, url, system, prisonId="LEI", size=100).json()["content"]
+    assert len(every) == 40 and all(12000 < a["courseActivityId"] <= 12040 for a in every)
+    assert sum(not a["hasScheduleRules"] for a in every) == 4
+    second = get(sb, url, system, prisonId="MDI", page=1, size=20).json()
+    assert second["number"] == 1 and second["content"][0]["courseActivityId"] == 11021
+    one = get(sb, url, system, prisonId="MDI", courseActivityId=11007).json()
+    assert one["content"] == [{"courseActivityId": 11007, "hasScheduleRules": False}]
+    unknown = get(sb, url, system, prisonId="XYZ")
+    assert unknown.status_code == 400
+    assert unknown.json()["userMessage"] == "Bad request: Prison with id=XYZ does not exist"
+    assert get(sb, url, system).status_code == 400
+    assert get(sb, url, system, prisonId="MDI", courseActivityId="x").status_code == 400
+
+
+def test_pre_flight_checks_have_rows_for_mdi_and_none_elsewhere(sb, system):
+    suspended = get(sb, f"{NOMIS}/allocations/suspended", system, prisonId="MDI").json()
+    assert len(suspended) == 3
+    assert set(suspended[0]) == {"offenderNo", "courseActivityId", "courseActivityDescription"}
+    assert {r["courseActivityId"] for r in suspended} == {11001, 11004, 11010}
+    missing = get(sb, f"{NOMIS}/allocations/missing-pay-bands", system, prisonId="MDI").json()
+    assert len(missing) == 2
+    assert set(missing[0]) == {
+        "offenderNo",
+        "incentiveLevel",
+        "courseActivityId",
+        "courseActivityDescription",
+    }
+    rates = get(sb, f"{NOMIS}/activities/rates-with-unknown-incentives", system, prisonId="MDI")
+    assert [(r["courseActivityId"], r["incentiveLevelCode"]) for r in rates.json()] == [
+        (11003, "EN2"),
+        (11008, "EN2"),
+    ]
+    assert set(rates.json()[0]) == {
+        "courseActivityDescription",
+        "courseActivityId",
+        "payBandCode",
+        "incentiveLevelCode",
+    }
+    only = get(
+        sb, f"{NOMIS}/allocations/suspended", system, prisonId="MDI", courseActivityId=11004
+    ).json()
+    assert [r["courseActivityId"] for r in only] == [11004]
+    for prison in ("LEI", "BXI", "HEI"):
+        for path in (
+            "allocations/suspended",
+            "allocations/missing-pay-bands",
+            "activities/rates-with-unknown-incentives",
+        ):
+            assert get(sb, f"{NOMIS}/{path}", system, prisonId=prison).json() == []
+    # N16 lists exactly the activities without schedule rules, in every prison.
+    for prison in ("MDI", "HEI"):
+        ids = get(sb, f"{NOMIS}/activities/ids", system, prisonId=prison, size=100).json()
+        expected = [a["courseActivityId"] for a in ids["content"] if not a["hasScheduleRules"]]
+        rows = get(
+            sb,
+            f"{NOMIS}/activities/without-schedule-rules",
+            system,
+            prisonId=prison,
+            activeOnDate=day(1),
+        ).json()
+        assert [r["courseActivityId"] for r in rows] == expected and len(expected) == 4
+        assert all(r["courseActivityDescription"] for r in rows)
+    bad = get(sb, f"{NOMIS}/allocations/suspended", system, prisonId="XYZ")
+    assert bad.status_code == 400
+    assert get(sb, f"{NOMIS}/activities/without-schedule-rules", {}).status_code == 401
+
+
+# -- Activities API D1-D3
+
+
+def test_activities_api_rollout_pay_bands_and_regime(sb, system):
+    rollout = get(sb, f"{DPS}/rollout/LEI", system).json()
+    assert rollout == {
+        "prisonCode": "LEI",
+        "activitiesRolledOut": True,
+        "appointmentsRolledOut": True,
+        "externalActivitiesRolledOut": False,
+        "maxDaysToExpiry": 21,
+        "prisonLive": True,
+    }
+    assert get(sb, f"{DPS}/rollout/MDI", system).json()["activitiesRolledOut"] is False
+    unknown = get(sb, f"{DPS}/rollout/ZZZ", system)
+    assert unknown.status_code == 200 and unknown.json()["activitiesRolledOut"] is False
+    own = get(sb, f"{DPS}/prison/MDI/prison-pay-bands", system).json()
+    assert [b["alias"] for b in own] == ["Low", "Medium", "High"]
+    assert set(own[0]) == {
+        "id",
+        "displaySequence",
+        "alias",
+        "description",
+        "nomisPayBand",
+        "prisonCode",
+    }
+    fallback = get(sb, f"{DPS}/prison/HEI/prison-pay-bands", system).json()
+    assert fallback and {b["prisonCode"] for b in fallback} == {"DEFAULT"}
+    regime = get(sb, f"{DPS}/prison/prison-regime/MDI", system).json()
+    assert len(regime) == 7 and regime[0]["dayOfWeek"] == "MONDAY"
+    assert regime[0]["amStart"] == "08:30" and regime[0]["prisonCode"] == "MDI"
+    missing = get(sb, f"{DPS}/prison/prison-regime/HEI", system)
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+    user = {"Authorization": f"Bearer {user_token(sb)}"}
+    assert get(sb, f"{DPS}/rollout/MDI", user).json() == {"status": 403}
+    assert get(sb, f"{DPS}/prison/prison-regime/MDI", user).status_code == 403
+    assert get(sb, f"{DPS}/rollout/MDI", {}).status_code == 401
+    sb.add_fault("activitiesApi", "/prison/prison-regime", status=503, times=1)
+    assert get(sb, f"{DPS}/prison/prison-regime/MDI", system).status_code == 503
+    assert get(sb, f"{DPS}/prison/prison-regime/MDI", system).status_code == 200
+    assert any(e["path"] == f"{DPS}/rollout/MDI" for e in sb.journal())
+
+
+# -- Activities migration (S1, P1, S11, S12)
+
+
+def test_activities_start_validates_the_prison_and_the_body(sb, system):
+    unknown = start(sb, system, "activities", {"prisonId": "XYZ"})
+    assert unknown.status_code == 400
+    assert (
+        unknown.json()["userMessage"]
+        == "Bad Request: Bad request: Prison with id=XYZ does not exist"
+    )
+    assert start(sb, system, "activities", {"activityStartDate": day(1)}).status_code == 400
+    bad_id = start(sb, system, "activities", {"prisonId": "MDI", "courseActivityId": "abc"})
+    assert bad_id.status_code == 400
+    assert get(sb, f"{API}/migrate/history/all/ACTIVITIES", system).json() == []
+
+
+def test_activities_run_of_one_prison_counts_only_those_with_schedule_rules(sb, system):
+    context = start(
+        sb,
+        system,
+        "activities",
+        {"prisonId": "MDI", "activityStartDate": day(3), "courseActivityId": ""},
+    ).json()
+    assert context["type"] == "ACTIVITIES" and context["estimatedCount"] == 40
+    assert context["body"] == {"prisonId": "MDI", "activityStartDate": day(3)}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    row = run_history(sb, system, migration_id)
+    assert row["recordsMigrated"] == 36 and row["recordsFailed"] == 0
+    assert json.loads(row["filter"]) == {"prisonId": "MDI", "activityStartDate": day(3)}
+    count = get(
+        sb,
+        f"{MAPPING}/mapping/activities/migration-count/migration-id/{quote(migration_id)}",
+        system,
+        includeIgnored="false",
+    )
+    assert count.json() == 36
+    everything = get(
+        sb,
+        f"{MAPPING}/mapping/activities/migration-count/migration-id/{quote(migration_id)}",
+        system,
+        includeIgnored="true",
+    )
+    assert everything.json() == 40
+    ignored = events(sb, "activity-migration-entity-ignored")
+    assert sorted(int(e["properties"]["nomisCourseActivityId"]) for e in ignored) == [
+        11007,
+        11017,
+        11027,
+        11037,
+    ]
+    migrated = events(sb, "activity-migration-entity-migrated")
+    assert len(migrated) == 36 and {e["properties"]["prisonId"] for e in migrated} == {"MDI"}
+    mapping = get(
+        sb, f"{MAPPING}/mapping/activities/migration/nomis-course-activity-id/11008", system
+    ).json()
+    assert mapping["activityId"] and mapping["activityId2"]  # a split regime: two DPS activities
+    unmapped = get(
+        sb, f"{MAPPING}/mapping/activities/migration/nomis-course-activity-id/11007", system
+    ).json()
+    assert unmapped["activityId"] is None and unmapped["label"] == migration_id
+
+    # One activity again: already mapped, so skipped with the upstream's log line.
+    again = run_activities(sb, system, courseActivityId=11001)
+    assert run_history(sb, system, again)["recordsMigrated"] == 0
+    skipped = [
+        line["message"]
+        for line in sb.telemetry()["logs"]
+        if line["message"].startswith("Will not migrate the courseActivityId=11001")
+    ]
+    assert len(skipped) == 1
+
+
+def test_a_second_activities_start_conflicts_while_one_runs(sb, system):
+    sb.update_settings(visit_delay_ms=100, workers=1)
+    first = start(sb, system, "activities", {"prisonId": "LEI"})
+    assert first.status_code == 202
+    second = start(sb, system, "activities", {"prisonId": "BXI"})
+    assert second.status_code == 409
+    assert "ACTIVITIES migration" in second.json()["userMessage"]
+    requests.post(
+        f"{sb.url}{API}/migrate/cancel/{quote(first.json()['migrationId'])}", headers=system
+    )
+    sb.wait_for_status(first.json()["migrationId"], "CANCELLED")
+
+
+def test_end_activities_adds_the_end_date_to_the_filter(sb, system):
+    migration_id = run_activities(sb, system, activityStartDate=day(5), courseActivityId=11002)
+    ended = put(sb, system, f"/migrate/activities/{quote(migration_id)}/end")
+    assert ended.status_code == 200 and ended.content == b""
+    assert json.loads(run_history(sb, system, migration_id)["filter"]) == {
+        "prisonId": "MDI",
+        "courseActivityId": 11002,
+        "activityStartDate": day(5),
+        "nomisActivityEndDate": day(4),
+    }
+    # A run that mapped nothing (no such course activity) has nothing to end.
+    empty_run = run_activities(sb, system, courseActivityId=99999)
+    assert run_history(sb, system, empty_run)["estimatedRecordCount"] == 0
+    for unmapped in (empty_run, "2020-01-01T00:00:00"):
+        missing = put(sb, system, f"/migrate/activities/{quote(unmapped)}/end")
+        assert missing.status_code == 404
+        assert missing.json()["userMessage"] == f"Not Found: No migrations found for {unmapped}"
+    assert put(sb, {}, f"/migrate/activities/{quote(migration_id)}/end").status_code == 401
+
+
+def test_move_start_dates_refuses_then_moves_with_warnings(sb, system):
+    migration_id = run_activities(sb, system, activityStartDate=day(2))
+    path = f"/migrate/activities/{quote(migration_id)}/move-start-dates"
+
+    past = put(sb, system, path, {"newActivityStartDate": day(0)})
+    assert past.status_code == 400
+    assert past.json()["userMessage"].startswith("Validation failure: ")
+    not_ended = put(sb, system, path, {"newActivityStartDate": day(10)})
+    assert not_ended.status_code == 400
+    assert (
+        not_ended.json()["userMessage"]
+        == "Bad Request: Can only move start dates if the NOMIS activities have been ended"
+    )
+    assert put(sb, system, f"/migrate/activities/{quote(migration_id)}/end").status_code == 200
+    too_early = put(sb, system, path, {"newActivityStartDate": day(2)})
+    assert too_early.status_code == 400
+    assert too_early.json()["userMessage"] == (
+        f"Bad Request: The new start date must be after the current start date {day(2)}"
+    )
+    sb.add_fault("activitiesApi", "/migrate/MDI/move-activity-start-dates", status=500, times=1)
+    failed = put(sb, system, path, {"newActivityStartDate": day(10)})
+    assert failed.status_code == 500
+    assert failed.json()["status"] == 400
+    assert failed.json()["userMessage"] == "Internal error: Failed to move activity start dates"
+    assert json.loads(run_history(sb, system, migration_id)["filter"])["activityStartDate"] == day(
+        2
+    )
+
+    moved = put(sb, system, path, {"newActivityStartDate": day(10)})
+    assert moved.status_code == 200
+    warnings = moved.json()
+    assert isinstance(warnings, list) and len(warnings) == 2
+    assert all("was not moved" in w for w in warnings)
+    assert json.loads(run_history(sb, system, migration_id)["filter"]) == {
+        "prisonId": "MDI",
+        "activityStartDate": day(10),
+        "nomisActivityEndDate": day(9),
+    }
+    missing = put(
+        sb,
+        system,
+        "/migrate/activities/2020-01-01T00:00:00/move-start-dates",
+        {"newActivityStartDate": day(10)},
+    )
+    assert missing.status_code == 404
+
+
+def run_activities(sb, headers, **body):
+    response = start(sb, headers, "activities", {"prisonId": "MDI", **body})
+    assert response.status_code == 202, response.text
+    migration_id = response.json()["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED")
+    return migration_id
+
+
+def test_the_empty_scenario_keeps_the_prisons_but_no_activities(sb, system):
+    # Split from test_the_three_types_have_queues_summaries_and_no_data_in_empty.
+    summary = sb.control("GET", "state")
+    assert summary["courseActivities"] == 160
+    health = requests.get(f"{sb.url}{API}/health", timeout=5).json()["components"]
+    assert health["migrationactivities-health"]["details"]["queueName"] == (
+        "migration_activities_queue"
+    )
+    empty = sb.reset("empty")
+    assert empty["courseActivities"] == 0
+    # The prisons and their settings are still there: a start finds nothing to migrate.
+    context = start(sb, system, "activities", {"prisonId": "MDI"}).json()
+    assert context["estimatedCount"] == 0
+    assert get(sb, f"{NOMIS}/agency-switches/ACTIVITY/agency/LEI", system).status_code == 204
+    assert (
+        get(sb, f"{NOMIS}/activities/without-schedule-rules", system, prisonId="MDI").json() == []
+    )
+
+
+# -- Users
+
+
+def test_activities_user_signs_in_with_its_role(sb):
+    # Split from test_activities_and_appointments_users_sign_in_with_their_roles.
+    claims = jwt.decode(user_token(sb, "ACTIVITIES_USER"), options={"verify_signature": False})
+    assert claims["user_name"] == "ACTIVITIES_USER" and claims["name"] == "Ada Activities"
+    assert claims["authorities"] == ["ROLE_MIGRATE_ACTIVITIES"]
+    users = {u["username"]: u for u in sb.control("GET", "users")}
+    assert users["ACTIVITIES_USER"]["roles"] == ["ROLE_MIGRATE_ACTIVITIES"]

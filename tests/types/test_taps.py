@@ -1,7 +1,9 @@
-"""What is particular to Temporary Absence repair: its form, its estimate, no failures page and
-its App Insights links on the history list.
+"""What is particular to Temporary Absence repair (TAPs), in the dashboard and in the sandbox.
 
-The pages it shares with every type are covered by test_type_pages.py.
+The dashboard: its form, its estimate, no failures page and its App Insights links on the history
+list. The sandbox: runs of one prisoner or everyone (sandbox/entities/taps/). The pages it shares
+with every type are covered by tests/unit/test_type_pages.py with EXAMPLE, its run from the start
+form to COMPLETED by tests/integration/test_every_type_completes.py with RUN.
 """
 
 from __future__ import annotations
@@ -19,12 +21,42 @@ from django.urls import NoReverseMatch, reverse
 from migrations_ui.types import taps
 from migrations_ui.types.taps.forms import TapsMigrationForm
 from tests.factories import HistoryRowFactory
+from tests.sandbox.calls import (
+    ZZ_PRISONERS,
+    assert_conflict,
+    dlq_bodies,
+    dlq_counts,
+    event_names,
+    history,
+    mapping_count,
+    start,
+)
+from tests.types import Example, Run, classic_total
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 from upstream import MalformedResponse
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 
 TYPE = taps.TYPE
+
+
+def _mock_checks(requests_mock, estimate: int) -> None:
+    requests_mock.get(nomis_url("/prisoners/ids/all"), json=classic_total(estimate))
+
+
+EXAMPLE = Example(
+    form={"prisonerNumber": ""},
+    mock_checks=_mock_checks,
+    start_body={},
+    stored_filter={"prisonerNumber": "A1234BC"},
+    filter_text="Prisoner: A1234BC",
+    entity={"offenderNo": "A1234BC"},
+    entity_id="A1234BC",
+)
+RUN = Run("SYSCON_USER", {"prisonerNumber": "b7718yj"}, migrated=1)
+
+
+# -- The dashboard
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +209,86 @@ def test_each_history_row_links_to_its_events_in_app_insights(
     # Neither a failures page link nor an already-migrated one, though records are unaccounted.
     assert 'data-qa="failures-link"' not in page
     assert 'data-qa="already-migrated-link"' not in page
+
+
+# -- The sandbox
+
+
+def test_taps_of_one_prisoner_replaces_its_mappings(sb, system):
+    form = {"_csrf": "x", "prisonerNumber": "B7718YJ", "action": "startMigration"}
+    response = start(sb, system, "taps", form)
+    assert response.status_code == 202
+    context = response.json()
+    assert context["type"] == "EXTERNAL_MOVEMENTS" and context["estimatedCount"] == 1
+    assert context["body"] == {"prisonerNumber": "B7718YJ"} and context["properties"] == {}
+    first = context["migrationId"]
+    sb.wait_for_status(first, "COMPLETED")
+    row = history(sb, system, first)
+    assert row["filter"] == '{"prisonerNumber":"B7718YJ"}'
+    assert row["recordsMigrated"] == 1 and row["recordsFailed"] == 0
+    assert mapping_count(sb, system, "taps", first) == 1
+    # Never skipped: a second run replaces the prisoner's mappings.
+    second = start(sb, system, "taps", {"prisonerNumber": "B7718YJ"}).json()["migrationId"]
+    sb.wait_for_status(second, "COMPLETED")
+    assert history(sb, system, second)["recordsMigrated"] == 1
+    assert mapping_count(sb, system, "taps", second) == 1
+    assert mapping_count(sb, system, "taps", first) == 0
+    names = event_names(sb)
+    assert names.count("temporary-absences-migration-entity-migrated") == 2
+    assert "temporary-absences-migration-started" in names
+    assert "temporary-absences-migration-completed" in names
+
+
+def test_taps_prisoner_without_taps_is_neither_migrated_nor_failed(sb, system):
+    context = start(sb, system, "taps", {"prisonerNumber": "H3977UK"}).json()
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    row = history(sb, system, context["migrationId"])
+    assert row["recordsMigrated"] == 0 and row["recordsFailed"] == 0
+    assert dlq_counts(sb, system) == {}
+    (ignored,) = [
+        e
+        for e in sb.telemetry()["events"]
+        if e["name"] == "temporary-absences-migration-entity-ignored"
+    ]
+    assert ignored["properties"]["offenderNo"] == "H3977UK"
+
+
+def test_taps_of_everyone_migrates_some_ignores_most_and_fails_the_zz_prisoners(sb, system):
+    with_taps = sb.control("GET", "state")["prisonersWithTaps"]
+    assert 200 < with_taps < 400  # about 15% of 2,000
+    context = start(sb, system, "taps", {"prisonerNumber": ""}).json()
+    assert context["estimatedCount"] == 2000 and context["body"] == {"prisonerNumber": ""}
+    migration_id = context["migrationId"]
+    sb.wait_for_status(migration_id, "COMPLETED", timeout=30)
+    row = history(sb, system, migration_id)
+    assert row["recordsMigrated"] == with_taps and row["recordsFailed"] == 5
+    assert mapping_count(sb, system, "taps", migration_id) == with_taps
+    assert dlq_counts(sb, system) == {"EXTERNAL_MOVEMENTS": 5}
+    failed = sorted(b["offenderNo"] for b in dlq_bodies(sb, system, "EXTERNAL_MOVEMENTS"))
+    assert failed == ZZ_PRISONERS
+    events = sb.telemetry()["events"]
+    names = [e["name"] for e in events]
+    assert names.count("temporary-absences-migration-entity-ignored") == 2000 - with_taps - 5
+    failures = [e for e in events if e["name"] == "temporary-absences-migration-entity-failed"]
+    assert {e["properties"]["offenderNo"] for e in failures} == set(ZZ_PRISONERS)
+    assert all("rejected" in e["properties"]["reason"] for e in failures)
+    assert names.count("prisoner-from-nomis-migration-externalmovements-sent-to-dlq") == 5
+
+
+def test_taps_of_an_unknown_prisoner_is_trusted_then_fails(sb, system):
+    context = start(sb, system, "taps", {"prisonerNumber": "A0000AA"}).json()
+    assert context["estimatedCount"] == 1
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
+    assert history(sb, system, context["migrationId"])["recordsFailed"] == 1
+    assert dlq_bodies(sb, system, "EXTERNAL_MOVEMENTS") == [{"offenderNo": "A0000AA"}]
+
+
+def test_taps_second_start_conflicts(sb, system):
+    assert_conflict(sb, system, "taps", {}, "EXTERNAL_MOVEMENTS")
+
+
+def test_empty_scenario_has_no_prisoners_with_taps(sb, system):
+    assert sb.reset("empty")["prisonersWithTaps"] == 0
+    context = start(sb, system, "taps", {}).json()
+    assert context["estimatedCount"] == 0
+    sb.wait_for_status(context["migrationId"], "COMPLETED")
