@@ -1,13 +1,14 @@
-"""The NOMIS prisoner API: the counts used as migration estimates, and the activities checks.
+"""The NOMIS prisoner API: how it answers (counts, lists, rows), and the calls several parts share.
 
-Contracts: upstream-api.md §6 (visits) and upstream-api-types.md §4.2 (N1-N6, N10-N16). NOMIS
-answers counts in two page shapes: the "classic" Spring `Page` with `totalElements` at the top,
-and the newer `PagedModel` with it under `page`.
+Contracts: upstream-api.md §6 (visits) and upstream-api-types.md §4.2. A call only one migration
+type makes is written in that type's package, on these primitives (`total`, `rows`, `strings`).
+NOMIS answers counts in two page shapes: the "classic" Spring `Page` with `totalElements` at the
+top, and the newer `PagedModel` with it under `page`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,33 +26,12 @@ class RoomUsageCount:
     count: int
 
 
-@dataclass(frozen=True)
-class ActivityIssue:
-    """A row of N13-N16: an activity (and a prisoner's allocation to it) that needs attention."""
-
-    description: str
-    course_activity_id: int | None
-    offender_no: str = ""
-    incentive_level: str = ""
-    pay_band_code: str = ""
-
-
-@dataclass(frozen=True)
-class AppointmentCount:
-    """A row of N4: how many appointments a prison has of one sub-type, past or future."""
-
-    prison_id: str
-    event_sub_type: str
-    future: bool
-    count: int
-
-
-def _text(row: Mapping[str, Any], key: str) -> str:
+def text_of(row: Mapping[str, Any], key: str) -> str:
     value = row.get(key)
     return "" if value is None or isinstance(value, (dict, list)) else str(value)
 
 
-def _number(row: Mapping[str, Any], key: str) -> int | None:
+def number_of(row: Mapping[str, Any], key: str) -> int | None:
     value = row.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -61,25 +41,30 @@ class NomisPrisonerApiClient(SystemTokenClient):
     url_setting = "NOMIS_PRISONER_API_URL"
     timeout_key = "nomisPrisonerApi"
 
-    def visit_count(self, params: Mapping[str, Any]) -> int:
-        """`GET /visits/ids?size=1`: `totalElements` of the Spring page, the counting idiom (§2.5).
+    def total(self, path: str, params: Mapping[str, Any], *, what: str, paged_model: bool) -> int:
+        """`GET path?size=1` and the page's total: NOMIS's counting idiom (§2.5)."""
+        response = self.call("GET", path, params={**params, "size": 1})
+        return self._total(response, what, paged_model=paged_model)
 
-        It is a heavy query that can time out; callers show the "try again" advice.
-        """
-        response = self.call("GET", "/visits/ids", params={**params, "page": 0, "size": 1})
-        return self._total(response, "visit count", paged_model=False)
+    def rows(
+        self, path: str, params: Mapping[str, Any] | None, *, what: str
+    ) -> list[dict[str, Any]]:
+        """`GET path`: a bare JSON array of objects."""
+        return self._rows(self.call("GET", path, params=params), what)
+
+    def strings(self, path: str, *, what: str) -> list[str]:
+        """`GET path`: a bare JSON array of strings."""
+        response = self.call("GET", path)
+        body = self.json_of(response)
+        if not isinstance(body, list) or not all(isinstance(item, str) for item in body):
+            raise self.malformed(response, what)
+        return body
 
     def prisoner_count(self) -> int:
         """N5 `GET /prisoners/ids/all?size=1`: every NOMIS prisoner (classic page)."""
-        response = self.call("GET", "/prisoners/ids/all", params={"page": 0, "size": 1})
-        return self._total(response, "prisoner count", paged_model=False)
-
-    def time_slot_count(self) -> int:
-        """N6 `GET /visits/configuration/time-slots/ids?size=1`: `page.totalElements`."""
-        response = self.call(
-            "GET", "/visits/configuration/time-slots/ids", params={"page": 0, "size": 1}
+        return self.total(
+            "/prisoners/ids/all", {"page": 0}, what="prisoner count", paged_model=False
         )
-        return self._total(response, "time slot count", paged_model=True)
 
     def room_usage_counts(self, prison_id: str, *, future_only: bool) -> list[RoomUsageCount]:
         """N17 `GET /visits/rooms/usage-count`: social visits per NOMIS room of one prison.
@@ -126,170 +111,6 @@ class NomisPrisonerApiClient(SystemTokenClient):
     @staticmethod
     def _switch_path(service_code: str, prison_id: str) -> str:
         return f"/agency-switches/{path_segment(service_code)}/agency/{path_segment(prison_id)}"
-
-    # -- Official visits and finance (N7, N8, N9)
-
-    def official_visit_count(
-        self,
-        *,
-        prison_ids: Sequence[str] = (),
-        from_date: str | None = None,
-        to_date: str | None = None,
-    ) -> int:
-        """N7 `GET /official-visits/ids?size=1`: `page.totalElements` (PagedModel).
-
-        `prisonIds` repeats, one per prison; none means every prison. Dates are on the visit's
-        creation date, sent only when given.
-        """
-        params = {
-            "prisonIds": list(prison_ids),
-            "fromDate": from_date,
-            "toDate": to_date,
-            "page": 0,
-            "size": 1,
-        }
-        response = self.call("GET", "/official-visits/ids", params=params)
-        return self._total(response, "official visit count", paged_model=True)
-
-    def prison_balance_ids(self) -> list[str]:
-        """N8 `GET /finance/prison/ids`: a bare array of the caseloads that have balances."""
-        response = self.call("GET", "/finance/prison/ids")
-        body = self.json_of(response)
-        if not isinstance(body, list) or not all(isinstance(item, str) for item in body):
-            raise self.malformed(response, "prison balance ids")
-        return body
-
-    def prisoner_balance_count(self, *, prison_id: str | None = None) -> int:
-        """N9 `GET /finance/prisoners/ids?size=1`: `page.totalElements` (PagedModel).
-
-        `prisonId` is sent only when given: a blank value would reach NOMIS as `prisonId=`.
-        """
-        params = {"prisonId": prison_id or None, "page": 0, "size": 1}
-        response = self.call("GET", "/finance/prisoners/ids", params=params)
-        return self._total(response, "prisoner balance count", paged_model=True)
-
-    # -- Activities, allocations and appointments (N1-N4, N10, N13-N16)
-
-    def activity_count(self, prison_id: str, course_activity_id: int | None) -> int:
-        """N1 `GET /activities/ids?size=1`: active activities with allocated prisoners."""
-        response = self.call(
-            "GET",
-            "/activities/ids",
-            params={"prisonId": prison_id, "courseActivityId": course_activity_id, "size": 1},
-        )
-        return self._total(response, "activity count", paged_model=False)
-
-    def allocation_count(
-        self, prison_id: str, course_activity_id: int | None, active_on_date: str | None
-    ) -> int:
-        """N2 `GET /allocations/ids?size=1`: allocations active on `activeOnDate`."""
-        response = self.call(
-            "GET",
-            "/allocations/ids",
-            params={
-                "prisonId": prison_id,
-                "courseActivityId": course_activity_id,
-                "activeOnDate": active_on_date,
-                "size": 1,
-            },
-        )
-        return self._total(response, "allocation count", paged_model=False)
-
-    def appointment_count(
-        self, prison_ids: list[str], from_date: str | None, to_date: str | None
-    ) -> int:
-        """N3 `GET /appointments/ids?size=1` (`prisonIds` repeated)."""
-        response = self.call(
-            "GET",
-            "/appointments/ids",
-            params={"prisonIds": prison_ids, "fromDate": from_date, "toDate": to_date, "size": 1},
-        )
-        return self._total(response, "appointment count", paged_model=False)
-
-    def appointment_counts(
-        self, prison_ids: list[str], from_date: str | None, to_date: str | None
-    ) -> list[AppointmentCount]:
-        """N4 `GET /appointments/counts`: appointments per prison, sub-type and future or not."""
-        response = self.call(
-            "GET",
-            "/appointments/counts",
-            params={"prisonIds": prison_ids, "fromDate": from_date, "toDate": to_date},
-        )
-        return [
-            AppointmentCount(
-                prison_id=_text(row, "prisonId"),
-                event_sub_type=_text(row, "eventSubType"),
-                future=bool(row.get("future")),
-                count=_number(row, "count") or 0,
-            )
-            for row in self._rows(response, "appointment counts")
-        ]
-
-    def incentive_levels(self, prison_id: str) -> list[str]:
-        """N10 `GET /prisons/{prisonId}/incentive-levels`: the active levels' codes."""
-        response = self.call("GET", f"/prisons/{path_segment(prison_id)}/incentive-levels")
-        return [_text(row, "code") for row in self._rows(response, "incentive level list")]
-
-    def suspended_allocations(
-        self, prison_id: str, course_activity_id: int | None, active_on_date: str | None
-    ) -> list[ActivityIssue]:
-        """N13 `GET /allocations/suspended`."""
-        return self._activity_issues(
-            "/allocations/suspended",
-            {"prisonId": prison_id, "courseActivityId": course_activity_id},
-            active_on_date,
-            "suspended allocations",
-        )
-
-    def allocations_missing_pay_bands(
-        self, prison_id: str, course_activity_id: int | None, active_on_date: str | None
-    ) -> list[ActivityIssue]:
-        """N14 `GET /allocations/missing-pay-bands`."""
-        return self._activity_issues(
-            "/allocations/missing-pay-bands",
-            {"prisonId": prison_id, "courseActivityId": course_activity_id},
-            active_on_date,
-            "allocations missing pay bands",
-        )
-
-    def pay_rates_with_unknown_incentive(
-        self, prison_id: str, course_activity_id: int | None
-    ) -> list[ActivityIssue]:
-        """N15 `GET /activities/rates-with-unknown-incentives`."""
-        return self._activity_issues(
-            "/activities/rates-with-unknown-incentives",
-            {"prisonId": prison_id, "courseActivityId": course_activity_id},
-            None,
-            "pay rates with unknown incentive",
-        )
-
-    def activities_without_schedule_rules(
-        self, prison_id: str, course_activity_id: int | None
-    ) -> list[ActivityIssue]:
-        """N16 `GET /activities/without-schedule-rules`."""
-        return self._activity_issues(
-            "/activities/without-schedule-rules",
-            {"prisonId": prison_id, "courseActivityId": course_activity_id},
-            None,
-            "activities without schedule rules",
-        )
-
-    def _activity_issues(
-        self, path: str, params: dict[str, Any], active_on_date: str | None, what: str
-    ) -> list[ActivityIssue]:
-        if active_on_date:
-            params = {**params, "activeOnDate": active_on_date}
-        response = self.call("GET", path, params=params)
-        return [
-            ActivityIssue(
-                description=_text(row, "courseActivityDescription"),
-                course_activity_id=_number(row, "courseActivityId"),
-                offender_no=_text(row, "offenderNo"),
-                incentive_level=_text(row, "incentiveLevel") or _text(row, "incentiveLevelCode"),
-                pay_band_code=_text(row, "payBandCode"),
-            )
-            for row in self._rows(response, what)
-        ]
 
     def _rows(self, response: requests.Response, what: str) -> list[dict[str, Any]]:
         """A bare JSON array of objects, or MalformedResponse."""

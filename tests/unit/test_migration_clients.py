@@ -212,7 +212,12 @@ def test_the_visits_count_asks_for_one_row_and_reads_total_elements(
     nomis_api, requests_mock
 ) -> None:
     requests_mock.get(nomis_api.url("/visits/ids"), json=page_json(100988))
-    count = nomis_api.visit_count({"prisonIds": ["HEI", "MDI"], "visitTypes": ["SCON"]})
+    count = nomis_api.total(
+        "/visits/ids",
+        {"prisonIds": ["HEI", "MDI"], "visitTypes": ["SCON"], "page": 0},
+        what="visit count",
+        paged_model=False,
+    )
     assert count == 100988
     assert requests_mock.last_request.qs == {
         "prisonids": ["hei", "mdi"],
@@ -226,5 +231,5 @@ def test_the_visits_count_asks_for_one_row_and_reads_total_elements(
 def test_a_visits_count_of_the_wrong_type_is_malformed(nomis_api, requests_mock) -> None:
     requests_mock.get(nomis_api.url("/visits/ids"), json={"totalElements": "lots"})
     with pytest.raises(upstream.MalformedResponse) as raised:
-        nomis_api.visit_count({})
+        nomis_api.total("/visits/ids", {}, what="visit count", paged_model=False)
     assert raised.value.service == "NOMIS prisoner API"

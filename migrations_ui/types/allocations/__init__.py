@@ -22,10 +22,14 @@ def _text(filter: Mapping[str, Any], key: str) -> str:
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
     """N2's `totalElements` with `activeOnDate` = the start date (not NOMIS's default, tomorrow)."""
     course = filter.get("courseActivityId")
-    return NomisPrisonerApiClient(username=username).allocation_count(
-        str(filter["prisonId"]),
-        course if isinstance(course, int) else None,
-        filter.get("activityStartDate"),
+    params = {
+        "prisonId": str(filter["prisonId"]),
+        "courseActivityId": course if isinstance(course, int) else None,
+        "activeOnDate": filter.get("activityStartDate"),
+    }
+    # N2 `GET /allocations/ids?size=1`: allocations active on `activeOnDate` (classic page).
+    return NomisPrisonerApiClient(username=username).total(
+        "/allocations/ids", params, what="allocation count", paged_model=False
     )
 
 

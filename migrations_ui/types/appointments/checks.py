@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import upstream
-from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient, number_of, text_of
 from migrations_ui.types.base import Check
 
 SWITCH_SERVICE = "APPOINTMENTS"
@@ -40,13 +40,20 @@ class PrisonSwitch:
         return describe_failure(self.error) if self.error else ""
 
 
-def _dates(filter: Mapping[str, Any]) -> tuple[list[str], str | None, str | None]:
-    return list(filter["prisonIds"]), filter.get("fromDate"), filter.get("toDate")
+def _query(filter: Mapping[str, Any]) -> dict[str, Any]:
+    """The prisons (repeated) and the dates, only when given."""
+    return {
+        "prisonIds": list(filter["prisonIds"]),
+        "fromDate": filter.get("fromDate"),
+        "toDate": filter.get("toDate"),
+    }
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
-    """N3's `totalElements` (prisons repeated, dates only when given)."""
-    return NomisPrisonerApiClient(username=username).appointment_count(*_dates(filter))
+    """N3 `GET /appointments/ids?size=1`'s `totalElements` (classic page)."""
+    return NomisPrisonerApiClient(username=username).total(
+        "/appointments/ids", _query(filter), what="appointment count", paged_model=False
+    )
 
 
 def _switch(username: str | None, prison_id: str) -> PrisonSwitch:
@@ -64,10 +71,15 @@ def switches(username: str | None, filter: Mapping[str, Any]) -> list[PrisonSwit
 
 
 def counts(username: str | None, filter: Mapping[str, Any]) -> str:
-    """N4 as the copyable CSV block: its header, then one sorted line per row."""
-    rows = NomisPrisonerApiClient(username=username).appointment_counts(*_dates(filter))
+    """N4 `GET /appointments/counts` (appointments per prison, sub-type and future or not) as the
+    copyable CSV block: its header, then one sorted line per row.
+    """
+    rows = NomisPrisonerApiClient(username=username).rows(
+        "/appointments/counts", _query(filter), what="appointment counts"
+    )
     lines = sorted(
-        f"{row.prison_id}, {row.event_sub_type}, {str(row.future).lower()}, {row.count},"
+        f"{text_of(row, 'prisonId')}, {text_of(row, 'eventSubType')}, "
+        f"{str(bool(row.get('future'))).lower()}, {number_of(row, 'count') or 0},"
         for row in rows
     )
     return "\n".join(["Prison, Event Sub Type, Future appointment?, Count,", *lines])

@@ -32,11 +32,17 @@ def date_text(value: str | None) -> str:
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
-    """N7's `page.totalElements` for the same prisons and creation dates the service uses."""
-    return NomisPrisonerApiClient(username=username).official_visit_count(
-        prison_ids=list(filter.get("prisonIds") or []),
-        from_date=_date(filter, "fromDate"),
-        to_date=_date(filter, "toDate"),
+    """N7 `GET /official-visits/ids?size=1`: `page.totalElements` (PagedModel), for the same
+    prisons (repeated; none: every prison) and creation dates (only when given) as the service.
+    """
+    params = {
+        "prisonIds": list(filter.get("prisonIds") or []),
+        "fromDate": _date(filter, "fromDate"),
+        "toDate": _date(filter, "toDate"),
+        "page": 0,
+    }
+    return NomisPrisonerApiClient(username=username).total(
+        "/official-visits/ids", params, what="official visit count", paged_model=True
     )
 
 

@@ -19,7 +19,9 @@ def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
     """1 for one prison, as the service counts it (no call); else N8's ids, one per prison."""
     if prison_of(filter):
         return 1
-    return len(NomisPrisonerApiClient(username=username).prison_balance_ids())
+    # N8 `GET /finance/prison/ids`: a bare array of the caseloads that have balances.
+    client = NomisPrisonerApiClient(username=username)
+    return len(client.strings("/finance/prison/ids", what="prison balance ids"))
 
 
 def entity_id(body: Any) -> str:

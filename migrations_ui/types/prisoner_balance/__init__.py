@@ -16,9 +16,13 @@ from migrations_ui.types.base import MigrationType
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
-    """N9's `page.totalElements`: prisoners with a balance, in the prison given or in all."""
-    return NomisPrisonerApiClient(username=username).prisoner_balance_count(
-        prison_id=prison_of(filter) or None
+    """N9 `GET /finance/prisoners/ids?size=1`: `page.totalElements` (PagedModel), prisoners
+    with a balance in the prison given or in all (`prisonId` only when given: a blank value
+    would reach NOMIS as `prisonId=`).
+    """
+    params = {"prisonId": prison_of(filter) or None, "page": 0}
+    return NomisPrisonerApiClient(username=username).total(
+        "/finance/prisoners/ids", params, what="prisoner balance count", paged_model=True
     )
 
 

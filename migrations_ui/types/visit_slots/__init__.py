@@ -11,8 +11,13 @@ from migrations_ui.types.base import Line, MigrationType
 
 
 def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
-    """N6's `page.totalElements` (the newer PagedModel shape)."""
-    return NomisPrisonerApiClient(username=username).time_slot_count()
+    """N6 `GET /visits/configuration/time-slots/ids?size=1`: `page.totalElements` (PagedModel)."""
+    return NomisPrisonerApiClient(username=username).total(
+        "/visits/configuration/time-slots/ids",
+        {"page": 0},
+        what="time slot count",
+        paged_model=True,
+    )
 
 
 def no_lines(filter: Mapping[str, Any]) -> list[Line]:

@@ -30,7 +30,9 @@ def estimate(username: str | None, filter: Mapping[str, Any]) -> int:
         username=username, timeout=(connect, settings.HEAVY_ESTIMATE_TIMEOUT_SECONDS)
     )
     client.retries = 0
-    return client.visit_count(_query_of(filter))
+    # `GET /visits/ids?size=1` (upstream-api.md §6.1): `totalElements` of the classic page.
+    query = {**_query_of(filter), "page": 0}
+    return client.total("/visits/ids", query, what="visit count", paged_model=False)
 
 
 def unmapped_rooms(username: str | None, filter: Mapping[str, Any]) -> list[RoomUsage]:

@@ -1,6 +1,6 @@
 """Activities (``ACTIVITIES``): NOMIS course activities of one prison (upstream-api-types §2.1, §5).
 
-Each prison has 40 course activities (``data.py``), 4 of them without schedule rules. A run is
+Each prison has 40 course activities (``activities_family.py``), 4 of them without schedule rules. A run is
 for one prison, optionally one ``courseActivityId``; each activity is one ``MIGRATE_ENTITY``
 ``{"courseActivityId", "activityStartDate", "hasScheduleRules"}``:
 
@@ -48,7 +48,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sandbox.entities.activities.data import (
+from sandbox.entities.activities_family import (
     ActivitiesData,
     ActivityMapping,
     UnknownPrison,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox.entities.activities.data import (
+from sandbox.entities.activities_family import (
     DEFAULT_PAY_BANDS,
     NO_REGIME,
     OWN_PAY_BANDS,

@@ -12,7 +12,7 @@ from typing import Any
 from sandbox import lifecycle
 from sandbox.engine import Engine
 from sandbox.entities.activities import end_date_for, ordered_filter
-from sandbox.entities.activities.data import MDI_EDITED_IN_DPS, activities_data
+from sandbox.entities.activities_family import MDI_EDITED_IN_DPS, activities_data
 from sandbox.state import Migration
 from sandbox.util import BadRequest, dumps, now_local, read_json
 

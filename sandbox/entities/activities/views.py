@@ -5,24 +5,19 @@ The Allocations plug-in's NOMIS views reuse :func:`nomis_prison_check` and :func
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from functools import wraps
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 
 from sandbox import lifecycle
 from sandbox.engine import get_engine
 from sandbox.entities.activities import migrated_activities, moves
-from sandbox.entities.activities.data import (
+from sandbox.entities.activities_family import (
     LEVEL_NAMES,
     MDI_UNKNOWN_INCENTIVE_RATES,
-    UnknownPrison,
     activities_data,
+    nomis_prison_check,
+    query_date,
 )
 from sandbox.util import (
-    BadRequest,
     empty_response,
     error_response,
     json_response,
@@ -34,29 +29,6 @@ from sandbox.views.common import mappings_of_migration, page_json, paging, requi
 NOMIS_ROLE = "ROLE_NOMIS_PRISONER_API__SYNCHRONISATION__RW"
 SYNC_ROLE = "ROLE_NOMIS_MAPPING_API__SYNCHRONISATION__RW"
 MIGRATION_ROLE = "ROLE_PRISONER_FROM_NOMIS__MIGRATION__RW"
-
-
-def nomis_prison_check(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """NOMIS answers an unknown ``prisonId`` with its own 400 wording ("Bad request: …")."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except UnknownPrison as exc:
-            return error_response(400, str(exc))
-
-    return wrapper
-
-
-def query_date(request: HttpRequest, name: str) -> date | None:
-    value = request.GET.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"Validation failure: {name} must be a date, was {value!r}") from exc
 
 
 def _course_activity_id(request: HttpRequest) -> int | None:

@@ -1,7 +1,7 @@
 """Allocations (``ALLOCATIONS``): prisoners allocated to NOMIS activities (upstream-api-types §2.2).
 
 A child of the activities migration: each allocation (about 12 per course activity, kept with
-the activities in ``activities/data.py``) becomes a DPS allocation of the DPS activity its course
+the activities in ``activities_family.py``) becomes a DPS allocation of the DPS activity its course
 activity was migrated to. An allocation whose course activity has no activities mapping (or was
 ignored, with null DPS ids) fails, so it is retried and then dead-lettered. The start estimate
 counts allocations active on ``activityStartDate`` (default tomorrow).
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.entities.activities.data import (
+from sandbox.entities.activities_family import (
     UnknownPrison,
     activities_data,
     optional_date,
@@ -37,7 +37,7 @@ from sandbox.entities.base import DownstreamError, Entity, RecordFailed, StartRe
 from sandbox.util import BadRequest, dumps, format_ts, now_local, read_json
 
 if TYPE_CHECKING:
-    from sandbox.entities.activities.data import Allocation
+    from sandbox.entities.activities_family import Allocation
     from sandbox.lifecycle import Job
     from sandbox.state import State
 

@@ -7,8 +7,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.engine import get_engine
-from sandbox.entities.activities.data import activities_data, tomorrow
-from sandbox.entities.activities.views import nomis_prison_check, query_date
+from sandbox.entities.activities_family import (
+    activities_data,
+    nomis_prison_check,
+    query_date,
+    tomorrow,
+)
 from sandbox.entities.allocations import allocations_data
 from sandbox.util import error_response, json_response, parse_int
 from sandbox.views.common import mappings_of_migration, page_json, paging, require_role

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sandbox.entities.activities.data import PRISONS, optional_date
+from sandbox.entities.activities_family import PRISONS, optional_date
 from sandbox.entities.base import DownstreamError, Entity, RecordFailed, StartRequest
 from sandbox.util import BadRequest, dumps, format_ts, now_local, read_json
 

@@ -7,8 +7,7 @@ from collections import Counter
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.engine import get_engine
-from sandbox.entities.activities.data import tomorrow
-from sandbox.entities.activities.views import query_date
+from sandbox.entities.activities_family import query_date, tomorrow
 from sandbox.entities.appointments import Appointment, appointments_data
 from sandbox.util import BadRequest, error_response, json_response
 from sandbox.views.common import mappings_of_migration, page_json, paging, require_role

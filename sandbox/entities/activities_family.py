@@ -1,4 +1,5 @@
-"""NOMIS activities data shared by the Activities and Allocations plug-ins, plus prison settings.
+"""The activities family's shared sandbox pieces: NOMIS activities data (the Activities,
+Allocations and Appointments entities all read it), the prison settings, and two view helpers.
 
 One :class:`ActivitiesData` per scenario, kept under ``state.stores["ACTIVITIES"]``:
 
@@ -15,11 +16,15 @@ an estimate of 0); activities and allocations only outside ``empty``.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from sandbox.util import BadRequest, format_ts, now_local
+from django.http import HttpRequest, HttpResponse
+
+from sandbox.util import BadRequest, error_response, format_ts, now_local
 
 if TYPE_CHECKING:
     from sandbox.state import State
@@ -301,3 +306,29 @@ def required_prison(raw: dict[str, Any]) -> str:
     if not isinstance(value, str) or not value:
         raise BadRequest("Validation failure: JSON parse error: prisonId is required")
     return value
+
+
+# -- Views' helpers, for the family's NOMIS endpoints
+
+
+def nomis_prison_check(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """NOMIS answers an unknown ``prisonId`` with its own 400 wording ("Bad request: …")."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except UnknownPrison as exc:
+            return error_response(400, str(exc))
+
+    return wrapper
+
+
+def query_date(request: HttpRequest, name: str) -> date | None:
+    value = request.GET.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequest(f"Validation failure: {name} must be a date, was {value!r}") from exc
