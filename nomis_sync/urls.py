@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("migrations_ui.urls")),
     path("visits-room-mappings/", include("migrations_ui.room_mappings.urls")),
     path("audit/", include("migrations_ui.audit.urls")),
+    path("overview/", include("migrations_ui.overview.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
 ]
