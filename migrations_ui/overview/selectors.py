@@ -20,6 +20,7 @@ dashboard action (the generation, kernel.caching).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import time
@@ -121,7 +122,10 @@ class TypeOverview:
         """How long ago the latest migration started ("3 minutes ago")."""
         if self.latest is None or self.latest.when_started is None:
             return ""
-        return f"{timesince(self.latest.when_started, london_now(), depth=1)} ago"
+        now = london_now()
+        if now - self.latest.when_started < dt.timedelta(minutes=1):
+            return "less than a minute ago"
+        return f"{timesince(self.latest.when_started, now, depth=1)} ago"
 
     @property
     def failures_link(self) -> Link | None:
