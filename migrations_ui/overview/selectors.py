@@ -213,19 +213,19 @@ def _read(username: str | None, upstream_type: str, generation: int) -> TypeFigu
 
 def _figures(
     username: str | None, shown: list[MigrationType]
-) -> tuple[dict[str, TypeFigures], int | None]:
+) -> tuple[dict[str, TypeFigures], int]:
     """Each shown type's figures that could be had: shared ones still fresh, the rest read now,
-    side by side, within the optional budget. Also the generation, if it was read.
+    side by side, within the optional budget; and the generation they were read under.
     """
     seconds = settings.OVERVIEW_FIGURES_SECONDS
     found: dict[str, TypeFigures] = {}
-    generation: int | None = None
+    keys = {t.upstream_type: FIGURES_KEY.format(t.upstream_type) for t in shown}
+    # One round trip to the cache for the generation (which "started by" needs too) and, when
+    # they are shared, every type's figures.
+    values = cache.get_many([caching.GENERATION_KEY, *(keys.values() if seconds > 0 else ())])
+    counter = values.get(caching.GENERATION_KEY)
+    generation = counter if isinstance(counter, int) else 0
     if seconds > 0:
-        keys = {t.upstream_type: FIGURES_KEY.format(t.upstream_type) for t in shown}
-        # One round trip to the cache for the generation and every type's figures.
-        values = cache.get_many([caching.GENERATION_KEY, *keys.values()])
-        counter = values.get(caching.GENERATION_KEY)
-        generation = counter if isinstance(counter, int) else 0
         now = time.time()
         for upstream_type, key in keys.items():
             shared = values.get(key)
@@ -241,9 +241,7 @@ def _figures(
     at = deadline.optional_deadline()
     futures = {
         upstream_type: upstream.executor().submit(
-            functools.partial(
-                deadline.run_until, at, _read, username, upstream_type, generation or 0
-            )
+            functools.partial(deadline.run_until, at, _read, username, upstream_type, generation)
         )
         for upstream_type in missing
     }
@@ -264,7 +262,7 @@ def _figures(
     return {**found, **fresh}, generation
 
 
-def _starters(rows: list[TypeOverview], generation: int | None) -> dict[str, AuditEvent]:
+def _starters(rows: list[TypeOverview], generation: int) -> dict[str, AuditEvent]:
     """Who started each type's latest migration through the dashboard, by upstream type.
 
     From the audit log, each migration's once per generation (caching.started_by: only a
