@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 9091
 DEV_ENV := DEBUG=true NO_HTTPS=true SECURE_SSL_REDIRECT=false
 
 # mypy covers these as they appear (style.md §11).
-MYPY_TARGETS := $(wildcard accounts kernel upstream migrations_ui/clients migrations_ui/services migrations_ui/selectors migrations_ui/types)
+MYPY_TARGETS := $(wildcard accounts kernel upstream migrations_ui/clients migrations_ui/services migrations_ui/selectors migrations_ui/types migrations_ui/overview)
 
 .PHONY: run test lint assets install clean bench bench-check bench-smoke image image-check chart-check
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import signal
 import socket
@@ -25,12 +26,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import requests
+import requests.adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +42,9 @@ from bench import report as reports  # noqa: E402
 from bench import state  # noqa: E402
 from bench.load import Page, Setting, Target, cookie_header, drive, sign_in  # noqa: E402
 from bench.targets import (  # noqa: E402
+    OVERVIEW_CALL,
+    OVERVIEW_PAGES,
+    OVERVIEW_SETTINGS,
     PING,
     SCALING_PAGES,
     UPSTREAM_PAGES,
@@ -51,6 +57,7 @@ from bench.targets import (  # noqa: E402
     load_targets,
     measurement,
 )
+from migrations_ui import types  # noqa: E402
 from sandbox.testing import SandboxServer, free_port  # noqa: E402
 
 RESULTS = reports.RESULTS
@@ -368,6 +375,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     rows += apply_round_floors(round_rows)
                     sign_in_tokens += tokens
                 system_tokens = token_requests(sandbox.journal()) - segment_start - sign_in_tokens
+                # The overview with every type running, before the sandbox is reset below; its
+                # second dashboard's sign-in and token come after the count above.
+                if not args.pages or set(args.pages) & set(OVERVIEW_PAGES):
+                    rows += overview_rounds(sandbox, target, database_url, plan)
                 # 5,000 past migrations: a sandbox of its own, its own floors in each round.
                 if not args.pages or HISTORY_5000.name in args.pages:
                     state.prepare_sandbox(sandbox, "large")
@@ -395,12 +406,96 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "audit_events": seeded,
         "rows": rows,
         "figures": aggregate(rows),
-        "page_order": [p.name for p in [*FLOOR_PAGES, *page_list, SIGN_IN, HISTORY_5000]],
+        "page_order": [
+            p.name
+            for p in [*FLOOR_PAGES, *page_list, SIGN_IN, OVERVIEW, OVERVIEW_READ, HISTORY_5000]
+        ],
         "peak_rss_mb_per_worker": rss,
         "system_token_requests": system_tokens,
         "telemetry": telemetry,
         "duration_s": round(time.monotonic() - started, 1),
     }
+
+
+# -- The overview with all eleven types running (issue 29)
+
+# As deployed: each type's figures shared through the cache for 5 s, so most requests read none.
+OVERVIEW = Page(OVERVIEW_PAGES[0], "/overview/", 1)
+# On a dashboard of its own that shares nothing (OVERVIEW_FIGURES_SECONDS=0): every request asks
+# the migration service about all eleven types, side by side, as the first after those 5 s does.
+OVERVIEW_READ = Page(OVERVIEW_PAGES[1], "/overview/", 1)
+
+
+def slowest_call(
+    sandbox: SandboxServer, latency: int, batches: int, round_no: int
+) -> dict[str, Any]:
+    """The slowest single upstream call of the overview's, as a row like a page's.
+
+    The page asks M5 for every type side by side (one pooled session, kept alive): so does this,
+    `batches` times, timing each call, and a batch's figure is its slowest call. Against the
+    sandbox, one process that serves the eleven one at a time, that is about eleven calls' work
+    (17 ms at 0 ms added latency, against 1.6-2.9 ms for one M5 alone); the migration service
+    runs on many cores.
+    """
+    urls = [
+        f"{sandbox.url}/nomis-migration-api/migrate/history/active/{t.upstream_type}"
+        for t in types.REGISTERED
+    ]
+    statuses: dict[Any, int] = {}
+    slowest: list[float] = []
+
+    def one(http: requests.Session, url: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        status = http.get(url, timeout=30).status_code
+        return (time.perf_counter() - started) * 1000, status
+
+    with requests.Session() as http, ThreadPoolExecutor(len(urls)) as pool:
+        http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=len(urls)))
+        http.headers["Authorization"] = f"Bearer {sandbox.system_token(BENCH_USER)}"
+        list(pool.map(functools.partial(one, http), urls))  # connections made, as the page's are
+        started = time.perf_counter()
+        for _ in range(batches):
+            calls = list(pool.map(functools.partial(one, http), urls))
+            slowest.append(max(ms for ms, _ in calls))
+            for _, status in calls:
+                statuses[status] = statuses.get(status, 0) + 1
+        elapsed = time.perf_counter() - started
+    return measurement(
+        Page(OVERVIEW_CALL, "", 0, dashboard_requests=0),
+        Setting(latency, 1, batches),
+        {"latencies": slowest, "statuses": statuses, "elapsed_s": elapsed},
+        round_no,
+        {},
+    )
+
+
+def overview_rounds(
+    sandbox: SandboxServer, target: Target, database_url: str, plan: Plan
+) -> list[dict[str, Any]]:
+    """The overview as deployed and read at every request, at 0, 20 and 100 ms added latency.
+
+    Each measurement follows one of the slowest single upstream call at the same latency, just
+    before, and has /ping interleaved (its floor): bench.targets.overview_checks.
+    """
+    rows: list[dict[str, Any]] = []
+    port = free_port()
+    for uri in (f"http://localhost:{port}/sign-in/callback", f"http://localhost:{port}"):
+        sandbox.add_redirect_uri(uri)
+    env = dashboard_env(sandbox, port, database_url, {"OVERVIEW_FIGURES_SECONDS": "0"})
+    with dashboard_server(env, "gunicorn-overview.log"):
+        session = sign_in(f"http://localhost:{port}", BENCH_USER)
+        reading = Target(port, cookie_header(session), sandbox.port, BENCH_USER)
+        for round_no in range(plan.rounds):
+            for latency in OVERVIEW_SETTINGS[:2] if plan.smoke else OVERVIEW_SETTINGS:
+                for page, page_target in ((OVERVIEW, target), (OVERVIEW_READ, reading)):
+                    sandbox.set_latency(latency)
+                    count = plan.count(page, latency=latency)
+                    call = slowest_call(sandbox, latency, count, round_no)
+                    print(_progress(call), flush=True)
+                    setting = Setting(latency, 1, count, interleave_ping=True)
+                    rows += [call, measure(page_target, page, setting, round_no, {})]
+    sandbox.set_latency(0)
+    return rows
 
 
 # -- Telemetry on against off (issue 15)

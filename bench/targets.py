@@ -46,6 +46,14 @@ UPSTREAM_PAGES = ("visits preview", "visits details")
 # target (a type added since the last calibration) is held to the highest calibrated target of
 # its kind, so adding a type needs no edit to targets.json.
 TYPE_PAGE_KINDS = ("history", "preview", "details", "progress")
+# The overview (issue 29) with all eleven types running, judged against the slowest single
+# upstream call at each setting (OVERVIEW_CALL) rather than a calibrated ratio (overview_checks):
+# as deployed, figures shared for 5 s. Beside it, for the record, the worst case: every request
+# reading them (the first after those 5 s), which costs the dashboard about 1 ms of CPU a call.
+OVERVIEW_PAGES = ("overview", "overview (figures read at each request)")
+OVERVIEW_CALL = "overview: slowest of its upstream calls"
+OVERVIEW_SETTINGS = (0, 20, 100)
+OVERVIEW_CALL_FACTOR = 1.2
 
 
 def measurement(
@@ -234,6 +242,7 @@ def _cpu_bound(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if f["latency_ms"] == 0
         and f["concurrency"] == 1
         and f["page"] not in FLOORS
+        and f["page"] not in (*OVERVIEW_PAGES, OVERVIEW_CALL)
         and f["p50_over_floor"] is not None
     ]
 
@@ -299,11 +308,14 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
                 SCALING_MIN,
             )
         )
+    checks += overview_checks(figures)
     machine_tail = machine_tail_of(figures)
     for f in figures:
         # Pages only: a floor is a reference, a fraction of a millisecond that a single
         # scheduler tick doubles.
         if f["latency_ms"] == 0 and f["concurrency"] == 1 and f["page"] not in FLOORS:
+            if f["page"] in (OVERVIEW_CALL, OVERVIEW_PAGES[1]):
+                continue  # a reference, as the floors are, and a worst case for the record
             score = p99_score(f, machine_tail)
             bounds = [round(p99_bound(ping, machine_tail), 2) for _, ping in f["tail_rounds"]]
             checks.append(
@@ -345,6 +357,39 @@ def check_targets(report: dict[str, Any], targets: dict[str, Any]) -> list[Check
             ", ".join(f"{f['page']}: {status_text(f['statuses'])}" for f in failed) or "all 200",
         )
     )
+    return checks
+
+
+def overview_checks(figures: list[dict[str, Any]]) -> list[Check]:
+    """The overview as deployed, every type running: p50 at most 1.2 x the slowest single
+    upstream call plus the page's floor, at each setting (issue 29).
+
+    The slowest single call is OVERVIEW_CALL at the same added latency, measured just before the
+    page (bench.run.slowest_call: the page's eleven M5 calls side by side, each batch's slowest);
+    the floor is the page's own, as every page's: its dashboard requests x the /pings
+    interleaved with it.
+    """
+    checks = []
+    page = OVERVIEW_PAGES[0]
+    for latency in OVERVIEW_SETTINGS:
+        f = _find(figures, page, latency, 1)
+        call = _find(figures, OVERVIEW_CALL, latency, 1)
+        if f is None or call is None:
+            continue
+        bound = OVERVIEW_CALL_FACTOR * call["p50_ms"] + f["floor_ms"]
+        ratio = round(f["p50_ms"] / bound, 3)
+        checks.append(
+            Check(
+                f"{page} at {latency} ms: p50 <= {OVERVIEW_CALL_FACTOR} x the slowest single "
+                "upstream call + floor",
+                ratio <= 1,
+                f"{f['p50_ms']:.2f} ms <= {OVERVIEW_CALL_FACTOR} x {call['p50_ms']:.2f} + "
+                f"{f['floor_ms']:.2f} = {bound:.2f} ms",
+                page,
+                ratio,
+                1.0,
+            )
+        )
     return checks
 
 

@@ -131,7 +131,11 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "kernel.jinja2.environment",
-            "context_processors": ["kernel.context_processors.layout"],
+            "context_processors": [
+                "kernel.context_processors.layout",
+                # The overview's link in the header, for users who may see a migration type.
+                "migrations_ui.overview.context.overview_link",
+            ],
             "autoescape": True,
         },
     },
@@ -579,6 +583,12 @@ MIGRATION_PROGRESS_POLL_SECONDS = env.int("MIGRATION_PROGRESS_POLL_SECONDS", def
 # figure. The dashboard's own actions make every copy stale at once (kernel.caching).
 MIGRATION_HISTORY_FRESH_SECONDS = env.float("MIGRATION_HISTORY_FRESH_SECONDS", default=5.0)
 MIGRATION_HISTORY_MAX_STALE_SECONDS = env.float("MIGRATION_HISTORY_MAX_STALE_SECONDS", default=60.0)
+# The overview's figures of each type (M5, M4) are shared by every worker and replica through the
+# cache for this long (migrations_ui.overview): at most 5 s, as its users are told; 0 reads them
+# at every request.
+OVERVIEW_FIGURES_SECONDS = env.float("OVERVIEW_FIGURES_SECONDS", default=5.0)
+if not 0.0 <= OVERVIEW_FIGURES_SECONDS <= 5.0:
+    raise ImproperlyConfigured("OVERVIEW_FIGURES_SECONDS must be from 0 to 5.")
 
 # -- Fail fast
 # Collected above; raised once so the operator sees every missing variable in one message.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("migrations_ui.urls")),
     path(f"{room_mappings.URL_PREFIX}/", include("migrations_ui.room_mappings.urls")),
     path("audit/", include("migrations_ui.audit.urls")),
+    path("overview/", include("migrations_ui.overview.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
 ]

@@ -18,6 +18,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # Tests see the upstream's history as it is at each request; the caching itself has its own tests.
 os.environ.setdefault("MIGRATION_HISTORY_FRESH_SECONDS", "0")
 os.environ.setdefault("MIGRATION_HISTORY_MAX_STALE_SECONDS", "0")
+# Likewise the overview's figures, shared through the cache: its own tests set the lifetime.
+os.environ.setdefault("OVERVIEW_FIGURES_SECONDS", "0")
 # Django's own default: connections close when their request (or health probe) ends, so none is
 # left open on a thread when the test database is dropped.
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")

@@ -81,6 +81,34 @@ class Progress:
     def can_refresh_counts(self) -> bool:
         return self.migration.status == "COMPLETED"
 
+    @property
+    def bar(self) -> ProgressBar | None:
+        """Migrated and failed against the estimate, for the progress bar; None when the estimate
+        is unknown (the upstream reads a missing one as 0), so no bar is ever made up.
+        """
+        estimated = self.migration.estimated_record_count
+        if estimated <= 0:
+            return None
+        # Failures can include leftovers from earlier runs (upstream-api.md §13.3), so the two
+        # parts are capped to fill the bar at most; the text beside it gives the real figures.
+        migrated = min(self.migrated, estimated)
+        failed = min(self.failed or 0, estimated - migrated)
+        return ProgressBar(
+            migrated_percent=round(100 * migrated / estimated, 2),
+            failed_percent=round(100 * failed / estimated, 2),
+            # Rounded down: "100 %" only once everything has been processed.
+            done_percent=100 * (migrated + failed) // estimated,
+        )
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    """Shares of the estimate, in percent: the bar's two parts and the whole, for its text."""
+
+    migrated_percent: float
+    failed_percent: float
+    done_percent: int
+
 
 def migration_progress(*, user: Any, migration_type: MigrationType, migration_id: str) -> Progress:
     """M4, plus M5's live figures while the migration is in progress.
@@ -96,7 +124,7 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
         live = MigrationApiClient(username=username).active(upstream_type)
         if live.migration_id == migration_id and live.status in IN_PROGRESS_STATUSES:
             # M5 reads this migration's own history row: its status is the row's status.
-            return _running_progress(replace(known, status=live.status), live)
+            return running_progress(replace(known, status=live.status), live)
         # It has ended, or another migration has started since: read its row again.
         caching.running_rows.forget(migration_id)
     # M5 does not depend on M4's answer, so both are asked at once: the page waits for one round
@@ -107,20 +135,26 @@ def migration_progress(*, user: Any, migration_type: MigrationType, migration_id
     migration = migration_get(user=user, migration_type=migration_type, migration_id=migration_id)
     caching.running_rows.remember(migration)
     if migration.status in ENDED_STATUSES or not migration.in_progress:
-        return Progress(
-            migration=migration,
-            running=False,
-            migrated=migration.records_migrated,
-            failed=migration.records_failed,
-            still_to_be_processed=None,
-            being_processed=None,
-            rate_per_minute=None,
-            estimated_finish=None,
-        )
-    return _running_progress(migration, live_future.result())
+        return ended_progress(migration)
+    return running_progress(migration, live_future.result())
 
 
-def _running_progress(migration: MigrationHistory, live: InProgressMigration) -> Progress:
+def ended_progress(migration: MigrationHistory) -> Progress:
+    """The figures of a migration that is no longer in progress: those its row stores."""
+    return Progress(
+        migration=migration,
+        running=False,
+        migrated=migration.records_migrated,
+        failed=migration.records_failed,
+        still_to_be_processed=None,
+        being_processed=None,
+        rate_per_minute=None,
+        estimated_finish=None,
+    )
+
+
+def running_progress(migration: MigrationHistory, live: InProgressMigration) -> Progress:
+    """The live figures (M5) of a migration in progress, with its rate and estimated finish."""
     same = live.migration_id == migration.migration_id
     migrated = (live.records_migrated or 0) if same else 0
     failed = live.records_failed

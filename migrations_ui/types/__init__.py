@@ -51,6 +51,11 @@ def role_permissions() -> dict[str, list[str]]:
     return table
 
 
+def entry_type() -> MigrationType:
+    """The type whose role a user who can open no page is told to ask for: the first with one."""
+    return next(migration_type for migration_type in REGISTERED if migration_type.roles)
+
+
 def entry_role() -> str:
-    """The role to ask for when a user can open no page: the first registered type's own."""
-    return next(role for migration_type in REGISTERED for role in migration_type.roles)
+    """The role to ask for when a user can open no page: the entry type's own."""
+    return entry_type().roles[0]

@@ -1,4 +1,5 @@
-// Refresh a running migration's figures every few seconds (details page only).
+// Refresh a running migration's figures every few seconds (its details page), or the migrations
+// in flight (the overview, whose fragment stays "running" while the page is open).
 // The server renders the figures; this script fetches that fragment and swaps it in, and stops
 // once the migration has ended. Without JavaScript the "Refresh" button reloads the page.
 (function () {
