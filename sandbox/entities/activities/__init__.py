@@ -1,8 +1,8 @@
 """Activities (``ACTIVITIES``): NOMIS course activities of one prison (upstream-api-types §2.1, §5).
 
 Each prison has 40 course activities (``activities_family.py``), 4 of them without schedule
-rules. A run is for one prison, optionally one ``courseActivityId``; each activity is one ``MIGRATE_ENTITY``
-``{"courseActivityId", "activityStartDate", "hasScheduleRules"}``:
+rules. A run is for one prison, optionally one ``courseActivityId``; each activity is one
+``MIGRATE_ENTITY`` ``{"courseActivityId", "activityStartDate", "hasScheduleRules"}``:
 
 - already mapped: skipped ("Will not migrate the courseActivityId=…", ``-entity-ignored``);
 - with schedule rules: 1 or 2 DPS activities and a mapping with their ids;
