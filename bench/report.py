@@ -40,6 +40,7 @@ NOTES = """Notes:
 
 
 def row_text(figure: dict[str, Any], check: Check | None) -> str:
+    ratio: float | None
     if check is not None and check.value is not None:
         # The figure its target is for: at concurrency 16, the scaling over concurrency 1.
         ratio = check.value

@@ -559,7 +559,7 @@ def telemetry_overhead(
             page = pages_by_name[name]
             for target in targets:
                 drive(target, page, Setting(0, 2, 40))
-            measured = {
+            measured: dict[str, dict[str, Any]] = {
                 side: {"latencies": [], "statuses": {}, "elapsed_s": 0.0}
                 for side in dict.fromkeys(TELEMETRY_SIDES)
             }

@@ -202,7 +202,7 @@ def _admin(url: str, *statements: str) -> None:
         connect_timeout=5,
     ) as connection:
         for statement in statements:
-            connection.execute(statement)  # type: ignore[arg-type]
+            connection.execute(statement)
 
 
 def seed_audit(env: dict[str, str], events: int) -> None:

@@ -139,6 +139,7 @@ class SandboxMiddleware:
         status: int, path: str, entry: dict[str, Any], start_response: StartResponse
     ) -> list[bytes]:
         entry["status"] = status
+        body: dict[str, Any]
         if path.endswith("/health/ping") or path.endswith("/health"):
             body = {"status": "DOWN"}
         else:

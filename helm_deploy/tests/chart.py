@@ -20,6 +20,8 @@ RELEASE = "hmpps-nomis-sync-dashboard"
 TAG = "2026-12-06.1234.abcdef0"
 
 Manifest = dict[str, Any]
+# One environment's rendered objects, as the `manifests` fixture gives them.
+Manifests = tuple[Manifest, ...]
 
 
 def namespace(environment: str) -> str:

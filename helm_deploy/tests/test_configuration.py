@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chart import ROOT, Manifest, one, pod_specs, render_fails
+from chart import ROOT, Manifest, Manifests, one, pod_specs, render_fails
 
 from tests.conftest import run_manage
 
@@ -43,7 +43,9 @@ def secrets_by_name(container: Manifest) -> dict[str, set[str]]:
     return found
 
 
-def test_no_secret_is_rendered_and_secret_values_only_come_from_secret_refs(manifests) -> None:
+def test_no_secret_is_rendered_and_secret_values_only_come_from_secret_refs(
+    manifests: Manifests,
+) -> None:
     assert "Secret" not in {doc["kind"] for doc in manifests}
     assert not [name for name in one(manifests, "ConfigMap")["data"] if SECRET_LIKE.search(name)]
     for spec in pod_specs(manifests).values():
@@ -53,7 +55,7 @@ def test_no_secret_is_rendered_and_secret_values_only_come_from_secret_refs(mani
                 assert entry["valueFrom"]["secretKeyRef"]["name"]
 
 
-def test_the_pods_take_the_existing_dashboards_secrets(manifests) -> None:
+def test_the_pods_take_the_existing_dashboards_secrets(manifests: Manifests) -> None:
     app = one(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert secrets_by_name(app) == EXPECTED_SECRETS
 
@@ -63,7 +65,7 @@ def test_a_secret_given_as_a_value_is_refused() -> None:
         assert "looks like a secret" in render_fails("dev", f"env.{name}=oops")
 
 
-def test_every_variable_given_is_one_the_dashboard_reads(manifests) -> None:
+def test_every_variable_given_is_one_the_dashboard_reads(manifests: Manifests) -> None:
     documented = set(
         re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
     )
@@ -75,7 +77,7 @@ def test_every_variable_given_is_one_the_dashboard_reads(manifests) -> None:
     assert set(one(manifests, "ConfigMap")["data"]) - documented == set()
 
 
-def environment_of(manifests, kind: str) -> dict[str, str]:
+def environment_of(manifests: Manifests, kind: str) -> dict[str, str]:
     """The variables a pod would see, its secrets filled with plausible values."""
     spec = pod_specs(manifests)[kind]["containers"][0]
     env: dict[str, str] = {}
@@ -89,7 +91,7 @@ def environment_of(manifests, kind: str) -> dict[str, str]:
 SERVED = "from django.conf import settings as s; print(' '.join(s.ALLOWED_HOSTS))"
 
 
-def test_the_dashboard_starts_with_each_environments_configuration(manifests) -> None:
+def test_the_dashboard_starts_with_each_environments_configuration(manifests: Manifests) -> None:
     """Production settings accept what the pods and the migration Job are given, and nothing
     required is missing; the dashboard serves exactly the ingress's host."""
     host = one(manifests, "Ingress")["spec"]["rules"][0]["host"]
@@ -118,7 +120,9 @@ for peer in ("{controller}", "203.0.113.9"):
 """
 
 
-def test_requests_through_the_ingress_are_https_and_a_direct_claim_is_not(manifests) -> None:
+def test_requests_through_the_ingress_are_https_and_a_direct_claim_is_not(
+    manifests: Manifests,
+) -> None:
     """TLS ends at the ingress controllers: their X-Forwarded-Proto must be believed, or every
     request looks like plain HTTP and the https redirect loops; nobody else's is."""
     env = environment_of(manifests, "Deployment")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from chart import CHART, ROOT, one, render, render_fails
+from chart import CHART, ROOT, Manifests, one, render, render_fails
 
 HOSTS = {
     "dev": "nomis-sync-dashboard-dev.hmpps.service.justice.gov.uk",
@@ -13,7 +13,7 @@ HOSTS = {
 ALLOWLIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
 
 
-def test_each_environment_has_its_own_host_with_tls(environment, manifests) -> None:
+def test_each_environment_has_its_own_host_with_tls(environment: str, manifests: Manifests) -> None:
     spec = one(manifests, "Ingress")["spec"]
     assert [rule["host"] for rule in spec["rules"]] == [HOSTS[environment]]
     assert spec["tls"] == [
@@ -34,12 +34,12 @@ def group_ranges(environment: str) -> list[str]:
     return [cidr for group in allowlist["groups"] for cidr in groups[group].values()]
 
 
-def test_the_allowlist_is_the_named_groups_ranges(environment, manifests) -> None:
+def test_the_allowlist_is_the_named_groups_ranges(environment: str, manifests: Manifests) -> None:
     annotation = one(manifests, "Ingress")["metadata"]["annotations"][ALLOWLIST]
     assert annotation.split(",") == group_ranges(environment)
 
 
-def test_named_ranges_join_the_groups_and_unknown_groups_are_refused(environment) -> None:
+def test_named_ranges_join_the_groups_and_unknown_groups_are_refused(environment: str) -> None:
     sets = ("allowlist.gateway-a=198.51.100.7/32", "allowlist.gateway-b=198.51.100.8/32")
     annotation = one(render(environment, *sets), "Ingress")["metadata"]["annotations"][ALLOWLIST]
     assert annotation.split(",") == [*group_ranges(environment), *(s.split("=")[1] for s in sets)]
@@ -51,7 +51,9 @@ def test_an_empty_allowlist_is_refused() -> None:
     assert "allowlist is empty" in render_fails("prod", "allowlist.groups=null")
 
 
-def test_modsecurity_keeps_the_existing_dashboards_intent(environment, manifests) -> None:
+def test_modsecurity_keeps_the_existing_dashboards_intent(
+    environment: str, manifests: Manifests
+) -> None:
     ingress = one(manifests, "Ingress")
     annotations = ingress["metadata"]["annotations"]
     assert ingress["spec"]["ingressClassName"] == "modsec"
@@ -65,7 +67,9 @@ def test_modsecurity_keeps_the_existing_dashboards_intent(environment, manifests
     assert f"tag:namespace=nomis-sync-dashboard-{environment}" in snippet
 
 
-def test_traffic_comes_in_only_from_the_ingress_controllers_and_monitoring(manifests) -> None:
+def test_traffic_comes_in_only_from_the_ingress_controllers_and_monitoring(
+    manifests: Manifests,
+) -> None:
     policy = one(manifests, "NetworkPolicy")["spec"]
     selector = one(manifests, "Deployment")["spec"]["selector"]["matchLabels"]
     assert policy["podSelector"]["matchLabels"] == selector

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chart import Manifest, one, render
+from chart import Manifest, Manifests, one, render
 
 from migrations_ui.audit.metrics import GAUGES
 
@@ -30,11 +30,13 @@ def secret_ref(entry: Manifest) -> tuple[str, str]:
     return ref["name"], ref["key"]
 
 
-def test_each_environment_renders_every_object_a_deployment_needs(manifests) -> None:
+def test_each_environment_renders_every_object_a_deployment_needs(manifests: Manifests) -> None:
     assert sorted(doc["kind"] for doc in manifests) == sorted(EXPECTED_KINDS)
 
 
-def test_the_service_the_ingress_and_the_monitor_all_reach_the_pods_http_port(manifests) -> None:
+def test_the_service_the_ingress_and_the_monitor_all_reach_the_pods_http_port(
+    manifests: Manifests,
+) -> None:
     deployment, service = one(manifests, "Deployment"), one(manifests, "Service")
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
@@ -50,7 +52,9 @@ def test_the_service_the_ingress_and_the_monitor_all_reach_the_pods_http_port(ma
     assert monitor["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "60s"}]
 
 
-def test_the_migration_job_runs_before_install_and_upgrade_as_the_tables_owner(manifests) -> None:
+def test_the_migration_job_runs_before_install_and_upgrade_as_the_tables_owner(
+    manifests: Manifests,
+) -> None:
     job = one(manifests, "Job")
     annotations = job["metadata"]["annotations"]
     assert set(annotations["helm.sh/hook"].split(",")) == {"pre-install", "pre-upgrade"}
@@ -71,13 +75,13 @@ def test_the_migration_job_runs_before_install_and_upgrade_as_the_tables_owner(m
     assert not any(name.startswith("DATABASE_MIGRATE") for name in env_of(app))
 
 
-def alerts(manifests) -> dict[str, Manifest]:
+def alerts(manifests: Manifests) -> dict[str, Manifest]:
     rule = one(manifests, "PrometheusRule")
     return {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
 
 
 def test_alerts_watch_5xx_restarts_unavailable_replicas_and_unknown_audit_outcomes(
-    environment, manifests
+    environment: str, manifests: Manifests
 ) -> None:
     rules = alerts(manifests)
     assert set(rules) == {
@@ -104,7 +108,7 @@ def test_alerts_watch_5xx_restarts_unavailable_replicas_and_unknown_audit_outcom
         assert rule["annotations"]["message"]
 
 
-def test_the_audit_alert_reads_the_gauges_the_dashboard_serves(manifests) -> None:
+def test_the_audit_alert_reads_the_gauges_the_dashboard_serves(manifests: Manifests) -> None:
     expr = alerts(manifests)["NomisSyncDashboardAuditOutcomeUnknown"]["expr"]
     served = {name for name, _help in GAUGES.values()}
     assert served == {

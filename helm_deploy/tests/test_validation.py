@@ -15,7 +15,7 @@ import subprocess
 
 import kubernetes_validate
 import pytest
-from chart import ROOT, Manifest, one
+from chart import ROOT, Manifest, Manifests, one
 
 from tests.conftest import require
 
@@ -24,7 +24,7 @@ MONITORING = "monitoring.coreos.com/v1"
 CRD_VALIDATOR = ROOT / "tools" / "validate-crds.mjs"
 
 
-def test_every_kubernetes_object_is_valid_for_the_1_35_api(manifests) -> None:
+def test_every_kubernetes_object_is_valid_for_the_1_35_api(manifests: Manifests) -> None:
     checked = 0
     for doc in manifests:
         if doc["apiVersion"] == MONITORING:
@@ -35,7 +35,7 @@ def test_every_kubernetes_object_is_valid_for_the_1_35_api(manifests) -> None:
     assert checked == len(manifests) - 2
 
 
-def test_the_strict_schema_refuses_a_misspelt_field(manifests) -> None:
+def test_the_strict_schema_refuses_a_misspelt_field(manifests: Manifests) -> None:
     broken = copy.deepcopy(one(manifests, "Deployment"))
     broken["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
     with pytest.raises(kubernetes_validate.ValidationError):
@@ -56,14 +56,16 @@ def validate_crds(objects: list[Manifest]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_prometheus_rule_and_service_monitor_match_their_own_schema(manifests) -> None:
+def test_the_prometheus_rule_and_service_monitor_match_their_own_schema(
+    manifests: Manifests,
+) -> None:
     monitoring = [doc for doc in manifests if doc["apiVersion"] == MONITORING]
     assert {doc["kind"] for doc in monitoring} == {"PrometheusRule", "ServiceMonitor"}
     result = validate_crds(monitoring)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_crd_validator_refuses_a_broken_rule(manifests) -> None:
+def test_the_crd_validator_refuses_a_broken_rule(manifests: Manifests) -> None:
     rule = copy.deepcopy(one(manifests, "PrometheusRule"))
     first = rule["spec"]["groups"][0]["rules"][0]
     first["for"] = "five minutes"
@@ -105,7 +107,9 @@ def referenced(pod: Manifest) -> set[tuple[str, str]]:
     return needs
 
 
-def test_the_migration_hook_uses_only_what_exists_before_a_first_install(manifests) -> None:
+def test_the_migration_hook_uses_only_what_exists_before_a_first_install(
+    manifests: Manifests,
+) -> None:
     """Helm runs pre-install hooks before it creates the release's other objects: whatever the
     Job needs must come from the namespace, or be a hook itself with a lower weight."""
     job = one(manifests, "Job")
@@ -122,11 +126,11 @@ def test_the_migration_hook_uses_only_what_exists_before_a_first_install(manifes
         assert earlier is not None and earlier < weight, f"{kind}/{name} is not there yet"
 
 
-def test_the_first_install_check_notices_an_ordinary_object(manifests) -> None:
+def test_the_first_install_check_notices_an_ordinary_object(manifests: Manifests) -> None:
     job = copy.deepcopy(one(manifests, "Job"))
     pod = job["spec"]["template"]["spec"]
     pod["serviceAccountName"] = one(manifests, "ServiceAccount")["metadata"]["name"]
     with pytest.raises(AssertionError, match="is not there yet"):
         test_the_migration_hook_uses_only_what_exists_before_a_first_install(
-            [doc if doc["kind"] != "Job" else job for doc in manifests]
+            tuple(doc if doc["kind"] != "Job" else job for doc in manifests)
         )

@@ -16,7 +16,8 @@ View = Callable[..., HttpResponse]
 
 def claims_of(request: HttpRequest) -> dict[str, Any] | None:
     """Claims of the request's valid bearer token (decoded once, by sandbox.middleware)."""
-    return request.environ.get("sandbox.claims")
+    claims: dict[str, Any] | None = request.environ.get("sandbox.claims")  # type: ignore[attr-defined]
+    return claims
 
 
 def principal(claims: dict[str, Any] | None) -> str | None:

@@ -19,7 +19,7 @@ pytest_plugins = ["tests.integration.conftest_visits"]
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 # Each type's start: its pages' prefix, start form and name.
-STARTS = (
+STARTS: tuple[tuple[str, dict[str, str], str], ...] = (
     ("/visits-migration", {"prisonIds": "HEI", "visitTypes": "SCON"}, "Visits"),
     ("/court-sentencing-migration", {}, "Court Sentencing"),
     ("/visitslots-migration", {}, "Visit Slots"),

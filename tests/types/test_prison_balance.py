@@ -12,6 +12,7 @@ import pytest
 import requests
 from django.http import QueryDict
 
+from migrations_ui.forms import MigrationFilterForm
 from migrations_ui.types import prison_balance
 from migrations_ui.types.prison_balance import TYPE as PRISON_BALANCE
 from tests.sandbox.calls import (
@@ -57,7 +58,7 @@ RUN = Run("SYSCON_USER", {"prisonId": "mdi"}, migrated=1)
 # -- The dashboard
 
 
-def form(text: str) -> PrisonBalanceMigrationForm:
+def form(text: str) -> MigrationFilterForm:
     return PrisonBalanceMigrationForm(QueryDict(f"prisonId={text}"))
 
 

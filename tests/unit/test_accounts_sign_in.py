@@ -84,7 +84,10 @@ def sign_in(
     """The whole round trip: /sign-in, then Auth's redirect back with a code."""
     params = start_sign_in(client, next_url)
     auth.post(TOKEN_URL, json=token_body(token))
-    return client.get("/sign-in/callback", {"code": "the-code", "state": state or params["state"]})
+    response: HttpResponse = client.get(  # type: ignore[assignment]
+        "/sign-in/callback", {"code": "the-code", "state": state or params["state"]}
+    )
+    return response
 
 
 # -- The flow
@@ -282,7 +285,7 @@ def test_the_user_is_created_from_the_token(
     ids=["long username", "spaces", "NUL in username", "long name", "NUL in name", "source"],
 )
 def test_a_token_whose_user_does_not_fit_the_user_model_is_refused_at_sign_in(
-    client: Client, auth: Any, auth_key: SigningKey, claims: dict[str, str]
+    client: Client, auth: Any, auth_key: SigningKey, claims: dict[str, Any]
 ) -> None:
     response = sign_in(client, auth, auth_key.token(**claims))
     assert response.status_code == 302

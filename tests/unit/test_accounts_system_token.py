@@ -183,7 +183,7 @@ def test_other_processes_wait_on_the_redis_lock(token_cache: str, requests_mock:
     requests_mock.post(TOKEN_URL, json=slow_token)
     # Each thread gets its own process lock, as separate gunicorn workers would.
     original = module._process_lock
-    module._process_lock = lambda key: threading.Lock()  # type: ignore[assignment]
+    module._process_lock = lambda key: threading.Lock()
     try:
         threads = [threading.Thread(target=system_token, args=("VISITS_USER",)) for _ in range(4)]
         for thread in threads:
@@ -191,7 +191,7 @@ def test_other_processes_wait_on_the_redis_lock(token_cache: str, requests_mock:
         for thread in threads:
             thread.join(10)
     finally:
-        module._process_lock = original  # type: ignore[assignment]
+        module._process_lock = original
     assert len(calls) == 1
 
 

@@ -39,7 +39,7 @@ def decode(url: str, suffix: str) -> str:
 
 def test_already_migrated_link_decodes_to_query_a_in_utc_with_milliseconds() -> None:
     url = insights.already_migrated_url(
-        VISITS.already_migrated_log,
+        VISITS.already_migrated_log or "",
         dt.datetime(2025, 2, 3, 1, 2, 3, 456789),
         dt.datetime(2025, 7, 1, 10, 0, 0),
     )

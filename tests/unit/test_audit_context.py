@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import RequestFactory, override_settings
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def request(remote: str, forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/", **extra)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site
@@ -83,7 +84,7 @@ def test_events_are_indexed_by_time_and_by_migration() -> None:
     assert ("migration_type", "migration_id") in indexed
 
 
-def start_from_preview(client, requests_mock) -> object:
+def start_from_preview(client, requests_mock) -> Any:
     client.post("/visits-migration/start", {"prisonIds": "HEI", "visitTypes": ["SCON"]})
     requests_mock.get(nomis_url("/visits/ids"), json=page_json(3000))
     requests_mock.get(migration_url("/migrate/dead-letter-queue/VISITS/count"), text="0")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -35,13 +36,13 @@ def app_role(postgres_url: str) -> Iterator[str]:
             cursor.execute(f"DROP ROLE {role}")
 
 
-def as_role(role: str, statement: str, params: list[object] | None = None) -> None:
+def as_role(role: str, statement: str, params: list[Any] | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {role}")
         cursor.execute(statement, params)
 
 
-def an_event(**fields: object) -> AuditEvent:
+def an_event(**fields: Any) -> AuditEvent:
     return make_event(**{"message": "original", **fields})
 
 

@@ -181,7 +181,7 @@ class HeaderWritten:
 def test_an_error_page_rendered_after_the_csp_header_was_written_still_renders() -> None:
     from kernel.context_processors import layout
 
-    context = layout(HeaderWritten())
+    context = layout(HeaderWritten())  # type: ignore[arg-type]
     assert context["csp_nonce"] == "" and context["request_id"] == "r-1"
 
 

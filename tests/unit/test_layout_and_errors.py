@@ -99,7 +99,7 @@ def test_security_headers(client: Client) -> None:
 def test_cached_fragments_escape_their_values_and_keep_each_state_apart() -> None:
     from django.template import engines
 
-    render_cached = engines["jinja2"].env.globals["render_cached"]
+    render_cached = engines["jinja2"].env.globals["render_cached"]  # type: ignore[attr-defined]
     params = {
         "action": "/visits-migration/",
         "prison_id_error": "",

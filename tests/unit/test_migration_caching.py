@@ -42,7 +42,7 @@ def wait_for(condition, timeout: float = 2.0) -> None:
 
 
 def test_a_fresh_copy_is_served_without_fetching_again() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
     source = Source()
     assert swr.get("k", source).value == 1
     assert swr.get("k", source).value == 1
@@ -50,7 +50,7 @@ def test_a_fresh_copy_is_served_without_fetching_again() -> None:
 
 
 def test_a_stale_copy_is_served_at_once_and_refreshed_in_the_background() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=0.05, max_stale_seconds=60)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(fresh_seconds=0.05, max_stale_seconds=60)
     source = Source(delay=0.2)
     assert swr.get("k", source).value == 1
     time.sleep(0.06)
@@ -62,7 +62,9 @@ def test_a_stale_copy_is_served_at_once_and_refreshed_in_the_background() -> Non
 
 
 def test_a_copy_older_than_the_stale_limit_is_fetched_in_the_request() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=0.01, max_stale_seconds=0.02)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(
+        fresh_seconds=0.01, max_stale_seconds=0.02
+    )
     source = Source()
     swr.get("k", source)
     time.sleep(0.03)
@@ -70,7 +72,7 @@ def test_a_copy_older_than_the_stale_limit_is_fetched_in_the_request() -> None:
 
 
 def test_an_action_makes_every_copy_stale_at_once() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
     source = Source()
     swr.get("k", source)
     upstream_changed()
@@ -81,7 +83,7 @@ def test_an_action_makes_every_copy_stale_at_once() -> None:
 
 
 def test_concurrent_misses_share_one_fetch() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120)
     source = Source(delay=0.1)
     barrier = threading.Barrier(8)
     results: list[int] = []
@@ -100,20 +102,20 @@ def test_concurrent_misses_share_one_fetch() -> None:
 
 
 def test_a_failed_background_refresh_keeps_the_stale_copy() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=0.01, max_stale_seconds=60)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(fresh_seconds=0.01, max_stale_seconds=60)
     calls = []
 
-    def fetch() -> str:
+    def fetch() -> int:
         calls.append(1)
         if len(calls) > 1:
             raise upstream.Unavailable("migration service", "could not be reached")
-        return "first"
+        return 1
 
     swr.get("k", fetch)
     time.sleep(0.02)
-    assert swr.get("k", fetch).value == "first"
+    assert swr.get("k", fetch).value == 1
     wait_for(lambda: len(calls) == 2)
-    assert swr.get("k", fetch).value == "first"
+    assert swr.get("k", fetch).value == 1
 
 
 def test_keys_differ_by_query_parameters() -> None:
@@ -122,7 +124,9 @@ def test_keys_differ_by_query_parameters() -> None:
 
 
 def test_only_the_newest_entries_are_kept() -> None:
-    swr = StaleWhileRevalidate(fresh_seconds=60, max_stale_seconds=120, max_entries=2)
+    swr: StaleWhileRevalidate[int] = StaleWhileRevalidate(
+        fresh_seconds=60, max_stale_seconds=120, max_entries=2
+    )
     source = Source()
     for key in ("a", "b", "c"):
         swr.get(key, source)

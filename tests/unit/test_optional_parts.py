@@ -39,7 +39,7 @@ def test_every_page_says_which_upstream_calls_it_needs_and_which_it_can_do_witho
     undeclared = [name for name, view in views.items() if not hasattr(view, "upstream_calls")]
     assert undeclared == []
     for view in views.values():
-        calls = view.upstream_calls
+        calls = view.upstream_calls  # type: ignore[attr-defined]
         assert isinstance(calls, UpstreamCalls)
         assert not set(calls.required) & set(calls.optional)
 

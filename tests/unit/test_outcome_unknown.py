@@ -44,8 +44,9 @@ def dropped() -> requests.ConnectionError:
 
 
 def refused() -> requests.ConnectionError:
-    reason = urllib3_exceptions.NewConnectionError(None, "[Errno 111] Connection refused")
-    return requests.ConnectionError(urllib3_exceptions.MaxRetryError(None, "/", reason))
+    # No connection or pool object: requests only reads the message and the reason's type.
+    reason = urllib3_exceptions.NewConnectionError(None, "[Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(urllib3_exceptions.MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)

@@ -140,7 +140,7 @@ def _switch_says(requests_mock: Any, done: bool) -> None:
     )
 
 
-ROOM = {"prison_id": "MDI", "nomis_room": "R1", "dps_room": "Hall", "is_open": True}
+ROOM: dict[str, Any] = {"prison_id": "MDI", "nomis_room": "R1", "dps_room": "Hall", "is_open": True}
 ACTIVITIES_RUN = {"prisonId": "MDI", "activityStartDate": "2099-01-02"}
 ENDED_RUN = {**ACTIVITIES_RUN, "nomisActivityEndDate": "2099-01-01"}
 
@@ -275,7 +275,7 @@ def test_a_lost_answer_is_settled_by_what_upstream_says(
     # Linked to the original by its attempt id; the original rows are exactly as they were.
     assert follow_up.attempt_id == unknown.attempt_id
     assert follow_up.action == unknown.action and follow_up.subject_kind == unknown.subject_kind
-    assert follow_up.details["followUpOf"] == unknown.pk
+    assert (follow_up.details or {})["followUpOf"] == unknown.pk
     assert list(AuditEvent.objects.filter(pk__lt=follow_up.pk).order_by("id").values()) == original
     assert follow_up.username == "SYSCON_USER" and follow_up.request_id == "r-1"
     # Only reads were sent to find out.

@@ -7,14 +7,15 @@ USE_X_FORWARDED_HOST on. A caller at 203.0.113.9 reached the dashboard directly.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 from django.test import Client
 
 INGRESS = "10.1.2.3"
 DIRECT = "203.0.113.9"
-HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
-PUBLIC_HOST = {"HTTP_X_FORWARDED_HOST": "dashboard.example"}
+HTTPS: dict[str, Any] = {"HTTP_X_FORWARDED_PROTO": "https"}
+PUBLIC_HOST: dict[str, Any] = {"HTTP_X_FORWARDED_HOST": "dashboard.example"}
 
 # Sign-in checks the database is there before sending anyone to HMPPS Auth.
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def as_deployed(settings) -> None:
     settings.TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
 
 
-def get(path: str, peer: str, **headers: str):
+def get(path: str, peer: str, **headers: Any):
     return Client(REMOTE_ADDR=peer).get(path, **headers)
 
 

@@ -191,7 +191,7 @@ def test_the_failures_page_shows_each_messages_entity_id_as_the_type_names_it(
     example = example_of(t.slug)
     requests_mock.get(
         migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}"),
-        json=dead_letters(DlqMessageFactory(type=t.upstream_type, entity=example.entity)),
+        json=dead_letters(DlqMessageFactory(type=t.upstream_type, entity=example.entity)),  # type: ignore[arg-type]
     )
     page = text(syscon.get(f"{prefix(t)}failures/"))
     assert f'<th scope="col" class="govuk-table__header">{t.entity_id_label}</th>' in page

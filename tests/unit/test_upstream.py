@@ -141,8 +141,9 @@ def test_upstream_failures_become_govuk_pages_naming_the_service(
 
 def refused() -> requests.ConnectionError:
     """What requests raises when nothing listens: the connection was never made."""
-    reason = urllib3_exceptions.NewConnectionError(None, "[Errno 111] Connection refused")
-    return requests.ConnectionError(urllib3_exceptions.MaxRetryError(None, BASE, reason))
+    # No connection or pool object: requests only reads the message and the reason's type.
+    reason = urllib3_exceptions.NewConnectionError(None, "[Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(urllib3_exceptions.MaxRetryError(None, BASE, reason))  # type: ignore[arg-type]
 
 
 def dropped() -> requests.ConnectionError:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the templates compiled from now on, starting from an empty template cache."""
-    environment = engines["jinja2"].env
+    environment = engines["jinja2"].env  # type: ignore[attr-defined]
     environment.cache.clear()
     names: list[str] = []
     original = environment.compile

@@ -10,7 +10,7 @@ import pytest
 from accounts.permissions import permissions_for_roles
 from kernel import tiles
 from migrations_ui import room_mappings, types
-from migrations_ui.types.base import SYSCON_ROLE
+from migrations_ui.types.base import SYSCON_ROLE, MigrationType
 
 ROOT = Path(__file__).resolve().parents[2]
 # Code shared by every type: the kernel, the shell, sign-in and the generic dashboard.
@@ -48,7 +48,7 @@ def _source_files() -> list[Path]:
     ]
 
 
-def _names_of(migration_type: types.MigrationType) -> list[str]:
+def _names_of(migration_type: MigrationType) -> list[str]:
     """How code names a type: its upstream name, URL prefix and roles, and its slug as a module,
     template folder, URL namespace or string (prose about, say, "activities" is not naming it)."""
     slug = re.escape(migration_type.slug)
@@ -61,7 +61,7 @@ def _names_of(migration_type: types.MigrationType) -> list[str]:
     ]
 
 
-def _module_names(migration_type: types.MigrationType) -> list[str]:
+def _module_names(migration_type: MigrationType) -> list[str]:
     slug = re.escape(migration_type.slug)
     return [rf"\btypes[./]{slug}\b", rf"migrations_ui/{slug}/"]
 
@@ -82,7 +82,7 @@ def _mentions(pattern: re.Pattern[str], paths: list[Path]) -> list[str]:
 
 
 @pytest.mark.parametrize("migration_type", types.REGISTERED, ids=lambda t: t.slug)
-def test_generic_code_never_names_a_type(migration_type: types.MigrationType) -> None:
+def test_generic_code_never_names_a_type(migration_type: MigrationType) -> None:
     own_places = (*_type_folders(), *ALLOWED.get(migration_type.slug, ()))
     registry = ROOT / "migrations_ui" / "types" / "__init__.py"  # its one line per type
     generic = [
@@ -95,7 +95,7 @@ def test_generic_code_never_names_a_type(migration_type: types.MigrationType) ->
 
 @pytest.mark.parametrize("migration_type", types.REGISTERED, ids=lambda t: t.slug)
 def test_no_other_type_imports_a_types_modules_or_templates(
-    migration_type: types.MigrationType,
+    migration_type: MigrationType,
 ) -> None:
     """Types that share code share a module of their family, not each other's package."""
     others = [folder for folder in _type_folders() if folder.name != migration_type.slug]

@@ -132,14 +132,14 @@ def _visits(
     room_tables: list[tuple[list[int], list[float], list[int], list[float]]] = []
     for prison in prisons:
         scon_ids, scon_w, offi_ids, offi_w = [], [], [], []
-        for room in prison.rooms:
-            rooms.append((prison.code, room.description))
-            if room.scon_weight:
+        for prison_room in prison.rooms:
+            rooms.append((prison.code, prison_room.description))
+            if prison_room.scon_weight:
                 scon_ids.append(len(rooms) - 1)
-                scon_w.append(room.scon_weight)
-            if room.offi_weight:
+                scon_w.append(prison_room.scon_weight)
+            if prison_room.offi_weight:
                 offi_ids.append(len(rooms) - 1)
-                offi_w.append(room.offi_weight)
+                offi_w.append(prison_room.offi_weight)
         room_tables.append((scon_ids, scon_w, offi_ids, offi_w))
     store = VisitStore(
         30_000_000 if len(prisons) > 1 else 50_000_000, seed, [p.code for p in prisons], rooms

@@ -13,6 +13,7 @@ import random
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -156,7 +157,7 @@ class VisitStore:
         ranges = self._ranges(flt)
         if len(ranges) == 1:
             rows, lo, hi = ranges[0]
-            chosen = rows[lo + offset : min(hi, lo + offset + size)]
+            chosen: Sequence[int] = rows[lo + offset : min(hi, lo + offset + size)]
         else:
             chosen = self.matching_rows(flt)[offset : offset + size]
         base = self.id_base

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"cannot listen on {options['host']}:{options['port']}: {exc}"
             ) from exc
-        host, port = server.server_address[:2]
+        host, port = str(server.server_address[0]), server.server_address[1]
         self.stdout.write(f"Sandbox ready on http://{host}:{port} (scenario {options['scenario']})")
         self.stdout.flush()
         try:
