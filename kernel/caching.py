@@ -324,6 +324,9 @@ system_token_fetches = KeyedLocks()
 # The signed-in users each worker read (accounts.backends), for 5 s: saves the Redis round trip
 # on every request; a role change reaches other workers within that time.
 signed_in_users: Expiring[Any] = Expiring(seconds=5.0)
+# Each set of HMPPS roles' permissions (accounts.permissions): the role table only changes when an
+# app grants a role more at start-up, which clears this.
+role_permissions: dict[tuple[str, ...], frozenset[str]] = {}
 # Templates (kernel.jinja2): the hashed name of each asset (the manifest lookup ran for every asset
 # on every page), fragments with no variables (the GOV.UK footer and skip link: about half a
 # millisecond of macros a page), and fragments of a few plain parameters in their recurring
@@ -363,6 +366,7 @@ def reset() -> None:
     system_tokens.clear()
     system_token_fetches.clear()
     signed_in_users.clear()
+    role_permissions.clear()
     static_urls.clear()
     rendered_once.clear()
     rendered_fragments.clear()
