@@ -19,7 +19,8 @@ pytestmark = [
 PASSWORD = "password123456"
 
 
-TITLE = "Home - NOMIS Migration and Synchronisation Dashboard"
+# Home is titled with the service name alone.
+TITLE = "NOMIS Migration and Synchronisation Dashboard"
 
 
 def sign_in(page: Any, dashboard: Any, username: str, start: str = "/") -> None:
@@ -51,7 +52,7 @@ def sign_out(page: Any) -> None:
             ),
         ),
         ("VISITS_USER", "V. Visits", ["Visit room mappings", "Visits migration"]),
-        ("SENTENCING_USER", "S. Sentencing", ["Court Sentencing migration"]),
+        ("SENTENCING_USER", "S. Sentencing", ["Court sentencing migration"]),
     ],
 )
 def test_a_user_with_a_migration_role_sees_its_tiles_then_signs_out(
