@@ -62,7 +62,7 @@ def test_a_user_with_a_migration_role_sees_its_tiles_then_signs_out(
     assert page.title() == TITLE
     stylesheet = page.locator("link[rel=stylesheet]").first.get_attribute("href")
     assert page.request.get(f"{dashboard.url}{stylesheet}").ok
-    assert page.locator("h1").inner_text() == "NOMIS migration and synchronisation dashboard"
+    assert page.locator("h1").inner_text() == TITLE
     assert page.locator("[data-qa=header-user-name]").inner_text() == short_name
     assert page.locator("[data-qa=header-user-name]").get_attribute("href") == "/account-details"
     tiles = page.locator("[data-qa=tile] a")
