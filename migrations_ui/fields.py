@@ -2,15 +2,17 @@
 says how it is shown (a GOV.UK label, hint and width), so a type's form is a list of declarations
 and one template (`components/fields.html`) renders every type's fields.
 
-Each kind of field has its messages here, keyed by code ("required", "invalid", ...); a form
-may say one differently for its field (`messages=`).
+Every message and hint pattern lives here, once per kind of value (`MESSAGES`), in the GOV.UK
+error message style: each names its field, taken from the field's label ("Activity start date"
+gives "Enter the activity start date" and "Activity start date must be a real date, like
+2020-03-23"), so no two types say the same thing differently. Forms that are not start forms
+(the history filter, room mappings) ask `message()` for the same words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django import forms
@@ -23,6 +25,91 @@ _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(
 _LIST_SEPARATORS = re.compile(r"[\s,]+")
 # The largest id the services store (a signed 64-bit number).
 LARGEST_ID = 2**63 - 1
+
+# Each kind's messages by code; `{name}` is the field's name inside a sentence, `{Name}` the same
+# starting a sentence, `{example}` a valid value (the hint's "For example, ...").
+MESSAGES: dict[str, dict[str, str]] = {
+    "prison code": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must be 3 letters, like {example}",
+    },
+    "prison codes": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must be 3 letters each, like {example}",
+    },
+    "prisoner number": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must be a letter, 4 numbers and 2 letters, like {example}",
+    },
+    "prisoner numbers": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must each be a letter, 4 numbers and 2 letters, like {example}",
+    },
+    "date": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must be a real date, like {example}",
+        "after_today": "{Name} must be after today",
+    },
+    "id": {
+        "required": "Enter the {name}",
+        "invalid": "{Name} must be a whole number, like {example}",
+        "range": "{Name} must be between 1 and " + str(LARGEST_ID),
+    },
+    "choices": {"required": "Select the {name}"},
+    # Two dates of one form in the wrong order (`order_error`).
+    "order": {
+        "before": "{Name} must be before the {other}",
+        "same_or_before": "{Name} must be the same as or before the {other}",
+    },
+}
+# Each kind's example value, shown in its hint and its messages.
+EXAMPLES = {
+    "prison code": "MDI",
+    "prison codes": "HEI, WWI",
+    "prisoner number": "A1234BC",
+    "prisoner numbers": "A1234BC, B2345CD",
+    "date": "2020-03-23",
+    "date and time": "2020-03-23 or 2020-03-23T12:00:00",
+    "id": "12345",
+}
+_OPTIONAL = " (optional)"
+
+
+def name_of(label: str) -> str:
+    """A label as a name inside a sentence: "Activity start date (optional)" -> "activity start
+    date"; a label starting with an acronym ("DPS room") keeps its capitals."""
+    name = label.removesuffix(_OPTIONAL)
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def message(kind: str, code: str, label: str, example: str = "", **more: str) -> str:
+    """The kind's message `code` for the field labelled `label` (the one wording everywhere)."""
+    name = name_of(label)
+    return MESSAGES[kind][code].format(
+        name=name, Name=name[:1].upper() + name[1:], example=example or EXAMPLES.get(kind), **more
+    )
+
+
+def example_hint(example: str, *more: str) -> str:
+    """Every hint's pattern: "For example, MDI." and then what else the field needs said."""
+    return " ".join((f"For example, {example}.", *(text for text in more if text)))
+
+
+def order_error(form: forms.Form, first: str, second: str, *, same_allowed: bool) -> None:
+    """Adds "<first> must be (the same as or) before the <second>" to `first` when the two
+    dates, both valid, are the wrong way round."""
+    start, end = form.cleaned_data.get(first), form.cleaned_data.get(second)
+    if start is None or end is None or (start < end or (same_allowed and start == end)):
+        return
+    text = message(
+        "order",
+        "same_or_before" if same_allowed else "before",
+        str(form.fields[first].label or first),
+        other=name_of(str(form.fields[second].label or second)),
+    )
+    form.add_error(first, forms.ValidationError(text, code="order"))
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -56,11 +143,20 @@ def typed_list(text: str) -> list[str]:
 class TypedField(forms.Field):
     """A value typed as text: shown back exactly as typed, cleaned into what the upstream takes.
 
-    Blank is "not given" (the kind's empty value) unless the field is required.
+    Blank is "not given" (the kind's empty value) unless the field is required. The label is a
+    short name ("Prison codes", with " (optional)" when it may be left blank): the messages
+    name the field with it. The hint is always "For example, <example>." then the field's own
+    words (`hint`).
     """
 
     kind: ClassVar[str] = "input"
-    default_messages: ClassVar[dict[str, str]] = {}
+    # The key of the kind's messages and example (`MESSAGES`, `EXAMPLES`).
+    words: ClassVar[str] = ""
+    examples: ClassVar[str] = ""
+    # What every field of the kind says after its example (how to type a list).
+    instruction: ClassVar[str] = ""
+    # Every start form field's label is the same size.
+    label_classes: ClassVar[str] = "govuk-label--s"
     # The input's width class; a field may set its own.
     default_width: ClassVar[str] = "govuk-input--width-10"
     spellcheck: ClassVar[bool | None] = None
@@ -73,17 +169,15 @@ class TypedField(forms.Field):
         *,
         label: str,
         hint: str = "",
+        example: str = "",
         required: bool = False,
-        messages: Mapping[str, str] | None = None,
-        label_classes: str = "govuk-label--s",
         width: str | None = None,
         longest: int | None = None,
     ) -> None:
         super().__init__(required=False, label=label)
-        self.hint = hint
+        self.example = example or EXAMPLES[self.examples or self.words]
+        self.hint = example_hint(self.example, self.instruction, hint)
         self.must_be_given = required
-        self.label_classes = label_classes
-        self.messages = {**type(self).default_messages, **(messages or {})}
         self.width = width or self.default_width
         self.longest = longest or self.default_longest
         # More attributes for the input (a read-only value, a `data-qa` hook).
@@ -95,8 +189,11 @@ class TypedField(forms.Field):
     def parse(self, text: str) -> Any:
         raise NotImplementedError
 
+    def message(self, code: str) -> str:
+        return message(self.words, code, str(self.label or ""), self.example)
+
     def fail(self, code: str) -> forms.ValidationError:
-        return forms.ValidationError(self.messages[code], code=code)
+        return forms.ValidationError(self.message(code), code=code)
 
     def clean(self, value: Any) -> Any:
         text = str(value or "").strip()
@@ -112,10 +209,7 @@ class TypedField(forms.Field):
 class PrisonCodeField(TypedField):
     """One 3 letter prison code, upper-cased ("" when optional and blank)."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter a prison code",
-        "invalid": "Enter a prison code of 3 letters, like MDI",
-    }
+    words = "prison code"
     default_width = "govuk-input--width-4"
     spellcheck = False
 
@@ -132,10 +226,8 @@ class PrisonCodeField(TypedField):
 class PrisonCodesField(TypedField):
     """One or more 3 letter prison codes, upper-cased, in the order typed, each once."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter one or more prison codes",
-        "invalid": "Enter prison codes of 3 letters, like HEI or HEI, MDI",
-    }
+    words = "prison codes"
+    instruction = "Separate codes with commas or spaces."
     default_width = "govuk-input--width-20"
     spellcheck = False
     default_longest = 2_000
@@ -157,10 +249,7 @@ class PrisonCodesField(TypedField):
 class PrisonerNumberField(TypedField):
     """One prisoner number, like A1234BC, upper-cased ("" when optional and blank)."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter a prisoner number",
-        "invalid": "Enter a prisoner number in the correct format, like A1234BC",
-    }
+    words = "prisoner number"
     spellcheck = False
 
     def empty(self) -> str:
@@ -177,11 +266,8 @@ class PrisonerNumbersField(TypedField):
     """Prisoner numbers, upper-cased, in the order typed, each once (a box of a few lines)."""
 
     kind: ClassVar[str] = "textarea"
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter one or more prisoner numbers",
-        "invalid": "Enter prisoner numbers in the correct format, like A1234BC, "
-        "separated by commas or spaces",
-    }
+    words = "prisoner numbers"
+    instruction = "Separate numbers with commas or spaces."
     default_width = "govuk-input--width-30"
     spellcheck = False
     default_longest = 10_000
@@ -199,10 +285,7 @@ class PrisonerNumbersField(TypedField):
 class DateField(TypedField):
     """A date typed as `2020-03-23`."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter a date",
-        "invalid": "Enter a real date, like 2020-03-23",
-    }
+    words = "date"
 
     def parse(self, text: str) -> dt.date:
         date = parse_date(text)
@@ -214,10 +297,8 @@ class DateField(TypedField):
 class DateTimeField(TypedField):
     """A date with an optional time: `2020-03-23`, `2020-03-23T12:00:00`."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter a date",
-        "invalid": "Enter a real date, like 2020-03-23 or 2020-03-23T12:00:00",
-    }
+    words = "date"
+    examples = "date and time"
     default_width = "govuk-input--width-20"
 
     def parse(self, text: str) -> dt.datetime:
@@ -230,11 +311,7 @@ class DateTimeField(TypedField):
 class IdField(TypedField):
     """A whole number that names a record, like 12345: 1 or more."""
 
-    default_messages: ClassVar[dict[str, str]] = {
-        "required": "Enter an ID",
-        "invalid": "Enter an ID that is a whole number, like 12345",
-        "range": "Enter an ID that is 1 or more",
-    }
+    words = "id"
     inputmode = "numeric"
 
     def parse(self, text: str) -> int:
@@ -247,25 +324,15 @@ class IdField(TypedField):
 
 
 class ChoicesField(forms.MultipleChoiceField):
-    """Checkboxes: one or more of a few fixed values (the label is the fieldset's question)."""
+    """Checkboxes: one or more of a few fixed values (the label is the fieldset's legend)."""
 
     kind: ClassVar[str] = "checkboxes"
 
-    def __init__(
-        self,
-        *,
-        label: str,
-        choices: list[tuple[str, str]],
-        hint: str = "",
-        messages: Mapping[str, str] | None = None,
-    ) -> None:
-        wording = dict(messages or {})
+    def __init__(self, *, label: str, choices: list[tuple[str, str]]) -> None:
+        required = message("choices", "required", label)
         super().__init__(
             label=label,
             choices=choices,
-            error_messages={
-                "required": wording.get("required", "Select at least one"),
-                "invalid_choice": wording.get("required", "Select at least one"),
-            },
+            error_messages={"required": required, "invalid_choice": required},
         )
-        self.hint = hint
+        self.hint = "Select all that apply."

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from migrations_ui import fields
 from migrations_ui.fields import PRISON_CODE, ChoicesField, parse_date_time
 
 __all__ = ["PRISON_CODE", "parse_date_time"]
@@ -127,6 +128,11 @@ class NoFilterForm(MigrationFilterForm):
         return {}
 
 
+def history_date_message(label: str) -> str:
+    """A history filter date's "not a real date" message, in the start forms' words."""
+    return fields.message("date", "invalid", label, fields.EXAMPLES["date and time"])
+
+
 class HistoryFilterForm(GovukForm):
     """The history list's filter sidebar (reference-dashboard.md §4.2)."""
 
@@ -149,28 +155,25 @@ class HistoryFilterForm(GovukForm):
             return {}
         return {key: str(self.data[key]) for key in self.KEYS if self.data.get(key)}
 
-    prisonId = forms.CharField(required=False, max_length=10)
+    # The labels of _history_filters.html, which the messages name (the start forms' words).
+    prisonId = forms.CharField(required=False, max_length=10, label="Prison code")
     fromDateTime = DateTimeTextField(
-        invalid_message="Enter a real date, like 2020-03-23 or 2020-03-23T12:00:00",
+        label="Earliest start date", invalid_message=history_date_message("Earliest start date")
     )
     toDateTime = DateTimeTextField(
-        invalid_message="Enter a real date, like 2020-03-28 or 2020-03-28T12:00:00",
+        label="Latest start date", invalid_message=history_date_message("Latest start date")
     )
     includeOnlyFailures = forms.BooleanField(required=False)
 
     def clean_prisonId(self) -> str:
         code = str(self.cleaned_data.get("prisonId") or "").strip().upper()
         if code and not PRISON_CODE.match(code):
-            raise forms.ValidationError("Enter a prison code of 3 letters, like HEI")
+            raise forms.ValidationError(fields.message("prison code", "invalid", "Prison code"))
         return code
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("fromDateTime"), cleaned.get("toDateTime")
-        if start and end and start > end:
-            self.add_error(
-                "fromDateTime", "The started from date must be before the started to date"
-            )
+        fields.order_error(self, "fromDateTime", "toDateTime", same_allowed=True)
         return cleaned
 
     def upstream_params(self) -> dict[str, Any]:
@@ -191,9 +194,9 @@ class HistoryFilterForm(GovukForm):
         if self.raw("prisonId"):
             tags.append(("prisonId", f"Prison: {self.raw('prisonId').upper()}", ""))
         if self.raw("fromDateTime"):
-            tags.append(("fromDateTime", f"Started from: {self.raw('fromDateTime')}", ""))
+            tags.append(("fromDateTime", f"Earliest start: {self.raw('fromDateTime')}", ""))
         if self.raw("toDateTime"):
-            tags.append(("toDateTime", f"Started to: {self.raw('toDateTime')}", ""))
+            tags.append(("toDateTime", f"Latest start: {self.raw('toDateTime')}", ""))
         if self.cleaned_data.get("includeOnlyFailures"):
             tags.append(("includeOnlyFailures", "Failures only", ""))
         return tags

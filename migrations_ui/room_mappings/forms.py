@@ -6,11 +6,13 @@ from typing import Any
 
 from django import forms
 
+from migrations_ui.fields import message
 from migrations_ui.forms import PRISON_CODE, GovukForm
 
 # Where the table may offer a way back to: names only, never a URL from the request.
 BACK_TO_PREVIEW = "preview"
-PRISON_CODE_MESSAGE = "Enter a prison code of 3 letters, like HEI"
+# The start forms' words for a prison code (a blank one is not a code either).
+PRISON_CODE_MESSAGE = message("prison code", "invalid", "Prison code")
 # NOMIS room descriptions are at most 240 characters; DPS room names are free text.
 ROOM_MAX = 240
 
@@ -20,7 +22,10 @@ class PrisonForm(GovukForm):
 
     prisonId = forms.CharField(
         max_length=10,
-        error_messages={"required": PRISON_CODE_MESSAGE, "max_length": PRISON_CODE_MESSAGE},
+        error_messages={
+            "required": message("prison code", "required", "Prison code"),
+            "max_length": PRISON_CODE_MESSAGE,
+        },
     )
     futureVisits = forms.BooleanField(required=False)
     back = forms.ChoiceField(choices=[("", ""), (BACK_TO_PREVIEW, "")], required=False)

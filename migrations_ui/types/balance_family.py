@@ -39,11 +39,13 @@ class BalanceMigrationForm(MigrationFilterForm):
         return {"prisonId": code} if code else {}
 
 
-def balance_form(name: str, *, every: str) -> type[BalanceMigrationForm]:
+def balance_form(name: str, *, question: str, every: str) -> type[BalanceMigrationForm]:
     """The family's form for one type: `every` says what a blank prison migrates."""
     field = PrisonCodeField(
-        label="Prison code (optional)",
-        hint=f"A 3 letter prison code, for example MDI. Leave this empty to migrate {every}.",
-        label_classes="govuk-label--m",
+        label="Prison code (optional)", hint=f"Leave this empty to migrate {every}."
     )
-    return type(name, (BalanceMigrationForm,), {"prisonId": field, "__module__": __name__})
+    return type(
+        name,
+        (BalanceMigrationForm,),
+        {"prisonId": field, "question": question, "__module__": __name__},
+    )

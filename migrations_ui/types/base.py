@@ -58,8 +58,8 @@ class MigrationType:
     url_prefix: str
     # `POST /migrate/<start_path>` starts one (M1, S1-S10).
     start_path: str
-    # Title-case name for headings and tiles ("Court Sentencing"), and the records it moves in
-    # sentences ("Estimated number of prisoners to be migrated").
+    # Sentence-case name for headings and tiles ("Court sentencing", as GOV.UK writes headings),
+    # and the records it moves in sentences ("Estimated number of prisoners to be migrated").
     name: str
     records: str
     # Roles, besides MIGRATE_NOMIS_SYSCON, that may use every page of the type.

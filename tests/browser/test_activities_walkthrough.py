@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def test_activities_from_the_preview_checks_to_ended_nomis_activities(
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     walk = Walk(page)
     sign_in(page, dashboard, "ACTIVITIES_USER")
-    walk.check("Home")
+    walk.check(SERVICE)
     # Activities and allocations only: no appointments, visits or other tiles for this role.
     assert page.locator("[data-qa=tile] a").all_inner_texts() == [
         "Activities migration",
@@ -49,7 +49,7 @@ def test_activities_from_the_preview_checks_to_ended_nomis_activities(
     page.click("[data-qa=continue-button]")
     walk.check(START, error=True)
     summary = page.locator(".govuk-error-summary")
-    assert "The prison ID must contain 3 letters." in summary.inner_text()
+    assert "Prison code must be 3 letters, like MDI" in summary.inner_text()
     assert page.input_value("#prisonId") == "M1"
 
     # MDI: its ACTIVITY switch is off in NOMIS, DPS is not rolled out there, and three checks
@@ -123,7 +123,7 @@ def test_activities_from_the_preview_checks_to_ended_nomis_activities(
     assert row.locator("[data-qa=move-start-date-link]").count() == 0
     row.locator("[data-qa=end-activities-link]").click()
     page.wait_for_url(f"**/{migration_id}/end-activities")
-    walk.check("End NOMIS activities")
+    walk.check("End the NOMIS activities of this migration?")
     assert walk.qa("migration-id") == migration_id
     assert f"({today.isoformat()})" in walk.qa("end-date")
     page.click("[data-qa=confirm-end-activities-button]")

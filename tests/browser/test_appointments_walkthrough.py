@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_appointments_from_activating_a_prison_to_completed_with_failures(
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     walk = Walk(page)
     sign_in(page, dashboard, "APPOINTMENTS_USER")
-    walk.check("Home")
+    walk.check(SERVICE)
     # Only its own type: no activities, allocations or visits tile for this role.
     assert page.locator("[data-qa=tile] a").all_inner_texts() == ["Appointments migration"]
     page.click("a[href='/appointments-migration/']")
@@ -45,7 +45,7 @@ def test_appointments_from_activating_a_prison_to_completed_with_failures(
     page.click("[data-qa=continue-button]")
     walk.check(START, error=True)
     assert (
-        "Prison IDs must be 3 letters each, like HEI or HEI, WWI"
+        "Prison codes must be 3 letters each, like HEI, WWI"
         in page.locator(".govuk-error-summary").inner_text()
     )
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +25,11 @@ def test_court_sentencing_from_the_home_tile_to_completed(
 ) -> None:
     walk = Walk(page)
     sign_in(page, dashboard, "SENTENCING_USER")
-    walk.check("Home")
+    walk.check(SERVICE)
     # Only its own type: no visits or visit slots tile for this role.
-    assert page.locator("[data-qa=tile] a").all_inner_texts() == ["Court Sentencing migration"]
+    assert page.locator("[data-qa=tile] a").all_inner_texts() == ["Court sentencing migration"]
     page.click("a[href='/court-sentencing-migration/']")
-    walk.check("Court Sentencing migrations")
+    walk.check("Court sentencing migrations")
 
     # A malformed prisoner number is a GOV.UK error, and nothing is sent upstream.
     page.click("[data-qa=start-new-migration]")
@@ -38,7 +38,7 @@ def test_court_sentencing_from_the_home_tile_to_completed(
     page.click("[data-qa=continue-button]")
     walk.check("Start a new court sentencing migration", error=True)
     assert (
-        "Enter prisoner numbers in the correct format"
+        "Prisoner numbers must each be a letter, 4 numbers and 2 letters"
         in page.locator(".govuk-error-summary").inner_text()
     )
 
@@ -57,20 +57,20 @@ def test_court_sentencing_from_the_home_tile_to_completed(
     assert walk.qa("offenderNo") == f"G2718ZZ, {known}, A1404ZZ"
     page.click("[data-qa=start-migration-button]")
     page.wait_for_url("**/start/confirmation")
-    walk.check("Court Sentencing migration started")
+    walk.check("Court sentencing migration started")
     migration_id = walk.qa("migration-id")
 
     page.click("[data-qa=view-status-link]")
-    walk.check("Court Sentencing migration details")
+    walk.check("Court sentencing migration details")
     expect(page.locator("[data-qa=status]")).to_have_text("COMPLETED", timeout=60_000)
     assert walk.fragments, "the figures were not refreshed by migration-progress.js"
     assert walk.qa("failedCount") == "2"
     assert walk.qa("migratedCount") == "1"
 
     page.click("[data-qa=failures-link]")
-    walk.check("Court Sentencing migration failures")
+    walk.check("Court sentencing migration failures")
     ids = page.locator("[data-qa=entity-id]").all_inner_texts()
     assert sorted(ids) == ["A1404ZZ", "G2718ZZ"]
     page.goto(f"{dashboard.url}/court-sentencing-migration/")
-    walk.check("Court Sentencing migrations")
+    walk.check("Court sentencing migrations")
     assert re.search(migration_id, page.locator("[data-qa=migrations]").inner_text())

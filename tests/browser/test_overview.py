@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_the_overview_from_the_header_as_migrations_start(
     page.on("request", lambda r: polled.append(r.url) if "/overview/in-flight" in r.url else None)
     walk = Walk(page)
     sign_in(page, dashboard, "SYSCON_USER")
-    walk.check("Home")
+    walk.check(SERVICE)
     page.click("[data-qa=header-overview-link]")
     walk.check("What is happening now")
     expect(page.locator("[data-qa=none-in-flight]")).to_be_visible()
@@ -57,7 +57,7 @@ def test_the_overview_from_the_header_as_migrations_start(
     assert polled, "the in-flight part was not refreshed by migration-progress.js"
     cards = page.locator("[data-qa=in-flight-row]").all_inner_texts()
     assert any(f"Visits migration {visits}" in card for card in cards)
-    assert any(f"Visit Slots migration {slots}" in card for card in cards)
+    assert any(f"Visit slots migration {slots}" in card for card in cards)
     bar = page.locator("[data-qa=progress-bar] svg").first
     expect(bar).to_have_attribute("aria-hidden", "true")
     assert "estimated" in page.locator("[data-qa=progress-text]").first.inner_text()

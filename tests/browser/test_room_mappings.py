@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def test_mapping_the_unmapped_mdi_room_clears_the_previews_warning(
 ) -> None:
     walk = Walk(page)
     sign_in(page, dashboard, "VISITS_USER")
-    walk.check("Home")
+    walk.check(SERVICE)
 
     # The choose-a-prison page, with its error for a bad code.
     page.click("a[href='/visits-room-mappings/prison']")
@@ -28,7 +28,7 @@ def test_mapping_the_unmapped_mdi_room_clears_the_previews_warning(
     page.click("[data-qa=show-rooms-button]")
     walk.check("Room mappings", error=True)
     assert (
-        "Enter a prison code of 3 letters, like HEI"
+        "Prison code must be 3 letters, like MDI"
         in page.locator(".govuk-error-summary").inner_text()
     )
 
@@ -45,9 +45,9 @@ def test_mapping_the_unmapped_mdi_room_clears_the_previews_warning(
     # Add a mapping: the empty form's error first, then the mapping.
     row = page.locator("[data-qa=room-row]", has_text=ROOM)
     row.locator("[data-qa=add-link]").click()
-    walk.check("Add room mapping - MDI")
+    walk.check(f"Add a mapping for {ROOM}")
     page.click("[data-qa=add-mapping-button]")
-    walk.check("Add room mapping - MDI", error=True)
+    walk.check(f"Add a mapping for {ROOM}", error=True)
     assert "Enter the DPS room description" in page.locator(".govuk-error-summary").inner_text()
     page.fill("#dpsRoom", "Family visits room")
     page.check("#isOpen")
@@ -59,7 +59,7 @@ def test_mapping_the_unmapped_mdi_room_clears_the_previews_warning(
 
     # Delete asks first (and is not carried out here).
     row.locator("[data-qa=delete-link]").click()
-    walk.check("Delete room mapping - MDI")
+    walk.check("Are you sure you want to delete this room mapping?")
     page.click("text=No, keep it")
     walk.check("Room mappings - MDI")
 

@@ -19,7 +19,8 @@ pytestmark = [
 PASSWORD = "password123456"
 
 
-TITLE = "Home - NOMIS Migration and Synchronisation Dashboard"
+# Home is titled with the service name alone.
+TITLE = "NOMIS Migration and Synchronisation Dashboard"
 
 
 def sign_in(page: Any, dashboard: Any, username: str, start: str = "/") -> None:
@@ -51,7 +52,7 @@ def sign_out(page: Any) -> None:
             ),
         ),
         ("VISITS_USER", "V. Visits", ["Visit room mappings", "Visits migration"]),
-        ("SENTENCING_USER", "S. Sentencing", ["Court Sentencing migration"]),
+        ("SENTENCING_USER", "S. Sentencing", ["Court sentencing migration"]),
     ],
 )
 def test_a_user_with_a_migration_role_sees_its_tiles_then_signs_out(
@@ -61,7 +62,7 @@ def test_a_user_with_a_migration_role_sees_its_tiles_then_signs_out(
     assert page.title() == TITLE
     stylesheet = page.locator("link[rel=stylesheet]").first.get_attribute("href")
     assert page.request.get(f"{dashboard.url}{stylesheet}").ok
-    assert page.locator("h1").inner_text() == "NOMIS migration and synchronisation dashboard"
+    assert page.locator("h1").inner_text() == TITLE
     assert page.locator("[data-qa=header-user-name]").inner_text() == short_name
     assert page.locator("[data-qa=header-user-name]").get_attribute("href") == "/account-details"
     tiles = page.locator("[data-qa=tile] a")

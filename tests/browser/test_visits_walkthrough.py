@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.walk import Walk, sign_in
+from tests.browser.walk import SERVICE, Walk, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def test_the_seed_walk_through_to_a_completed_and_a_cancelled_migration(
 ) -> None:
     walk = Walk(page)
     sign_in(page, dashboard)
-    walk.check("Home")
+    walk.check(SERVICE)
 
     # The home tile leads to the (empty) history list.
     sandbox.reset("empty")
@@ -69,8 +69,8 @@ def test_the_seed_walk_through_to_a_completed_and_a_cancelled_migration(
     page.click("[data-qa=continue-button]")
     walk.check("Start a new visits migration", error=True)
     summary = page.locator(".govuk-error-summary").inner_text()
-    assert "Enter one or more prison codes" in summary
-    assert "Select the type of visits to migrate" in summary
+    assert "Enter the prison codes" in summary
+    assert "Select the visit types" in summary
 
     # A preview with an unmapped room, then "Change" back to the form with the values kept.
     page.check("input[name=visitTypes][value=SCON]")
@@ -115,7 +115,7 @@ def test_the_seed_walk_through_to_a_completed_and_a_cancelled_migration(
     walk.check("Visits migration details")
     assert walk.qa("status") == "STARTED"
     page.click("[data-qa=cancel-migration-button]")
-    walk.check("Cancel visits migration")
+    walk.check("Are you sure you want to cancel this visits migration?")
     page.click("[data-qa=confirm-cancel-button]")
     page.wait_for_url(f"**/visits-migration/{cancelled_id}/")
     walk.check("Visits migration details")
@@ -131,7 +131,7 @@ def test_the_seed_walk_through_to_a_completed_and_a_cancelled_migration(
     page.goto(f"{dashboard.url}/visits-migration/failures/")
     walk.check("Visits migration failures")
     page.goto(f"{dashboard.url}/visits-migration/failures/delete?from=failures")
-    walk.check("Delete visits failure messages")
+    walk.check("Are you sure you want to delete the visits failure messages?")
     page.click("[data-qa=confirm-delete-failures-button]")
     page.wait_for_url("**/visits-migration/failures/")
     walk.check("Visits migration failures")

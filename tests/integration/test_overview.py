@@ -21,8 +21,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 # Each type's start: its pages' prefix, start form and name.
 STARTS: tuple[tuple[str, dict[str, str], str], ...] = (
     ("/visits-migration", {"prisonIds": "HEI", "visitTypes": "SCON"}, "Visits"),
-    ("/court-sentencing-migration", {}, "Court Sentencing"),
-    ("/visitslots-migration", {}, "Visit Slots"),
+    ("/court-sentencing-migration", {}, "Court sentencing"),
+    ("/visitslots-migration", {}, "Visit slots"),
 )
 # Slow enough that none of the three finishes while the test reads the page.
 SLOW = {"visit_delay_ms": 5000.0, "workers": 1}
@@ -99,7 +99,7 @@ def test_a_user_with_one_role_sees_only_their_type_and_nothing_else_is_asked(
     page = sentencing.get("/overview/")
     calls = [e for e in sandbox.journal()[before:] if e["path"].startswith("/nomis-migration-api")]
     assert calls, "the overview asked the migration service nothing"
-    court = ids["Court Sentencing"]
+    court = ids["Court sentencing"]
     assert {e["path"] for e in calls} <= {
         "/nomis-migration-api/migrate/history/active/COURT_SENTENCING",
         f"/nomis-migration-api/migrate/history/{court}",
@@ -109,7 +109,7 @@ def test_a_user_with_one_role_sees_only_their_type_and_nothing_else_is_asked(
     assert {e["user"] for e in calls if e["status"] != 401} == {"SENTENCING_USER"}, calls
     cards = in_flight_cards(page.text)
     assert len(cards) == 1
-    assert f"Court Sentencing migration {court}<" in cards[0]
+    assert f"Court sentencing migration {court}<" in cards[0]
     assert page.text.count('data-qa="last-run"') == 1
 
 
@@ -138,7 +138,7 @@ def test_a_hung_type_is_unavailable_and_the_others_still_show(three_running, san
 
 def test_a_migration_being_cancelled_is_still_in_flight(three_running) -> None:
     browser, ids = three_running
-    court = ids["Court Sentencing"]
+    court = ids["Court sentencing"]
     browser.post(f"/court-sentencing-migration/{court}/cancel")
     cards = in_flight_cards(browser.get("/overview/").text)
     assert len(cards) == 3

@@ -109,7 +109,7 @@ def test_each_sandbox_user_signs_in_through_the_form_and_sees_their_home_page(
     home = submit_auth_form(http, first, username)
     assert home.status_code == 200
     assert home.url == f"{dashboard.url}/"
-    assert "NOMIS migration and synchronisation dashboard</h1>" in home.text
+    assert "NOMIS Migration and Synchronisation Dashboard</h1>" in home.text
     assert header_name(home.text) == short_name
     assert ('href="/visits-migration/"' in home.text) is sees_visits
     assert ("<strong>MIGRATE_VISITS</strong>" in home.text) is not sees_visits

@@ -42,7 +42,7 @@ def test_visit_slots_migrate_every_nomis_time_slot(browser_as, sandbox) -> None:
     browser = browser_as("SYSCON_USER")
     preview = browser.start_preview("/visitslots-migration")
     assert "Estimated number of visit time slots to be migrated: 84" in preview.text
-    migration_id = started_id(browser.start(preview, "/visitslots-migration"), "Visit Slots")
+    migration_id = started_id(browser.start(preview, "/visitslots-migration"), "Visit slots")
     sandbox.wait_for_status(migration_id, "COMPLETED", timeout=60)
     details = browser.get(f"/visitslots-migration/{migration_id}/").text
     assert qa(details, "status") == "COMPLETED"
@@ -62,7 +62,7 @@ def test_court_sentencing_migrates_the_prisoners_named_and_shows_the_one_that_fa
     preview = browser.start_preview(prefix, offenderNo=", ".join(n.lower() for n in named))
     assert "Estimated number of prisoners to be migrated: 4" in preview.text
     assert ", ".join(named) in preview.text
-    migration_id = started_id(browser.start(preview, prefix), "Court Sentencing")
+    migration_id = started_id(browser.start(preview, prefix), "Court sentencing")
     sandbox.wait_for_status(migration_id, "COMPLETED", timeout=60)
     details = browser.get(f"{prefix}/{migration_id}/").text
     assert (qa(details, "migratedCount"), qa(details, "failedCount")) == ("3", "1")
@@ -83,7 +83,7 @@ def test_one_types_running_migration_does_not_block_another_type(browser_as, san
         browser = browser_as("SYSCON_USER")
         first = browser.start_preview("/court-sentencing-migration")
         court_id = started_id(
-            browser.start(first, "/court-sentencing-migration"), "Court Sentencing"
+            browser.start(first, "/court-sentencing-migration"), "Court sentencing"
         )
         again = browser.start_preview("/court-sentencing-migration")
         assert re.search(r"A court sentencing migration is already in progress", again.text)

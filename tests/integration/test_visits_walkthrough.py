@@ -71,7 +71,7 @@ def test_a_running_migration_is_cancelled_after_confirmation(
     assert qa(details.text, "status") == "STARTED"
     assert 'data-qa="cancel-migration-button"' in details.text
     confirm = browser_http.get(f"/visits-migration/{migration_id}/cancel")
-    assert "Are you sure you want to cancel this migration?" in confirm.text
+    assert "Are you sure you want to cancel this visits migration?" in confirm.text
     assert sandbox.migration_status(migration_id) == "STARTED"
     after = browser_http.post(f"/visits-migration/{migration_id}/cancel", page=confirm.text)
     # Post-redirect-get: the details page, which a refresh would only re-read.

@@ -149,19 +149,35 @@ def test_the_course_activity_is_sent_as_a_number() -> None:
 @pytest.mark.parametrize(
     "field,value,message",
     [
-        ("prisonId", "", "Enter a prison ID."),
-        ("prisonId", "MD", "The prison ID must contain 3 letters."),
-        ("prisonId", "MD1", "The prison ID must contain 3 letters."),
-        ("prisonId", "MDIX", "The prison ID must contain 3 letters."),
-        ("activityStartDate", "", "Enter a date."),
-        ("activityStartDate", "2099-02-30", "Enter a valid date."),
-        ("activityStartDate", "2/1/2099", "Enter a valid date."),
-        ("activityStartDate", "2099-01-02T10:00", "Enter a valid date."),
-        ("activityStartDate", "TODAY", "Enter a valid date."),
-        ("courseActivityId", "12a", "The Course Activity ID must be an integer."),
-        ("courseActivityId", "1.5", "The Course Activity ID must be an integer."),
-        ("courseActivityId", "-4", "The Course Activity ID must be an integer."),
-        ("courseActivityId", "0", "The Course Activity ID must be a whole number greater than 0."),
+        ("prisonId", "", "Enter the prison code"),
+        ("prisonId", "MD", "Prison code must be 3 letters, like MDI"),
+        ("prisonId", "MD1", "Prison code must be 3 letters, like MDI"),
+        ("prisonId", "MDIX", "Prison code must be 3 letters, like MDI"),
+        ("activityStartDate", "", "Enter the activity start date"),
+        (
+            "activityStartDate",
+            "2099-02-30",
+            "Activity start date must be a real date, like 2020-03-23",
+        ),
+        (
+            "activityStartDate",
+            "2/1/2099",
+            "Activity start date must be a real date, like 2020-03-23",
+        ),
+        (
+            "activityStartDate",
+            "2099-01-02T10:00",
+            "Activity start date must be a real date, like 2020-03-23",
+        ),
+        ("activityStartDate", "TODAY", "Activity start date must be a real date, like 2020-03-23"),
+        ("courseActivityId", "12a", "Course activity ID must be a whole number, like 12345"),
+        ("courseActivityId", "1.5", "Course activity ID must be a whole number, like 12345"),
+        ("courseActivityId", "-4", "Course activity ID must be a whole number, like 12345"),
+        (
+            "courseActivityId",
+            "0",
+            "Course activity ID must be between 1 and 9223372036854775807",
+        ),
     ],
 )
 def test_each_rule_has_its_govuk_message(field, value, message) -> None:
@@ -174,7 +190,7 @@ def test_each_rule_has_its_govuk_message(field, value, message) -> None:
 def test_the_start_date_must_be_after_today(days) -> None:
     form = bound(activityStartDate=(today() + dt.timedelta(days=days)).isoformat())
     assert not form.is_valid()
-    assert form.errors["activityStartDate"] == ["The activity start date must be after today."]
+    assert form.errors["activityStartDate"] == ["Activity start date must be after today"]
     assert bound(activityStartDate=(today() + dt.timedelta(days=1)).isoformat()).is_valid()
 
 
@@ -183,7 +199,7 @@ def test_a_fresh_form_starts_tomorrow(client, tokens, syscon_user) -> None:
     page = text(sign_in(client, syscon_user).get("/activities-migration/start"))
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
     assert f'name="activityStartDate" type="text" value="{tomorrow}"' in page
-    assert "Enter the filter details for the Activities entities you want to migrate" in page
+    assert "Which activities should be migrated?" in page
 
 
 @pytest.mark.django_db
@@ -196,7 +212,7 @@ def test_bad_input_never_reaches_an_upstream(client, tokens, syscon_user, reques
     page = text(response)
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "The prison ID must contain 3 letters." in page
+    assert "Prison code must be 3 letters, like MDI" in page
     assert requests_mock.call_count == 0
 
 
@@ -716,11 +732,11 @@ def test_a_started_run_cannot_have_its_date_moved(syscon, requests_mock) -> None
 @pytest.mark.parametrize(
     "typed,message",
     [
-        ("", "Enter a date."),
-        ("2099-13-01", "Enter a valid date."),
-        ("tomorrow", "Enter a valid date."),
-        (FUTURE, "The new activity start date must be after the existing start date."),
-        ("2099-01-01", "The new activity start date must be after the existing start date."),
+        ("", "Enter the new activity start date"),
+        ("2099-13-01", "New activity start date must be a real date, like 2020-03-23"),
+        ("tomorrow", "New activity start date must be a real date, like 2020-03-23"),
+        (FUTURE, "New activity start date must be after the current start date"),
+        ("2099-01-01", "New activity start date must be after the current start date"),
     ],
 )
 def test_the_new_date_rules(syscon, requests_mock, typed, message) -> None:

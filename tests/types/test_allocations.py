@@ -116,18 +116,18 @@ def test_the_form_has_the_activities_rules_and_sends_numbers() -> None:
     bad = AllocationsMigrationForm(QueryDict("prisonId=&courseActivityId=x&activityStartDate="))
     assert not bad.is_valid()
     assert [e["text"] for e in bad.error_list()] == [
-        "Enter a prison ID.",
-        "The Course Activity ID must be an integer.",
-        "Enter a date.",
+        "Enter the prison code",
+        "Course activity ID must be a whole number, like 12345",
+        "Enter the activity start date",
     ]
     today = timezone.localdate().isoformat()
     past = AllocationsMigrationForm(QueryDict(f"prisonId=MDI&activityStartDate={today}"))
-    assert past.errors["activityStartDate"] == ["The activity start date must be after today."]
+    assert past.errors["activityStartDate"] == ["Activity start date must be after today"]
 
 
 def test_a_plain_start_is_empty_and_the_date_editable(syscon) -> None:
     page = text(syscon.get("/allocations-migration/start"))
-    assert "Enter the filter details for the Allocations entities you want to migrate" in page
+    assert "Which allocations should be migrated?" in page
     assert "readonly" not in date_input(page)
     assert 'value=""' in date_input(page) or "value" not in date_input(page)
 
@@ -160,8 +160,7 @@ def test_a_tampered_date_is_refused_at_every_step_and_the_protection_survives_ch
     assert tampered.status_code == 200
     page = text(tampered)
     assert (
-        "The activity start date must be the Activities migration&#39;s start date, 2099-01-02."
-        in page
+        "Activity start date must be the activities migration&#39;s start date, 2099-01-02" in page
     )
     assert f'value="{FUTURE}"' in date_input(page)
     assert requests_mock.call_count == 0
@@ -180,7 +179,7 @@ def test_a_tampered_date_is_refused_at_every_step_and_the_protection_survives_ch
         {"prisonId": "LEI", "courseActivityId": "", "activityStartDate": "2099-01-03"},
     )
     assert again.status_code == 200
-    assert "start date, 2099-01-02." in text(again)
+    assert "start date, 2099-01-02" in text(again)
 
     # The preview and the start use the protected date.
     syscon.post(
@@ -227,8 +226,8 @@ def test_the_preview_and_list_words(syscon, requests_mock) -> None:
     lines = allocations.TYPE.summary({"prisonId": "MDI", "activityStartDate": FUTURE})
     assert [(line.label, line.value) for line in lines] == [
         ("Prison code", "MDI"),
-        ("Single course activity to migrate", ""),
-        ("The date activities will start in DPS", FUTURE),
+        ("Course activity ID", ""),
+        ("Activity start date", FUTURE),
     ]
     assert not allocations.TYPE.has_failures_page
     assert syscon.get("/allocations-migration/failures/").status_code == 404

@@ -103,12 +103,16 @@ def test_dates_are_sent_when_given() -> None:
 @pytest.mark.parametrize(
     "field,value,message",
     [
-        ("prisonIds", "", "Enter one or more prison IDs"),
-        ("prisonIds", " , ", "Enter one or more prison IDs"),
-        ("prisonIds", "HEI, MD1", "Prison IDs must be 3 letters each, like HEI or HEI, WWI"),
-        ("prisonIds", "HEIX", "Prison IDs must be 3 letters each, like HEI or HEI, WWI"),
-        ("fromDate", "2020-02-30", "Enter a real date, like 2020-03-23"),
-        ("toDate", "23/03/2020", "Enter a real date, like 2020-03-23"),
+        ("prisonIds", "", "Enter the prison codes"),
+        ("prisonIds", " , ", "Enter the prison codes"),
+        ("prisonIds", "HEI, MD1", "Prison codes must be 3 letters each, like HEI, WWI"),
+        ("prisonIds", "HEIX", "Prison codes must be 3 letters each, like HEI, WWI"),
+        (
+            "fromDate",
+            "2020-02-30",
+            "Earliest appointment date must be a real date, like 2020-03-23",
+        ),
+        ("toDate", "23/03/2020", "Latest appointment date must be a real date, like 2020-03-23"),
     ],
 )
 def test_each_rule_has_its_govuk_message(field, value, message) -> None:
@@ -120,7 +124,9 @@ def test_each_rule_has_its_govuk_message(field, value, message) -> None:
 def test_the_dates_must_be_in_order() -> None:
     bound = form(fromDate="2020-03-30", toDate="2020-03-23")
     assert not bound.is_valid()
-    assert bound.errors["fromDate"] == ["The from date must be the same as or before the to date"]
+    assert bound.errors["fromDate"] == [
+        "Earliest appointment date must be the same as or before the latest appointment date"
+    ]
 
 
 # -- The preview

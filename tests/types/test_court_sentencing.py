@@ -68,8 +68,8 @@ def test_a_malformed_prisoner_number_is_a_govuk_error(typed) -> None:
     assert not bound.is_valid()
     assert bound.error_list() == [
         {
-            "text": "Enter prisoner numbers in the correct format, like A1234BC, "
-            "separated by commas or spaces",
+            "text": "Prisoner numbers must each be a letter, 4 numbers and 2 letters, like "
+            "A1234BC, B2345CD",
             "href": "#offenderNo",
         }
     ]

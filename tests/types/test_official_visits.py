@@ -56,7 +56,10 @@ RUN = Run("SYSCON_USER", {"prisonIds": "hei", "fromDate": "2024-01-01", "toDate"
 # -- The dashboard
 
 
-BAD_DATE = "Enter a real date, like 2020-03-23"
+BAD_DATE = {
+    "fromDate": "Earliest creation date must be a real date, like 2020-03-23",
+    "toDate": "Latest creation date must be a real date, like 2020-03-23",
+}
 
 
 def form(**values: str) -> OfficialVisitsMigrationForm:
@@ -98,7 +101,7 @@ def test_a_prison_code_that_is_not_3_letters_is_a_govuk_error(typed) -> None:
     bound = form(prisonIds=f"MDI, {typed}")
     assert not bound.is_valid()
     assert bound.error_list() == [
-        {"text": "Enter prison codes of 3 letters, like HEI or HEI, MDI", "href": "#prisonIds"}
+        {"text": "Prison codes must be 3 letters each, like HEI, WWI", "href": "#prisonIds"}
     ]
 
 
@@ -109,7 +112,7 @@ def test_a_prison_code_that_is_not_3_letters_is_a_govuk_error(typed) -> None:
 def test_a_date_that_is_not_a_real_iso_date_is_a_govuk_error(field, typed) -> None:
     bound = form(**{field: typed})
     assert not bound.is_valid()
-    assert bound.error_list() == [{"text": BAD_DATE, "href": f"#{field}"}]
+    assert bound.error_list() == [{"text": BAD_DATE[field], "href": f"#{field}"}]
 
 
 def test_the_from_date_must_not_be_after_the_to_date() -> None:
@@ -117,8 +120,7 @@ def test_the_from_date_must_not_be_after_the_to_date() -> None:
     assert not bound.is_valid()
     assert bound.error_list() == [
         {
-            "text": "The created on or after date must be the same as or before the created on "
-            "or before date",
+            "text": "Earliest creation date must be the same as or before the latest creation date",
             "href": "#fromDate",
         }
     ]
@@ -203,8 +205,8 @@ def test_the_preview_rows_have_their_change_anchors_and_qa_hooks() -> None:
     rows = TYPE.summary({"fromDate": "2020-03-23"})
     assert [(r.key, r.label, r.value, r.qa) for r in rows] == [
         ("prisonIds", "Prison codes", "All prisons", "prison-codes"),
-        ("fromDate", "Created on or after date", "23 March 2020", "created-from"),
-        ("toDate", "Created on or before date", "", "created-to"),
+        ("fromDate", "Earliest creation date", "23 March 2020", "created-from"),
+        ("toDate", "Latest creation date", "", "created-to"),
     ]
 
 

@@ -81,7 +81,7 @@ def test_a_prison_code_that_is_not_3_letters_is_a_govuk_error(typed) -> None:
     bound = PrisonBalanceMigrationForm({"prisonId": typed})
     assert not bound.is_valid()
     assert bound.error_list() == [
-        {"text": "Enter a prison code of 3 letters, like MDI", "href": "#prisonId"}
+        {"text": "Prison code must be 3 letters, like MDI", "href": "#prisonId"}
     ]
 
 

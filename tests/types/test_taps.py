@@ -87,7 +87,7 @@ def test_anything_but_one_prisoner_number_is_a_govuk_error(typed) -> None:
     assert not bound.is_valid()
     assert bound.error_list() == [
         {
-            "text": "Enter a prisoner number in the correct format, like A1234BC",
+            "text": "Prisoner number must be a letter, 4 numbers and 2 letters, like A1234BC",
             "href": "#prisonerNumber",
         }
     ]

@@ -60,8 +60,8 @@ def test_an_empty_form_asks_for_visit_types_and_prisons_in_the_pages_order() -> 
     f = form()
     assert not f.is_valid()
     assert f.error_list() == [
-        {"text": "Select the type of visits to migrate", "href": "#visitTypes"},
-        {"text": "Enter one or more prison codes", "href": "#prisonIds"},
+        {"text": "Select the visit types", "href": "#visitTypes"},
+        {"text": "Enter the prison codes", "href": "#prisonIds"},
     ]
 
 
@@ -76,7 +76,7 @@ def test_prison_codes_are_split_on_commas_or_spaces_and_upper_cased(typed) -> No
 def test_each_prison_code_must_be_three_letters(typed) -> None:
     f = form(prisonIds=typed, visitTypes="SCON")
     assert not f.is_valid()
-    assert f.errors["prisonIds"] == ["Prison codes must be 3 letters, like HEI or HEI, MDI"]
+    assert f.errors["prisonIds"] == ["Prison codes must be 3 letters each, like HEI, WWI"]
 
 
 def test_a_valid_form_gives_the_upstream_filter() -> None:
@@ -109,21 +109,23 @@ def test_a_valid_form_gives_the_upstream_filter() -> None:
 def test_dates_must_be_real(typed) -> None:
     f = form(prisonIds="HEI", visitTypes="SCON", fromDateTime=typed)
     assert not f.is_valid()
-    assert f.errors["fromDateTime"][0].startswith("Enter a real date")
+    assert f.errors["fromDateTime"] == [
+        "Earliest creation date must be a real date, like 2020-03-23 or 2020-03-23T12:00:00"
+    ]
 
 
 def test_created_after_must_be_before_created_before() -> None:
     f = form(prisonIds="HEI", visitTypes="SCON", fromDateTime="2021-01-01", toDateTime="2020-01-01")
     assert not f.is_valid()
     assert f.errors["fromDateTime"] == [
-        "The created after date must be before the created before date"
+        "Earliest creation date must be before the latest creation date"
     ]
 
 
 def test_unknown_visit_types_are_refused() -> None:
     f = form(prisonIds="HEI", visitTypes="XXXX")
     assert not f.is_valid()
-    assert f.errors["visitTypes"] == ["Select the type of visits to migrate"]
+    assert f.errors["visitTypes"] == ["Select the visit types"]
 
 
 # -- The sandbox

@@ -346,7 +346,7 @@ def test_home_shows_the_tiles_the_user_may_use(
 ) -> None:
     sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_VISITS"]))
     html = client.get("/").content.decode()
-    assert '<h1 class="govuk-heading-l">NOMIS migration and synchronisation dashboard</h1>' in html
+    assert '<h1 class="govuk-heading-l">NOMIS Migration and Synchronisation Dashboard</h1>' in html
     assert '<a class="govuk-link govuk-link--no-visited-state" href="/visits-migration/">' in html
     assert 'data-qa="no-tiles"' not in html
 

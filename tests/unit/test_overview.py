@@ -147,7 +147,7 @@ def test_a_user_with_one_role_sees_only_that_type_and_no_other_type_is_asked(
     ]
     assert page.count('data-qa="last-run"') == 1
     assert 'data-type="visits"' in page
-    assert "Court Sentencing" not in page
+    assert "Court sentencing" not in page
     # Every upstream call carries the user's own name (a system token per user).
     assert {username for username, _ in tokens.issued} == {"VISITS_USER"}
 
@@ -306,8 +306,8 @@ def test_a_type_that_fails_says_unavailable_on_its_own_rows(
     assert STATUS_UNAVAILABLE in sentencing.group(1)
     failures = re.search(r'data-qa="dead-letters" data-type="court_sentencing">(.*?)</tr>', page)
     assert STATUS_UNAVAILABLE in failures.group(1)
-    assert "Court Sentencing: whether a migration is in flight could not be checked" in page
-    assert "did not answer in time for: Court Sentencing." in page
+    assert "Court sentencing: whether a migration is in flight could not be checked" in page
+    assert "did not answer in time for: Court sentencing." in page
     # The rest still show.
     assert page.count('data-qa="in-flight-row"') == 1
     assert page.count('data-qa="type-unavailable"') == 3

@@ -103,7 +103,9 @@ def test_a_bad_prison_code_is_a_govuk_error_and_calls_nothing(visits, requests_m
     response = visits.get("/visits-room-mappings/", {"prisonId": code, "futureVisits": "true"})
     page = text(response)
     assert 'class="govuk-error-summary' in page
-    assert "Enter a prison code of 3 letters, like HEI" in page
+    # The start forms' words for a prison code.
+    expected = "Prison code must be 3 letters, like MDI" if code else "Enter the prison code"
+    assert expected in page
     assert requests_mock.call_count == 0
 
 

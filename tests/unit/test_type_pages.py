@@ -297,7 +297,7 @@ def test_each_sandbox_persona_holds_one_of_the_types_roles(request, persona) -> 
 def test_the_tiles_are_sorted_by_heading(client, tokens, syscon_user) -> None:
     home = text(sign_in(client, syscon_user).get("/"))
     titles = [t.tile_title for t in types.REGISTERED]
-    # Whole link texts: "Visits migration" is also the end of "Official Visits migration".
+    # Whole link texts: "Visits migration" is also the end of "Official visits migration".
     positions = [home.index(f">{title}</a>") for title in sorted(titles, key=str.lower)]
     assert positions == sorted(positions)
 

@@ -150,7 +150,9 @@ def test_history_filters_become_upstream_parameters_and_removable_tags(
         "includeonlyfailures": ["true"],
     }
     assert "No migration records found" in page
-    assert "Prison: HEI" in page and "Started from: 2020-03-23" in page and "Failures only" in page
+    assert (
+        "Prison: HEI" in page and "Earliest start: 2020-03-23" in page and "Failures only" in page
+    )
     assert "Clear filters" in page
     # Each tag's link drops only its own filter.
     assert 'href="/visits-migration/?fromDateTime=2020-03-23&amp;includeOnlyFailures=true"' in page
@@ -175,9 +177,7 @@ def test_start_form_shows_govuk_errors_in_order(visits_client, requests_mock) ->
     page = text(visits_client.post("/visits-migration/start", {}))
     # The summary lists them as the fields come on the page: the visit types first.
     summary = page[page.index("There is a problem") : page.index("<h1")]
-    assert summary.index("Select the type of visits to migrate") < summary.index(
-        "Enter one or more prison codes"
-    )
+    assert summary.index("Select the visit types") < summary.index("Enter the prison codes")
     assert "There is a problem" in page
     assert requests_mock.call_count == 0
 
@@ -484,7 +484,7 @@ def test_cancel_asks_for_confirmation_first_then_redirects(visits_client, reques
     )
     requests_mock.post(migration_url(f"/migrate/cancel/{XE}"), status_code=202)
     confirm = visits_client.get(f"/visits-migration/{X}/cancel")
-    assert "Are you sure you want to cancel this migration?" in text(confirm)
+    assert "Are you sure you want to cancel this visits migration?" in text(confirm)
     assert not [r for r in requests_mock.request_history if r.method == "POST"]
     response = visits_client.post(f"/visits-migration/{X}/cancel")
     assert response.status_code == 302 and response["Location"] == f"/visits-migration/{X}/"
@@ -574,7 +574,7 @@ def test_delete_failures_confirms_then_returns_only_to_known_pages(
 ) -> None:
     requests_mock.delete(DLQ, status_code=204)
     confirm = visits_client.get(f"/visits-migration/failures/delete?from={origin}")
-    assert "Are you sure you want to delete the failure messages?" in text(confirm)
+    assert "Are you sure you want to delete the visits failure messages?" in text(confirm)
     assert requests_mock.call_count == 0
     response = visits_client.post("/visits-migration/failures/delete", {"from": origin})
     assert response["Location"] == back

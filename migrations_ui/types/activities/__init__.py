@@ -29,7 +29,7 @@ def summary(filter: Mapping[str, Any]) -> list[Line]:
         Line("activityStartDate", "Activity start date", _text(filter, "activityStartDate")),
         Line(
             "courseActivityId",
-            "Single course activity to migrate",
+            "Course activity ID",
             _text(filter, "courseActivityId"),
         ),
     ]

@@ -22,15 +22,15 @@ from migrations_ui.types.activities_family import (
 
 
 class ActivitiesMigrationForm(ActivityFilterForm):
-    question = "Enter the filter details for the Activities entities you want to migrate"
+    question = "Which activities should be migrated?"
 
     prisonId = prison_field()
     activityStartDate = start_date_field(
-        "When should the migrated activities start",
-        "Example 2025-02-05, must be earliest date of tomorrow.",
+        "Activity start date",
+        "The migrated activities start in DPS on this date. It must be after today.",
     )
     courseActivityId = course_activity_field(
-        "If not entered then all active activities will be migrated."
+        "Leave this empty to migrate every active activity of the prison."
     )
 
     @classmethod
@@ -42,7 +42,9 @@ class ActivitiesMigrationForm(ActivityFilterForm):
 class MoveStartDateForm(GovukForm):
     """The new start date of an ended activities run (upstream-api-types.md §2.1)."""
 
-    newActivityStartDate = start_date_field("New activity start date", "")
+    newActivityStartDate = start_date_field(
+        "New activity start date", "It must be after the current start date."
+    )
 
     def __init__(self, *args: Any, current_start: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,5 +55,5 @@ class MoveStartDateForm(GovukForm):
             self.cleaned_data["newActivityStartDate"],
             # Already in the future (checked before the form is offered), so also after today.
             max(self.current_start, today()),
-            "The new activity start date must be after the existing start date.",
+            "New activity start date must be after the current start date",
         )

@@ -155,7 +155,15 @@ class MoveStartDateView(_RunView):
         form: MoveStartDateForm | None,
         errors: list[dict[str, str]],
     ) -> HttpResponse:
-        return self.render(self.template, {"migration": migration, "form": form, "errors": errors})
+        return self.render(
+            self.template,
+            {
+                "migration": migration,
+                "form": form,
+                "errors": errors,
+                "page_has_errors": bool(errors),
+            },
+        )
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
         migration = self.migration_or_none(migration_id)

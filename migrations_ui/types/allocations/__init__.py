@@ -38,12 +38,12 @@ def summary(filter: Mapping[str, Any]) -> list[Line]:
         Line("prisonId", "Prison code", _text(filter, "prisonId"), "prison-code"),
         Line(
             "courseActivityId",
-            "Single course activity to migrate",
+            "Course activity ID",
             _text(filter, "courseActivityId"),
         ),
         Line(
             "activityStartDate",
-            "The date activities will start in DPS",
+            "Activity start date",
             _text(filter, "activityStartDate"),
         ),
     ]

@@ -19,20 +19,19 @@ from migrations_ui.types.activities_family import (
     start_date_field,
 )
 
-START_DATE_LABEL = "The date activities will start in DPS."
-
 
 class AllocationsMigrationForm(ActivityFilterForm):
-    question = "Enter the filter details for the Allocations entities you want to migrate"
+    question = "Which allocations should be migrated?"
 
     prisonId = prison_field()
     courseActivityId = course_activity_field(
-        "If not entered then all active allocations from all active activities will be migrated."
+        "Leave this empty to migrate the allocations of every active activity of the prison."
     )
     activityStartDate = start_date_field(
-        START_DATE_LABEL,
-        "Example 2025-05-31, must be after today. Allocations active on this date will be "
-        "migrated. Cannot be changed if defaulted from the Activities migration.",
+        "Activity start date",
+        "The date the activities start in DPS: allocations active on this date are migrated. "
+        "It must be after today. It cannot be changed when it comes from an activities "
+        "migration.",
     )
 
     def __init__(self, *args: Any, protected_start_date: str | None = None, **kwargs: Any) -> None:
@@ -41,8 +40,8 @@ class AllocationsMigrationForm(ActivityFilterForm):
         if protected_start_date:
             start = self.fields["activityStartDate"]
             start.hint = (  # type: ignore[attr-defined]
-                "This is the Activities migration's start date, so it cannot be changed here. "
-                "Allocations active on this date will be migrated."
+                "This is the activities migration's start date, so it cannot be changed here. "
+                "Allocations active on this date are migrated."
             )
             start.attributes = {  # type: ignore[attr-defined]
                 "readonly": "readonly",
@@ -73,8 +72,8 @@ class AllocationsMigrationForm(ActivityFilterForm):
         date = super().clean_activityStartDate()
         if self.protected_start_date and date.isoformat() != self.protected_start_date:
             raise forms.ValidationError(
-                "The activity start date must be the Activities migration's start date, "
-                f"{self.protected_start_date}.",
+                "Activity start date must be the activities migration's start date, "
+                f"{self.protected_start_date}",
                 code="protected",
             )
         return date

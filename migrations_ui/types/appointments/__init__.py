@@ -22,8 +22,8 @@ def _text(filter: Mapping[str, Any], key: str) -> str:
 def summary(filter: Mapping[str, Any]) -> list[Line]:
     return [
         Line("prisonIds", "Prison codes", text_list(filter.get("prisonIds")), "prison-codes"),
-        Line("fromDate", "Appointments on or after", _text(filter, "fromDate")),
-        Line("toDate", "Appointments on or before", _text(filter, "toDate")),
+        Line("fromDate", "Earliest appointment date", _text(filter, "fromDate")),
+        Line("toDate", "Latest appointment date", _text(filter, "toDate")),
     ]
 
 

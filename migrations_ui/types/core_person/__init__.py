@@ -32,7 +32,7 @@ TYPE = MigrationType(
     # The existing dashboard's prefix, kept for bookmarks, though it is no longer religion only.
     url_prefix="coreperson-religion-migration",
     start_path="core-person",
-    name="Core Person",
+    name="Core person",
     records="prisoners",
     sample_form=lambda tomorrow: {},
     roles=(),

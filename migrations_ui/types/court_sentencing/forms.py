@@ -18,8 +18,7 @@ class CourtSentencingMigrationForm(MigrationFilterForm):
 
     offenderNo = PrisonerNumbersField(
         label="Prisoner numbers (optional)",
-        hint="For example, A1234BC, B2345CD. Separate numbers with commas or spaces. Leave this "
-        "empty to migrate the court cases of every prisoner in NOMIS.",
+        hint="Leave this empty to migrate the court cases of every prisoner in NOMIS.",
     )
 
     def upstream_filter(self) -> dict[str, Any]:

@@ -56,13 +56,13 @@ def summary(filter: Mapping[str, Any]) -> list[Line]:
         ),
         Line(
             "fromDate",
-            "Created on or after date",
+            "Earliest creation date",
             date_text(_date(filter, "fromDate")),
             "created-from",
         ),
         Line(
             "toDate",
-            "Created on or before date",
+            "Latest creation date",
             date_text(_date(filter, "toDate")),
             "created-to",
         ),
@@ -82,7 +82,7 @@ TYPE = MigrationType(
     upstream_type="OFFICIAL_VISITS",
     url_prefix="officialvisits-migration",
     start_path="official-visits",
-    name="Official Visits",
+    name="Official visits",
     records="official visits",
     sample_form=lambda tomorrow: {
         "prisonIds": "HEI",

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-
-from migrations_ui.fields import DateField, PrisonCodesField
+from migrations_ui.fields import DateField, PrisonCodesField, order_error
 from migrations_ui.forms import MigrationFilterForm
 
-_CREATED = "This is the date the visit was created in NOMIS, not the date of the visit."
+_CREATED = "The date the visit was created in NOMIS, not the date of the visit."
 
 
 class OfficialVisitsMigrationForm(MigrationFilterForm):
@@ -22,30 +20,20 @@ class OfficialVisitsMigrationForm(MigrationFilterForm):
 
     prisonIds = PrisonCodesField(
         label="Prison codes (optional)",
-        hint="One or more 3 letter prison codes, separated by commas or spaces. For example, HEI "
-        "or HEI, WWI. Leave this empty to migrate the official visits of every prison.",
+        hint="Leave this empty to migrate the official visits of every prison.",
     )
     fromDate = DateField(
-        label="Only include official visits created on or after this date (optional)",
-        hint=f"For example, 2020-03-23. {_CREATED}",
+        label="Earliest creation date (optional)",
+        hint=f"{_CREATED} Visits created on or after this date are migrated.",
     )
     toDate = DateField(
-        label="Only include official visits created on or before this date (optional)",
-        hint=f"For example, 2020-03-30. {_CREATED}",
+        label="Latest creation date (optional)",
+        hint=f"{_CREATED} Visits created on or before this date are migrated.",
     )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("fromDate"), cleaned.get("toDate")
-        if start and end and start > end:
-            self.add_error(
-                "fromDate",
-                forms.ValidationError(
-                    "The created on or after date must be the same as or before the created on "
-                    "or before date",
-                    code="order",
-                ),
-            )
+        order_error(self, "fromDate", "toDate", same_allowed=True)
         return cleaned
 
     def upstream_filter(self) -> dict[str, Any]:

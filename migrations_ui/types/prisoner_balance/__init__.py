@@ -36,12 +36,14 @@ TYPE = MigrationType(
     upstream_type="PRISONER_BALANCE",
     url_prefix="prisoner-balance-migration",
     start_path="prisoner-balance",
-    name="Prisoner Balance",
+    name="Prisoner balance",
     records="prisoner balances",
     sample_form=lambda tomorrow: {"prisonId": "LEI"},
     roles=(),
     form=balance_form(
-        "PrisonerBalanceMigrationForm", every="the balances of every prisoner in NOMIS"
+        "PrisonerBalanceMigrationForm",
+        question="Which prison's prisoner balances should be migrated?",
+        every="the balances of every prisoner in NOMIS",
     ),
     estimate=estimate,
     summary=summary,

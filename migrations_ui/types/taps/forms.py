@@ -21,11 +21,11 @@ class TapsMigrationForm(MigrationFilterForm):
         "repairing everyone."
     )
 
+    question = "Whose temporary absences should be repaired?"
+
     prisonerNumber = PrisonerNumberField(
         label="Prisoner number (optional)",
-        hint="For example, A1234BC. Leave this empty to repair the temporary absences of every "
-        "prisoner in NOMIS.",
-        label_classes="govuk-label--m",
+        hint="Leave this empty to repair the temporary absences of every prisoner in NOMIS.",
     )
 
     def upstream_filter(self) -> dict[str, Any]:

@@ -47,13 +47,13 @@ def summary(filter: Mapping[str, Any]) -> list[Line]:
         Line("prisonIds", "Prison codes", text_list(filter.get("prisonIds")), "prison-codes"),
         Line(
             "fromDateTime",
-            "Created after date",
+            "Earliest creation date",
             datetime_display(filter.get("fromDateTime")),
             "created-after",
         ),
         Line(
             "toDateTime",
-            "Created before date",
+            "Latest creation date",
             datetime_display(filter.get("toDateTime")),
             "created-before",
         ),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-
-from migrations_ui.fields import ChoicesField, DateTimeField, PrisonCodesField
+from migrations_ui.fields import ChoicesField, DateTimeField, PrisonCodesField, order_error
 from migrations_ui.forms import MigrationFilterForm, iso_local
 
 VISIT_TYPE_CHOICES = [("SCON", "Social visits"), ("OFFI", "Official visits")]
-_CREATED = "This is the date the visit was created in NOMIS, not the date of the visit."
+_CREATED = "The date the visit was created in NOMIS, not the date of the visit."
 
 
 class VisitsMigrationForm(MigrationFilterForm):
@@ -19,49 +17,22 @@ class VisitsMigrationForm(MigrationFilterForm):
     Field names are the existing dashboard's, so bookmarked and scripted URLs keep working.
     """
 
-    question = "Enter the filter details for the visits you want to migrate"
+    question = "Which visits should be migrated?"
 
-    visitTypes = ChoicesField(
-        label="Which types of visits should be included?",
-        hint="Select all that apply.",
-        choices=VISIT_TYPE_CHOICES,
-        messages={"required": "Select the type of visits to migrate"},
-    )
-    prisonIds = PrisonCodesField(
-        label="Prison codes",
-        hint="One or more 3 letter prison codes, separated by commas or spaces. "
-        "For example, HEI or HEI, WWI",
-        required=True,
-        messages={"invalid": "Prison codes must be 3 letters, like HEI or HEI, MDI"},
-    )
+    visitTypes = ChoicesField(label="Visit types", choices=VISIT_TYPE_CHOICES)
+    prisonIds = PrisonCodesField(label="Prison codes", required=True)
     fromDateTime = DateTimeField(
-        label="Only include visits created after this date (optional)",
-        hint=f"For example, 2020-03-23 or 2020-03-23T12:00:00. {_CREATED}",
-        messages={
-            "invalid": "Enter a real date for the created after date, like 2020-03-23 or "
-            "2020-03-23T12:00:00"
-        },
+        label="Earliest creation date (optional)",
+        hint=f"{_CREATED} Visits created after this date are migrated.",
     )
     toDateTime = DateTimeField(
-        label="Only include visits created before this date (optional)",
-        hint=f"For example, 2020-03-28 or 2020-03-28T12:00:00. {_CREATED}",
-        messages={
-            "invalid": "Enter a real date for the created before date, like 2020-03-28 or "
-            "2020-03-28T12:00:00"
-        },
+        label="Latest creation date (optional)",
+        hint=f"{_CREATED} Visits created before this date are migrated.",
     )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("fromDateTime"), cleaned.get("toDateTime")
-        if start and end and start >= end:
-            self.add_error(
-                "fromDateTime",
-                forms.ValidationError(
-                    "The created after date must be before the created before date",
-                    code="order",
-                ),
-            )
+        order_error(self, "fromDateTime", "toDateTime", same_allowed=False)
         return cleaned
 
     def upstream_filter(self) -> dict[str, Any]:
