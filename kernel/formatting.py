@@ -6,6 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+# GOV.UK's truncated months for tables (style guide, "Dates"), spelled out rather than taken from
+# strftime's "%b", which follows the process's locale.
+SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
 def thousands(value: int | str | None) -> str:
@@ -16,7 +19,9 @@ def thousands(value: int | str | None) -> str:
 
 
 def datetime_display(value: dt.datetime | str | None) -> str:
-    """Format a date-time as "14 March 2022 - 10:13" in London time.
+    """Format a date-time as "14 Mar 2022, 10:13" in London time.
+
+    Compact, so a date and time fit one line of a table cell.
 
     Upstream timestamps are local date-times without a zone (upstream-api.md §2.2) with 0-9
     fractional digits; aware values are converted to London time first.
@@ -27,7 +32,7 @@ def datetime_display(value: dt.datetime | str | None) -> str:
         value = parse_local_datetime(value)
     if value.tzinfo is not None:
         value = value.astimezone(LONDON)
-    return f"{value.day} {value:%B %Y - %H:%M}"
+    return f"{value.day} {SHORT_MONTHS[value.month - 1]} {value:%Y, %H:%M}"
 
 
 def parse_local_datetime(text: str) -> dt.datetime:

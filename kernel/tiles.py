@@ -13,14 +13,26 @@ class Tile:
     href: str
     # The permission a user needs to see the tile (and to use the page it links to).
     permission: str
+    # The heading home lists it under ("Migrations", "Administration"); groups show in the order
+    # their first tile was registered.
+    group: str = ""
+    # One line under the title: what the area is for.
+    description: str = ""
 
+
+# Home's headings: the migration types, then the tools that look after them.
+MIGRATIONS = "Migrations"
+ADMINISTRATION = "Administration"
 
 _TILES: dict[str, Tile] = {}
+_GROUPS: list[str] = []
 
 
 def register_tile(tile: Tile) -> None:
     """Add a tile (idempotent by title, so app reloads do not duplicate it)."""
     _TILES[tile.title] = tile
+    if tile.group not in _GROUPS:
+        _GROUPS.append(tile.group)
 
 
 def tiles_for(user: Any) -> list[Tile]:
@@ -29,6 +41,15 @@ def tiles_for(user: Any) -> list[Tile]:
         (tile for tile in _TILES.values() if user.has_perm(tile.permission)),
         key=lambda tile: tile.title.lower(),
     )
+
+
+def grouped(tiles: list[Tile]) -> list[tuple[str, list[Tile]]]:
+    """The tiles under their headings, groups in registration order, each group kept sorted."""
+    return [
+        (group, members)
+        for group in _GROUPS
+        if (members := [tile for tile in tiles if tile.group == group])
+    ]
 
 
 # A function giving tags for some of a user's tiles, by href ("Running" on a migration type's

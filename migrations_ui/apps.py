@@ -25,6 +25,8 @@ class MigrationsUiConfig(AppConfig):
                     title=migration_type.tile_title,
                     href=migration_type.home_href,
                     permission=migration_type.view_permission,
+                    group=tiles.MIGRATIONS,
+                    description=migration_type.description,
                 )
             )
         tiles.register_status_provider(running_tags)

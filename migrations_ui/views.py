@@ -261,8 +261,8 @@ class PreviewView(MigrationTypeView):
                 "can_manage_dead_letters": request.user.has_perm(
                     self.migration_type.dead_letters_permission
                 ),
-                "page_has_errors": self.migration_type.checks_in_error_summary
-                and not preview.all_ok,
+                # A check that could not be made is in the error summary.
+                "page_has_errors": not preview.all_ok,
             },
         )
 
@@ -375,7 +375,8 @@ class CancelView(MigrationTypeView):
         if migration is None:
             return self.not_found(migration_id)
         if migration.status != "STARTED":
-            return HttpResponseRedirect(self.url("details", migration_id))
+            # Said, not silently skipped: the run may have ended since the page was loaded.
+            return self.not_running(migration)
         return self.render("cancel.html", {"migration": migration})
 
     def post(self, request: HttpRequest, migration_id: str) -> HttpResponse:
@@ -383,8 +384,7 @@ class CancelView(MigrationTypeView):
         if migration is None:
             return self.not_found(migration_id)
         if migration.status != "STARTED":
-            self.flash(f"The migration is {migration.status}, so it was not cancelled.")
-            return HttpResponseRedirect(self.url("details", migration_id))
+            return self.not_running(migration)
         migration_cancel(
             context=self.audit_context(),
             migration_type=self.migration_type,
@@ -395,6 +395,14 @@ class CancelView(MigrationTypeView):
             "and a few records may still be migrated."
         )
         return HttpResponseRedirect(self.url("details", migration_id))
+
+    def not_running(self, migration: MigrationHistory) -> HttpResponse:
+        """Back to the details, saying why nothing is there to cancel."""
+        self.flash(
+            f"The migration is {migration.status}, so it was not cancelled. "
+            "Only a migration that is still running (STARTED) can be cancelled."
+        )
+        return HttpResponseRedirect(self.url("details", migration.migration_id))
 
     def where_to_check(self, **kwargs: Any) -> list[tuple[str, str]]:
         return [self.details_check(kwargs["migration_id"])]

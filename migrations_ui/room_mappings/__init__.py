@@ -5,7 +5,7 @@ For whoever runs visits migrations (reference-dashboard.md §3): the visits type
 
 from __future__ import annotations
 
-from kernel.tiles import Tile
+from kernel.tiles import ADMINISTRATION, Tile
 from migrations_ui.types import visits
 from migrations_ui.types.base import SYSCON_ROLE
 
@@ -13,4 +13,10 @@ PERMISSION = "migrations_ui.manage_room_mappings"
 ROLES = (*visits.TYPE.roles, SYSCON_ROLE)
 # The existing dashboard's address, so bookmarks keep working.
 URL_PREFIX = "visits-room-mappings"
-TILE = Tile("Visit room mappings", f"/{URL_PREFIX}/prison", PERMISSION)
+TILE = Tile(
+    "Visit room mappings",
+    f"/{URL_PREFIX}/prison",
+    PERMISSION,
+    group=ADMINISTRATION,
+    description="Which DPS visit room each NOMIS room maps to, for visits migrations.",
+)

@@ -10,6 +10,25 @@ from migrations_ui.clients.migration_api import DlqMessage, MigrationApiClient
 from migrations_ui.selectors import username_of
 from migrations_ui.types.base import MigrationType
 
+# What each kind of queue message was doing when it failed (upstream-api.md §5.2). A dead
+# letter carries only the message, never the error: that is logged in Application Insights,
+# under the message's id (query B).
+MESSAGE_KINDS = {
+    "MIGRATE_ENTITY": "A record could not be migrated",
+    "MIGRATE_BY_PAGE": "A page of ids could not be read from NOMIS, so its records were not queued",
+    "MIGRATE_ENTITIES": "The migration could not split its records into pages",
+    "MIGRATE_STATUS_CHECK": "A check of whether the migration had finished failed",
+    "CANCEL_MIGRATION": "A check of whether the cancel had finished failed",
+    "RETRY_MIGRATION_MAPPING": "A record was migrated, but its mapping could not be saved",
+}
+
+
+def message_summary(message_type: str) -> str:
+    """What the failed message was doing, in words ("A record could not be migrated")."""
+    if message_type in MESSAGE_KINDS:
+        return MESSAGE_KINDS[message_type]
+    return f"A {message_type} message failed" if message_type else "A message of no type failed"
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -17,6 +36,10 @@ class Failure:
     # The failed record's id as the type names it (visit id, prisoner number, time slot).
     entity_id: str
     insights_url: str
+
+    @property
+    def summary(self) -> str:
+        return message_summary(self.message.message_type)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ class MigrationType:
     # and the records it moves in sentences ("Estimated number of prisoners to be migrated").
     name: str
     records: str
+    # One line on the home tile saying what the type moves, and where to ("Visits of one or more
+    # prisons, from NOMIS into the Visit someone in prison service"). Required: a new type says it.
+    description: str
     # Roles, besides MIGRATE_NOMIS_SYSCON, that may use every page of the type.
     roles: tuple[str, ...]
     form: type[MigrationFilterForm]
@@ -86,9 +89,10 @@ class MigrationType:
     extra_checks: Mapping[str, Check] = field(default_factory=dict)
     # Template overrides, by generic template name: only where a page really differs.
     templates: Mapping[str, str] = field(default_factory=dict)
-    # Whether the type's preview lists failed checks in a GOV.UK error summary (activities,
-    # appointments), so its title says "Error:" then; others show them as warnings.
-    checks_in_error_summary: bool = False
+    # What each extra check looks at ("Room mappings"), for the preview's error line when it
+    # could not be made ("Room mappings could not be checked: ..."). A type whose preview words
+    # its own error lines (activities) needs none.
+    check_names: Mapping[str, str] = field(default_factory=dict)
     # Whether the form has any field (no filter: the start page is a plain "Continue").
     has_filter: bool = True
     # Whether the type has a failures page (activities, allocations and TAPs link to App

@@ -101,7 +101,7 @@ def test_appointments_from_activating_a_prison_to_completed_with_failures(
     page.wait_for_url("**/appointments-migration/failures/?migrationId=*")
     walk.check("Appointments migration failures")
     assert migration_id in walk.qa("migration-filter")
-    assert page.locator("[data-qa=failures] th").nth(3).inner_text() == "Event ID"
+    assert page.locator("[data-qa=failures] th").nth(1).inner_text() == "Event ID"
     ids = page.locator("[data-qa=entity-id]").all_inner_texts()
     assert sorted(ids) == ["510702", "520702"]
 

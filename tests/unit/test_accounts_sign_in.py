@@ -366,12 +366,10 @@ def test_tiles_are_sorted_by_title(client: Client, auth: Any, auth_key: SigningK
 
     saved = dict(tiles._TILES)
     try:
-        tiles.register_tile(
-            tiles.Tile("Appointments migration", "/a", "migrations_ui.view_visits_migration")
-        )
-        tiles.register_tile(
-            tiles.Tile("Zebra migration", "/z", "migrations_ui.view_visits_migration")
-        )
+        for title, href in (("Appointments migration", "/a"), ("Zebra migration", "/z")):
+            tiles.register_tile(
+                tiles.Tile(title, href, "migrations_ui.view_visits_migration", tiles.MIGRATIONS)
+            )
         tiles.register_tile(tiles.Tile("Audit log", "/audit", "migrations_ui.view_audit_log"))
         sign_in(client, auth, auth_key.token(authorities=["ROLE_MIGRATE_VISITS"]))
         html = client.get("/").content.decode()

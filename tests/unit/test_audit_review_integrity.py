@@ -136,7 +136,7 @@ def test_verify_reports_old_requested_events_without_an_outcome_and_fails() -> N
     with pytest.raises(CommandError, match="1 requested audit event"):
         call_command("audit_verify", stdout=out)
     line = out.getvalue()
-    assert "14 March 2022 - 10:13" in line
+    assert "14 Mar 2022, 10:13" in line
     assert "Sam Syscon (SYSCON_USER)" in line
     assert "CANCEL_MIGRATION" in line
     assert "2022-03-14T10:13:56" in line

@@ -269,7 +269,7 @@ def test_the_last_run_shows_status_counts_when_and_who(client, syscon_user, toke
     row = re.search(r'data-qa="last-run" data-type="court_sentencing">(.*?)</tr>', page).group(1)
     assert ">COMPLETED<" in row
     assert "90 migrated, 10 failed, of 100 estimated" in row
-    assert "Started 1 December 2023 - 09:00, ended 1 December 2023 - 09:00" in row
+    assert "Started 1 Dec 2023, 09:00, ended 1 Dec 2023, 09:00" in row
     assert "Sid Sentencing (SENTENCING_USER)" in row
     assert f'href="/court-sentencing-migration/{ENDED_ID}/"' in row
     # Ended: not in flight.

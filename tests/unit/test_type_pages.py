@@ -7,6 +7,7 @@ with the worked example (`EXAMPLE`) of each type's module, tests/types/test_<slu
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 import json
 import re
@@ -63,6 +64,16 @@ def mock_preview(requests_mock: Any, t: MigrationType, *, estimate: int = 1234) 
     requests_mock.get(
         migration_url(f"/migrate/history/active/{t.upstream_type}"),
         json=InProgressFactory(migrationType=t.upstream_type, status="COMPLETED"),
+    )
+
+
+def mock_migration(requests_mock: Any, t: MigrationType, status: str) -> None:
+    """M4 answers MIGRATION_ID as a migration of the type, in that status."""
+    requests_mock.get(
+        migration_url(f"/migrate/history/{quote(MIGRATION_ID, safe='')}"),
+        json=HistoryRowFactory(
+            migrationId=MIGRATION_ID, migrationType=t.upstream_type, status=status
+        ),
     )
 
 
@@ -162,14 +173,76 @@ def test_a_failed_estimate_is_never_shown_as_a_number(syscon, requests_mock, t) 
 
 
 @EVERY_TYPE
-def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_mock, t) -> None:
-    encoded = quote(MIGRATION_ID, safe="")
+def test_a_check_that_could_not_be_made_is_an_error_that_takes_focus(
+    syscon, requests_mock, t
+) -> None:
+    syscon.post(f"{prefix(t)}start", example_of(t.slug).form)
+    mock_preview(requests_mock, t)
     requests_mock.get(
-        migration_url(f"/migrate/history/{encoded}"),
-        json=HistoryRowFactory(
-            migrationId=MIGRATION_ID, migrationType=t.upstream_type, status="STARTED"
-        ),
+        migration_url(f"/migrate/dead-letter-queue/{t.upstream_type}/count"), status_code=500
     )
+    page = text(syscon.get(f"{prefix(t)}start/preview"))
+    assert "<title>Error: " in page
+    summary = re.search(r'<div class="govuk-error-summary"(.*?)</div> </div>', page)
+    assert summary, "no error summary"
+    # The GOV.UK component, which moves focus to itself, naming the check and the service.
+    assert 'data-module="govuk-error-summary"' in summary.group(0)
+    assert 'data-qa="check-errors"' in summary.group(0)
+    assert "dead letter queue" in summary.group(0) and "migration service" in summary.group(0)
+    # Only the optional count failed: the migration can still start.
+    assert f"Estimated number of {t.records} to be migrated: 1,234" in page
+
+
+@EVERY_TYPE
+def test_a_preview_whose_checks_all_ran_has_no_error(syscon, requests_mock, t) -> None:
+    syscon.post(f"{prefix(t)}start", example_of(t.slug).form)
+    mock_preview(requests_mock, t)
+    page = text(syscon.get(f"{prefix(t)}start/preview"))
+    assert "<title>Error: " not in page and "govuk-error-summary" not in page
+
+
+@EVERY_TYPE
+def test_cancel_of_a_migration_no_longer_running_says_why(syscon, requests_mock, t) -> None:
+    mock_migration(requests_mock, t, "COMPLETED")
+    requests_mock.get(
+        migration_url(f"/migrate/history/active/{t.upstream_type}"),
+        json=InProgressFactory(migrationType=t.upstream_type, status="COMPLETED"),
+    )
+    response = syscon.get(f"{prefix(t)}{MIGRATION_ID}/cancel")
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix(t)}{MIGRATION_ID}/"
+    details = text(syscon.get(response["Location"]))
+    assert "The migration is COMPLETED, so it was not cancelled." in details
+    assert "Only a migration that is still running (STARTED) can be cancelled." in details
+    assert not [r for r in requests_mock.request_history if r.method == "POST"]
+
+
+@EVERY_TYPE
+def test_home_lists_the_type_under_migrations_with_its_description(syscon, t) -> None:
+    page = text(syscon.get("/"))
+    groups = re.findall(r'data-qa="tile-group">([^<]*)<', page)
+    assert groups == ["Migrations", "Administration"]
+    migrations, administration = page.split('data-qa="tile-group">')[1:]
+    tile = re.search(
+        rf'href="{prefix(t)}">{re.escape(t.tile_title)}</a>.*?'
+        r'data-qa="tile-description">([^<]*)<',
+        migrations,
+    )
+    assert tile and html.unescape(tile.group(1)) == t.description
+    assert t.tile_title not in administration
+
+
+def test_home_lists_the_admin_tools_under_administration(syscon) -> None:
+    page = text(syscon.get("/"))
+    administration = page.split('data-qa="tile-group">Administration<')[1]
+    titles = re.findall(r'govuk-link--no-visited-state" href="[^"]*">([^<]*)</a>', administration)
+    assert titles == ["Audit log", "Visit room mappings"]
+    assert administration.count('data-qa="tile-description"') == 2
+
+
+@EVERY_TYPE
+def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_mock, t) -> None:
+    mock_migration(requests_mock, t, "STARTED")
     requests_mock.get(
         migration_url(f"/migrate/history/active/{t.upstream_type}"),
         json=InProgressFactory(

@@ -110,7 +110,7 @@ def test_history_lists_each_migration_with_its_links(visits_client, requests_moc
     assert response.status_code == 200
     assert "<title>Visits migrations - " in page
     assert page.count('data-qa="migration-row"') == 3
-    assert "14 March 2022 - 10:13" in page
+    assert "14 Mar 2022, 10:13" in page
     assert '<span data-qa="failedCount">162,794</span>' in page
     assert '<span data-qa="estimatedCount">205,630</span>' in page
     assert "Prisons: MDI, HEI" in page
@@ -222,11 +222,17 @@ def test_preview_shows_the_estimate_the_dead_letters_and_unmapped_rooms(
     assert "Estimated number of visits to be migrated: 100,988" in page
     assert "including visits that have already been migrated" in page
     assert "There are 153 messages on the migration dead letter queue" in page
-    assert "<strong>AGI-VISITS-SOC_VIS</strong>, count: 14,314" in page
+    assert "<strong>AGI-VISITS-SOC_VIS</strong>, 14,314 future visits" in page
     assert "HEI-VISITS-SOC_VIS" not in page
+    # Unmapped rooms are a warning (a notification banner), not an error: every check ran.
+    rooms = re.search(r'<div class="govuk-notification-banner"[^>]*data-qa="unmapped-rooms"', page)
+    assert rooms, "the unmapped rooms are not in a notification banner"
+    assert "<title>Error:" not in page and 'data-qa="check-errors"' not in page
     assert "Delete failure messages" in page
     assert '<dd class="govuk-summary-list__value" data-qa="prison-codes">HEI</dd>' in page
-    assert "23 March 2020 - 00:00" in page
+    # Visit types by name, not NOMIS's code.
+    assert '<dd class="govuk-summary-list__value" data-qa="visit-types">Social visits</dd>' in page
+    assert "23 Mar 2020, 00:00" in page
     assert 'name="preview_token" value="' in page
     # The filter went to the estimate and the room check; the queue checks took the type.
     [count] = [r for r in requests_mock.request_history if r.url.startswith(COUNT)]
@@ -395,10 +401,10 @@ def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
     assert 'data-qa="stillToBeProcessedCount">23,100</dd>' in page
     assert 'data-qa="failedCount">100</dd>' in page
     assert 'data-qa="ended">-</dd>' in page
-    assert "23 March 2016 - 00:00" in page
+    assert "23 Mar 2016, 00:00" in page
     # 1,000 in 10 minutes: 100 a minute; 23,100 left -> 231 minutes from 11:55.
     assert "100 records a minute" in page
-    assert 'data-qa="estimated-finish">14 March 2022 - 15:46' in page
+    assert 'data-qa="estimated-finish">14 Mar 2022, 15:46' in page
     assert "Cancel migration" in page
     # Without JavaScript, "Refresh" reloads the same page.
     assert f'href="/visits-migration/{RUNNING}/" role="button"' in page
@@ -427,7 +433,7 @@ def test_details_of_a_cancelled_migration_show_its_end_and_no_cancel(
     # for an ended migration they must not be shown.
     requests_mock.get(ACTIVE, json=active_json(X, migrated=7777))
     page = text(visits_client.get(f"/visits-migration/{X}/"))
-    assert 'data-qa="ended">14 March 2022 - 10:14' in page
+    assert 'data-qa="ended">14 Mar 2022, 10:14' in page
     assert 'data-qa="stillToBeProcessedCount">None' in page
     assert 'data-qa="migratedCount">2,000' in page
     assert "Cancel migration" not in page and "Refresh counts" not in page
@@ -518,7 +524,13 @@ def test_failures_list_messages_with_insights_links_and_the_full_json(
         },
     )
     page = text(visits_client.get("/visits-migration/failures/"))
-    assert "Failures displayed 2 of 353" in page
+    assert "Showing 2 of 353 failures" in page
+    # Each row says what the message was doing, not its id (the error is in App Insights).
+    summaries = re.findall(r'data-qa="message-summary">([^<]*)<', page)
+    assert summaries == [
+        "A record could not be migrated",
+        "A page of ids could not be read from NOMIS, so its records were not queued",
+    ]
     assert page.count('data-qa="insights-link"') == 2
     assert 'data-qa="entity-id">42</td>' in page
     assert "MIGRATE_BY_PAGE" in page and "Full message" in page
@@ -536,7 +548,15 @@ def test_failures_can_be_filtered_by_migration(visits_client, requests_mock) -> 
     )
     page = text(visits_client.get("/visits-migration/failures/?migrationId=b"))
     assert 'data-qa="message-id">m2<' in page and 'data-qa="message-id">m1<' not in page
-    assert "Showing failures of migration <strong>b</strong> only" in page
+    assert 'Showing failures of migration <strong class="app-nowrap">b</strong> only' in page
+    assert "Showing 1 of 2 failures" in page
+    # Deleting empties the whole queue (M10 has no migration filter), and the page says so.
+    scope = re.search(r'data-qa="delete-scope">(.*?)</p>', page).group(1)
+    assert "deletes all 2 messages on the visits migration dead letter queue" in scope
+    assert (
+        'from every migration, not only those of migration <span class="app-nowrap">b</span>'
+        in (scope)
+    )
 
 
 def test_no_failures_says_so_rather_than_an_empty_table(visits_client, requests_mock) -> None:

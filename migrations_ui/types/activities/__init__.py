@@ -111,6 +111,7 @@ TYPE = MigrationType(
     slug="activities",
     upstream_type="ACTIVITIES",
     url_prefix="activities-migration",
+    description="One prison's activities, or one course activity, from NOMIS to DPS.",
     start_path="activities",
     name="Activities",
     records="activities",
@@ -130,7 +131,6 @@ TYPE = MigrationType(
         "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",
     },
     has_failures_page=False,
-    checks_in_error_summary=True,
     row_links=row_links,
     extra_urls=extra_urls,
 )

@@ -81,6 +81,7 @@ TYPE = MigrationType(
     slug="allocations",
     upstream_type="ALLOCATIONS",
     url_prefix="allocations-migration",
+    description="Prisoners' allocations to one prison's migrated activities.",
     start_path="allocations",
     name="Allocations",
     records="allocations",

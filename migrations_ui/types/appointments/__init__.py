@@ -52,10 +52,10 @@ def extra_urls(migration_type: MigrationType) -> list[Any]:
 
 
 TYPE = MigrationType(
-    checks_in_error_summary=True,
     slug="appointments",
     upstream_type="APPOINTMENTS",
     url_prefix="appointments-migration",
+    description="Appointments of one or more prisons, from NOMIS to DPS.",
     start_path="appointments",
     name="Appointments",
     records="appointments",

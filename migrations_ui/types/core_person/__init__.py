@@ -31,6 +31,7 @@ TYPE = MigrationType(
     upstream_type="CORE_PERSON",
     # The existing dashboard's prefix, kept for bookmarks, though it is no longer religion only.
     url_prefix="coreperson-religion-migration",
+    description="Every prisoner's core person details, from NOMIS to DPS.",
     start_path="core-person",
     name="Core person",
     records="prisoners",

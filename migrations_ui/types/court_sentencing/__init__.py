@@ -39,6 +39,7 @@ TYPE = MigrationType(
     slug="court_sentencing",
     upstream_type="COURT_SENTENCING",
     url_prefix="court-sentencing-migration",
+    description="Prisoners' court cases, charges and sentences, from NOMIS to DPS.",
     start_path="court-sentencing",
     name="Court sentencing",
     records="prisoners",

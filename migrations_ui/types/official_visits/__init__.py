@@ -81,6 +81,7 @@ TYPE = MigrationType(
     slug="official_visits",
     upstream_type="OFFICIAL_VISITS",
     url_prefix="officialvisits-migration",
+    description="Official visits, of every prison or some, from NOMIS to DPS.",
     start_path="official-visits",
     name="Official visits",
     records="official visits",

@@ -33,6 +33,7 @@ TYPE = MigrationType(
     slug="prison_balance",
     upstream_type="PRISON_BALANCE",
     url_prefix="prison-balance-migration",
+    description="Prisons' account balances, of one prison or every one, to DPS.",
     start_path="prison-balance",
     name="Prison balance",
     records="prison balances",

@@ -35,6 +35,7 @@ TYPE = MigrationType(
     slug="prisoner_balance",
     upstream_type="PRISONER_BALANCE",
     url_prefix="prisoner-balance-migration",
+    description="Prisoners' account balances, of one prison or every one, to DPS.",
     start_path="prisoner-balance",
     name="Prisoner balance",
     records="prisoner balances",

@@ -48,6 +48,7 @@ TYPE = MigrationType(
     slug="taps",
     upstream_type="EXTERNAL_MOVEMENTS",
     url_prefix="taps-migration",
+    description="Replays prisoners' temporary absences through DPS's repair endpoint.",
     start_path="taps",
     name="Temporary absence repair",
     records="prisoners",

@@ -36,6 +36,7 @@ TYPE = MigrationType(
     slug="visit_slots",
     upstream_type="VISIT_SLOTS",
     url_prefix="visitslots-migration",
+    description="Every prison's official visit time slots, from NOMIS to DPS.",
     start_path="visitslots",
     name="Visit slots",
     records="visit time slots",

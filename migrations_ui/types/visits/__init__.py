@@ -11,7 +11,7 @@ from kernel.formatting import datetime_display
 from migrations_ui.clients.migration_api import MigrationApiClient, RoomUsage
 from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.types.base import Line, MigrationType, entity_field, text_list
-from migrations_ui.types.visits.forms import VisitsMigrationForm
+from migrations_ui.types.visits.forms import VISIT_TYPE_CHOICES, VisitsMigrationForm
 
 
 def _query_of(filter: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,9 +41,19 @@ def unmapped_rooms(username: str | None, filter: Mapping[str, Any]) -> list[Room
     return [room for room in rooms if not room.vsip_room]
 
 
+# NOMIS visit type codes by the names the start form offers them under ("SCON" -> "Social visits").
+VISIT_TYPE_NAMES = dict(VISIT_TYPE_CHOICES)
+
+
+def visit_types(value: Any) -> str:
+    """Stored visit type codes by name, "Social visits, Official visits"; an unknown code as is."""
+    codes = value if isinstance(value, list) else [c for c in str(value or "").split(",") if c]
+    return text_list([VISIT_TYPE_NAMES.get(str(code).strip(), str(code).strip()) for code in codes])
+
+
 def summary(filter: Mapping[str, Any]) -> list[Line]:
     return [
-        Line("visitTypes", "Visit types", text_list(filter.get("visitTypes")), "visit-types"),
+        Line("visitTypes", "Visit types", visit_types(filter.get("visitTypes")), "visit-types"),
         Line("prisonIds", "Prison codes", text_list(filter.get("prisonIds")), "prison-codes"),
         Line(
             "fromDateTime",
@@ -72,7 +82,7 @@ def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
 
     return [
         Line("prisons", "Prisons", text_list(filter.get("prisonIds"))),
-        Line("visit-types", "Visit types", text_list(filter.get("visitTypes"))),
+        Line("visit-types", "Visit types", visit_types(filter.get("visitTypes"))),
         Line("from", "Created from", when("fromDateTime")),
         Line("to", "Created to", when("toDateTime")),
     ]
@@ -82,6 +92,7 @@ TYPE = MigrationType(
     slug="visits",
     upstream_type="VISITS",
     url_prefix="visits-migration",
+    description="Social and official visits, from NOMIS to Visit someone in prison.",
     start_path="visits",
     name="Visits",
     records="visits",
@@ -95,6 +106,7 @@ TYPE = MigrationType(
     entity_id=entity_field("visitId"),
     already_migrated_log="Will not migrate visit since it is migrated already,",
     extra_checks={"unmapped_rooms": unmapped_rooms},
+    check_names={"unmapped_rooms": "Room mappings"},
     templates={
         "_preview_checks.html": "migrations_ui/visits/_preview_checks.html",
     },
