@@ -91,9 +91,15 @@ EXAMPLE = Example(
     entity={"courseActivityId": 123, "activityStartDate": "2099-01-02"},
     entity_id="123",
 )
+# The start date must be after today: two days ahead, so a test run that crosses midnight (the
+# module is imported before it) still starts the migration.
 RUN = Run(
     "ACTIVITIES_USER",
-    {"prisonId": "lei", "activityStartDate": TOMORROW, "courseActivityId": "12001"},
+    {
+        "prisonId": "lei",
+        "activityStartDate": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+        "courseActivityId": "12001",
+    },
     migrated=1,
 )
 
