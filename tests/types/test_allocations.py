@@ -35,7 +35,7 @@ from tests.sandbox.calls import (
     start,
 )
 from tests.types import Example, classic_total, run_of
-from tests.types.test_activities import TOMORROW, run_activities
+from tests.types.test_activities import run_activities
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits", "tests.integration.conftest_visits"]
@@ -343,20 +343,22 @@ def test_the_empty_scenario_has_no_allocations(sb):
 @pytest.mark.django_db(transaction=True)
 def test_allocations_follow_their_activities_run(browser_as, sandbox) -> None:
     browser = browser_as("ACTIVITIES_USER")
+    activities_form = run_of("activities").form
+    start_date = activities_form["activityStartDate"]
     activities = run_to_completion(
-        browser, sandbox, "/activities-migration", "Activities", run_of("activities").form
+        browser, sandbox, "/activities-migration", "Activities", activities_form
     )
     history = browser.get("/activities-migration/").text
     link = re.search(r'href="(/allocations-migration/start\?[^"]+)"', history)
     assert link, "no Migrate allocations link"
     form = browser.get(link.group(1).replace("&amp;", "&"))
-    assert f'value="{TOMORROW}"' in form.text
+    assert f'value="{start_date}"' in form.text
     allocations = run_to_completion(
         browser,
         sandbox,
         "/allocations-migration",
         "Allocations",
-        {"prisonId": "LEI", "courseActivityId": "12001", "activityStartDate": TOMORROW},
+        {"prisonId": "LEI", "courseActivityId": "12001", "activityStartDate": start_date},
     )
     details = browser.get(f"/allocations-migration/{allocations}/").text
     migrated = int(qa(details, "migratedCount").replace(",", ""))
