@@ -148,3 +148,13 @@ def migration_preview(
             preview.extra[name] = result
     preview.seconds = (timezone.now() - started).total_seconds()
     return preview
+
+
+def preview_check(
+    *, user: Any, migration_type: MigrationType, name: str, filter: Mapping[str, Any]
+) -> Any:
+    """One of the type's own checks alone, for the filter (a preview's CSV block downloaded).
+
+    Upstream failures are raised, not kept: the one answer asked for is the whole page.
+    """
+    return migration_type.extra_checks[name](username_of(user), dict(filter))

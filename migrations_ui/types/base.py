@@ -87,7 +87,9 @@ class MigrationType:
     # Extra pre-flight checks run beside the estimate, dead letters and "already running",
     # keyed by name; a type's preview template shows their results.
     extra_checks: Mapping[str, Check] = field(default_factory=dict)
-    # Template overrides, by generic template name: only where a page really differs.
+    # Template overrides, by generic template name: only where a page really differs. Two are
+    # optional additions rather than overrides: `_history_row_actions.html` (a history row's
+    # own buttons) and `_history_help.html` (how to run the type, above its history list).
     templates: Mapping[str, str] = field(default_factory=dict)
     # What each extra check looks at ("Room mappings"), for the preview's error line when it
     # could not be made ("Room mappings could not be checked: ..."). A type whose preview words
@@ -162,6 +164,11 @@ class MigrationType:
     def row_actions_template(self) -> str | None:
         """The type's extra actions per history row, if it has any (most types have none)."""
         return self.templates.get("_history_row_actions.html")
+
+    @property
+    def history_help_template(self) -> str | None:
+        """How to run the type, shown above its history list (only where the steps need telling)."""
+        return self.templates.get("_history_help.html")
 
 
 def text_list(value: Any) -> str:

@@ -13,23 +13,29 @@ PASSWORD = "password123456"
 SERVICE = "NOMIS Migration and Synchronisation Dashboard"
 
 
+def csp_errors_of(page: Any) -> list[str]:
+    """The Content Security Policy errors the page reports from now on, as they come."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    return errors
+
+
 class Walk:
     """A page plus the checks every visited page gets: its title, one h1, axe, no CSP errors."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
         self.titles: list[str] = []
-        self.csp_errors: list[str] = []
+        self.csp_errors = csp_errors_of(page)
         self.fragments: list[str] = []
         page.on("request", lambda r: self.fragments.append(r.url) if "/progress" in r.url else None)
-        page.on(
-            "console",
-            lambda m: (
-                self.csp_errors.append(m.text)
-                if m.type == "error" and "Content Security Policy" in m.text
-                else None
-            ),
-        )
 
     def check(self, title: str, *, error: bool = False) -> None:
         # A click returns once it is dispatched, not once the page it leads to has loaded: on a

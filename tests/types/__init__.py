@@ -104,6 +104,21 @@ def declared_run(slug: str) -> Run | None:
     return found
 
 
+# -- The preview's CSV blocks (the activities family)
+
+
+def csv_download(client: Any, preview_html: str, block_id: str) -> Any:
+    """Follows a CSV block's "Download CSV" link on a preview page: a CSV file, or fails."""
+    import re
+
+    link = re.search(rf'href="([^"]+)" download data-qa="{block_id}-download"', preview_html)
+    assert link, f"{block_id} has no download link"
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return response
+
+
 # -- Upstream bodies the examples' mocks answer with
 
 

@@ -41,7 +41,7 @@ from tests.sandbox.calls import (
 )
 from tests.sandbox.calls import history as run_history
 from tests.sandbox.conftest import user_token
-from tests.types import Example, Run, classic_total
+from tests.types import Example, Run, classic_total, csv_download
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
@@ -466,6 +466,120 @@ def test_no_csv_block_when_nothing_was_found(previewing) -> None:
     assert "<textarea" not in page
     # Every check answered: no error summary, so no "Error: " in the title.
     assert "<title>Start a new activities migration - preview" in page
+
+
+# -- Download CSV: each block's check asked again for the filter in the link
+
+SUSPENDED = [
+    {"offenderNo": "B2222BB", "courseActivityId": 2, "courseActivityDescription": "Kitchens PM"},
+    {"offenderNo": "A1111AA", "courseActivityId": 1, "courseActivityDescription": "Gym AM"},
+]
+CSV_URL = "/activities-migration/start/preview/suspended_allocations.csv"
+
+
+def csv_query(**values: str) -> str:
+    query = QueryDict(mutable=True)
+    query.update({"prisonId": "mdi", "activityStartDate": FUTURE, "courseActivityId": "123"})
+    query.update(values)
+    return query.urlencode()
+
+
+@pytest.mark.django_db
+def test_each_blocks_download_link_gives_the_blocks_text_as_a_csv_file(
+    previewing, requests_mock
+) -> None:
+    requests_mock.get(nomis_url("/allocations/suspended"), json=SUSPENDED)
+    raw = previewing.get("/activities-migration/start/preview").content.decode()
+    shown = re.search(
+        r'<textarea[^>]*id="nomisSuspendedAllocations"[^>]*>(.*?)</textarea>', raw, re.S
+    )
+    assert shown
+    # Only the block with rows has a link; the others had nothing to show.
+    assert raw.count("Download CSV") == 1
+
+    requests_mock.reset_mock()
+    response = csv_download(previewing, raw, "nomisSuspendedAllocations")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="activities-suspended-allocations-MDI.csv"'
+    )
+    assert response.content.decode() == shown.group(1).strip()
+    # One call: the block's own check, with the filter the preview used.
+    [call] = requests_mock.request_history
+    assert call.path.endswith("/allocations/suspended")
+    assert call.qs == {"prisonid": ["mdi"], "courseactivityid": ["123"], "activeondate": [FUTURE]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "check,path",
+    [
+        ("allocations_missing_pay_bands", "/allocations/missing-pay-bands"),
+        ("pay_rates_unknown_incentive", "/activities/rates-with-unknown-incentives"),
+        ("activities_without_schedule_rules", "/activities/without-schedule-rules"),
+    ],
+)
+def test_every_block_downloads_from_its_own_check(syscon, requests_mock, check, path) -> None:
+    requests_mock.get(
+        nomis_url(path),
+        json=[{"courseActivityId": 7, "courseActivityDescription": "Yard", "offenderNo": "A1"}],
+    )
+    response = syscon.get(f"/activities-migration/start/preview/{check}.csv?{csv_query()}")
+    assert response.status_code == 200
+    assert response.content.decode().splitlines()[1].startswith("Yard, 7,")
+    [call] = requests_mock.request_history
+    assert call.path.endswith(path.lower())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"prisonId": ""},
+        {"prisonId": "MDIX"},
+        {"activityStartDate": "2001-01-01"},
+        {"activityStartDate": "tomorrow"},
+        {"courseActivityId": "twelve"},
+    ],
+    ids=["no prison", "bad prison", "past date", "bad date", "bad course activity"],
+)
+def test_a_download_with_a_bad_filter_is_a_400_page_and_asks_nothing(
+    syscon, requests_mock, values
+) -> None:
+    response = syscon.get(f"{CSV_URL}?{csv_query(**values)}")
+    assert response.status_code == 400
+    assert "Sorry, there is a problem with your request" in text(response)
+    assert response["Content-Type"].startswith("text/html")
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.django_db
+def test_a_download_of_a_check_that_is_not_a_block_is_not_found(syscon, requests_mock) -> None:
+    for check in ("nomis_switch", "estimate", "nothing"):
+        response = syscon.get(f"/activities-migration/start/preview/{check}.csv?{csv_query()}")
+        assert response.status_code == 404
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.django_db
+def test_only_those_who_may_start_activities_may_download(
+    client, tokens, appointments_user, activities_user, requests_mock
+) -> None:
+    requests_mock.get(nomis_url("/allocations/suspended"), json=SUSPENDED)
+    refused = sign_in(client, appointments_user).get(f"{CSV_URL}?{csv_query()}")
+    assert refused.status_code == 403
+    assert requests_mock.call_count == 0
+    allowed = sign_in(client, activities_user).get(f"{CSV_URL}?{csv_query()}")
+    assert allowed.status_code == 200
+    assert "Gym AM, 1, A1111AA," in allowed.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_download_names_the_service(syscon, requests_mock) -> None:
+    requests_mock.get(nomis_url("/allocations/suspended"), status_code=500)
+    response = syscon.get(f"{CSV_URL}?{csv_query()}")
+    assert response.status_code == 502
+    assert "The NOMIS prisoner API had a problem" in text(response)
+    assert not response.get("Content-Disposition")
 
 
 # -- Activate prison

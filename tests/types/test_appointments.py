@@ -35,7 +35,7 @@ from tests.sandbox.calls import (
     start,
 )
 from tests.sandbox.conftest import user_token
-from tests.types import Example, Run, classic_total
+from tests.types import Example, Run, classic_total, csv_download
 from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
@@ -238,6 +238,49 @@ def test_the_counts_are_a_csv_block_with_sorted_lines(previewing, requests_mock)
     assert "Summarised appointment counts for prisons HEI, MDI." in text(
         previewing.get("/appointments-migration/start/preview")
     )
+
+
+@pytest.mark.django_db
+def test_the_counts_download_as_a_csv_file_of_the_previewed_prisons(
+    previewing, requests_mock
+) -> None:
+    requests_mock.get(
+        nomis_url("/appointments/counts"),
+        json=[{"prisonId": "HEI", "eventSubType": "ACCA", "future": False, "count": 20}],
+    )
+    raw = previewing.get("/appointments-migration/start/preview").content.decode()
+
+    requests_mock.reset_mock()
+    response = csv_download(previewing, raw, "nomisAppointmentCounts")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="appointments-counts-HEI-MDI.csv"'
+    )
+    assert response.content.decode() == (
+        "Prison, Event Sub Type, Future appointment?, Count,\nHEI, ACCA, false, 20,"
+    )
+    [call] = requests_mock.request_history
+    assert call.path.endswith("/appointments/counts")
+    assert call.qs == {"prisonids": ["hei", "mdi"], "fromdate": ["2020-03-23"]}
+
+
+@pytest.mark.django_db
+def test_a_counts_download_with_bad_dates_is_a_400_page(previewing, requests_mock) -> None:
+    requests_mock.reset_mock()
+    url = "/appointments-migration/start/preview/counts.csv"
+    response = previewing.get(url, {"prisonIds": "MDI", "fromDate": "2020-02-30"})
+    assert response.status_code == 400
+    assert "Sorry, there is a problem with your request" in text(response)
+    assert previewing.get(url, {"prisonIds": ""}).status_code == 400
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.django_db
+def test_a_counts_download_is_refused_without_the_appointments_role(
+    client, tokens, activities_user, requests_mock
+) -> None:
+    url = "/appointments-migration/start/preview/counts.csv?prisonIds=MDI"
+    assert sign_in(client, activities_user).get(url).status_code == 403
+    assert requests_mock.call_count == 0
 
 
 @pytest.mark.django_db

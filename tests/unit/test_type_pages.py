@@ -104,6 +104,37 @@ def test_the_history_names_the_type_and_shows_each_migrations_filter(syscon, req
     assert f'href="{prefix(t)}start"' in page
 
 
+# The old dashboard's "How do I run ..." help (GOV.UK details above the list), and a step of each
+# that must be there: only these three types have one (upstream-api-types.md §2.1, §2.2, §2.10).
+HISTORY_HELP = {
+    "activities": ("How do I run an Activities migration?", "End NOMIS activities"),
+    "allocations": ("How do I run an Allocations migration?", "Migrate allocations"),
+    "taps": (
+        "How do I run a Temporary Absence repair migration?",
+        "applications, schedules, movements and unscheduled movements",
+    ),
+}
+
+
+@EVERY_TYPE
+def test_the_how_do_i_run_help_is_on_exactly_the_lists_that_had_it(syscon, requests_mock, t):
+    requests_mock.get(migration_url(f"/migrate/history/all/{t.upstream_type}"), json=[])
+    page = text(syscon.get(prefix(t)))
+    summaries = re.findall(
+        r'<details[^>]*class="govuk-details"[^>]*>.*?<span class="govuk-details__summary-text">'
+        r"\s*(.*?)\s*</span>(.*?)</details>",
+        page,
+    )
+    if t.slug not in HISTORY_HELP:
+        assert summaries == []
+        return
+    summary, step = HISTORY_HELP[t.slug]
+    [(shown, body)] = summaries
+    assert shown == summary
+    assert step in body
+    assert '<ol class="govuk-list govuk-list--number">' in body
+
+
 @EVERY_TYPE
 def test_start_preview_and_start_send_the_types_body_once_and_audit_it(
     syscon, requests_mock, t

@@ -84,9 +84,10 @@ def extra_urls(migration_type: MigrationType) -> list[Any]:
     from django.urls import path
 
     from migrations_ui.types.activities import views
-    from migrations_ui.types.activities_family.views import ActivatePrisonView
+    from migrations_ui.types.activities_family.views import ActivatePrisonView, csv_download_path
 
     return [
+        csv_download_path(migration_type, checks.CSV_CHECKS),
         path(
             "start/activate-prison",
             ActivatePrisonView.as_view(
@@ -129,6 +130,7 @@ TYPE = MigrationType(
         "_preview_checks.html": "migrations_ui/activities/_preview_checks.html",
         "preview.html": "migrations_ui/activities/preview.html",
         "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",
+        "_history_help.html": "migrations_ui/activities/_history_help.html",
     },
     has_failures_page=False,
     row_links=row_links,

@@ -172,3 +172,11 @@ CHECKS: dict[str, Check] = {
     "pay_rates_unknown_incentive": pay_rates_unknown_incentive,
     "activities_without_schedule_rules": activities_without_schedule_rules,
 }
+
+# The checks whose answers are the preview's copyable CSV blocks, each also a download.
+CSV_CHECKS = (
+    "suspended_allocations",
+    "allocations_missing_pay_bands",
+    "pay_rates_unknown_incentive",
+    "activities_without_schedule_rules",
+)

@@ -1,20 +1,23 @@
-""" "Activate prison" on a preview of the activities family (activities and appointments).
+""" "Activate prison" and "Download CSV" on a preview of the activities family (activities and
+appointments).
 
-It changes upstream state, so it is a CSRF-protected POST that checks the start permission and is
-audited like a start.
+Activate prison changes upstream state, so it is a CSRF-protected POST that checks the start
+permission and is audited like a start. Download CSV only reads.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
 import upstream
 from migrations_ui import wizard
-from migrations_ui.selectors.preview import describe_failure
+from migrations_ui.selectors.preview import describe_failure, preview_check
 from migrations_ui.services.switches import prison_activate
-from migrations_ui.views import PreviewView
+from migrations_ui.types.base import MigrationType
+from migrations_ui.views import MigrationTypeView, PreviewView
 from upstream.deadline import UpstreamCalls
 
 
@@ -97,3 +100,46 @@ class ActivatePrisonView(PreviewView):
 
     def where_to_check(self, **kwargs: Any) -> list[tuple[str, str]]:
         return [("The preview, which shows each prison's switch", self.url("preview"))]
+
+
+class CsvDownloadView(MigrationTypeView):
+    """GET: one of the preview's copyable CSV blocks as a file (`text/csv`, an attachment).
+
+    The query is the start form's fields as typed, validated by the type's form as a start is;
+    the block's one check is asked again for that filter. So the link is a plain address that
+    works without JavaScript, in any tab and after the preview's session state has moved on, and
+    the preview itself makes no extra call for it: only a download asks, and only for its block.
+    """
+
+    upstream_calls = UpstreamCalls(required=("the block's check",))
+
+    # Who may preview may download what the preview shows.
+    permission_attribute = "start_permission"
+    # The type's checks (`extra_checks` names) whose answers are CSV blocks, set in its URLs.
+    csv_checks: tuple[str, ...] = ()
+
+    def get(self, request: HttpRequest, check: str) -> HttpResponse:
+        if check not in self.csv_checks:
+            raise Http404("No such CSV block")
+        form = self.migration_type.form(request.GET)
+        if not form.is_valid():
+            raise BadRequest("The filter in the query is not valid")
+        filter = form.upstream_filter()
+        text = preview_check(
+            user=request.user, migration_type=self.migration_type, name=check, filter=filter
+        )
+        names = [self.migration_type.slug, check.replace("_", "-"), *filter_prisons(filter)]
+        response = HttpResponse(str(text), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{"-".join(names)}.csv"'
+        return response
+
+
+def csv_download_path(migration_type: MigrationType, csv_checks: tuple[str, ...]) -> Any:
+    """The type's "Download CSV" URL, `start/preview/<check>.csv` (named "csv")."""
+    from django.urls import path
+
+    return path(
+        "start/preview/<slug:check>.csv",
+        CsvDownloadView.as_view(migration_type=migration_type, csv_checks=csv_checks),
+        name="csv",
+    )

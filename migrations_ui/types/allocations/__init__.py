@@ -94,6 +94,7 @@ TYPE = MigrationType(
     entity_id_label="Allocation ID",
     entity_id=entity_field("allocationId"),
     already_migrated_log="Will not migrate the allocationId=",
+    templates={"_history_help.html": "migrations_ui/allocations/_history_help.html"},
     has_failures_page=False,
     row_links=event_links("activity-allocation"),
     extra_urls=extra_urls,

@@ -38,9 +38,10 @@ def filter_lines(filter: Mapping[str, Any]) -> list[Line]:
 def extra_urls(migration_type: MigrationType) -> list[Any]:
     from django.urls import path
 
-    from migrations_ui.types.activities_family.views import ActivatePrisonView
+    from migrations_ui.types.activities_family.views import ActivatePrisonView, csv_download_path
 
     return [
+        csv_download_path(migration_type, checks.CSV_CHECKS),
         path(
             "start/activate-prison",
             ActivatePrisonView.as_view(

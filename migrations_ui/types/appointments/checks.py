@@ -86,3 +86,6 @@ def counts(username: str | None, filter: Mapping[str, Any]) -> str:
 
 
 CHECKS: dict[str, Check] = {"switches": switches, "counts": counts}
+
+# The check whose answer is the preview's copyable CSV block, also a download.
+CSV_CHECKS = ("counts",)

@@ -61,6 +61,7 @@ TYPE = MigrationType(
     entity_id_label="Prisoner number",
     entity_id=entity_field("offenderNo"),
     already_migrated_log=None,
+    templates={"_history_help.html": "migrations_ui/taps/_history_help.html"},
     has_failures_page=False,
     row_links=event_links("temporary-absences"),
 )
