@@ -42,16 +42,18 @@ def sign_out(page: Any) -> None:
 @pytest.mark.parametrize(
     ("username", "short_name", "expected_tiles"),
     [
-        # The super role also reviews the audit log; tiles are sorted by title.
+        # The super role also reviews the audit log; migrations come first, then administration,
+        # each group sorted by title.
         (
             "SYSCON_USER",
             "S. Syscon",
-            sorted(
-                ["Audit log", "Visit room mappings", *(t.tile_title for t in types.REGISTERED)],
-                key=str.lower,
-            ),
+            [
+                *sorted((t.tile_title for t in types.REGISTERED), key=str.lower),
+                "Audit log",
+                "Visit room mappings",
+            ],
         ),
-        ("VISITS_USER", "V. Visits", ["Visit room mappings", "Visits migration"]),
+        ("VISITS_USER", "V. Visits", ["Visits migration", "Visit room mappings"]),
         ("SENTENCING_USER", "S. Sentencing", ["Court sentencing migration"]),
     ],
 )

@@ -228,6 +228,9 @@ def test_preview_shows_the_estimate_the_dead_letters_and_unmapped_rooms(
     rooms = re.search(r'<div class="govuk-notification-banner"[^>]*data-qa="unmapped-rooms"', page)
     assert rooms, "the unmapped rooms are not in a notification banner"
     assert "<title>Error:" not in page and 'data-qa="check-errors"' not in page
+    # So are messages waiting on the dead letter queue: the migration may still start.
+    assert re.search(r'<div class="govuk-notification-banner"[^>]*data-qa="dlq-warning"', page)
+    assert "govuk-error-summary" not in page
     assert "Delete failure messages" in page
     assert '<dd class="govuk-summary-list__value" data-qa="prison-codes">HEI</dd>' in page
     # Visit types by name, not NOMIS's code.
