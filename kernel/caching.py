@@ -344,6 +344,8 @@ role_permissions: dict[tuple[str, ...], frozenset[str]] = {}
 # millisecond of macros a page), and fragments of a few plain parameters in their recurring
 # states (a filter form, empty).
 static_urls: dict[str, str] = {}
+# Addresses without arguments by (script prefix, URLconf, view name), for templates' url().
+reversed_urls: dict[tuple[str, str, str], str] = {}
 rendered_once: dict[str, Any] = {}
 rendered_fragments: Recent[Any] = Recent(max_entries=256)
 
@@ -380,6 +382,7 @@ def reset() -> None:
     signed_in_users.clear()
     role_permissions.clear()
     static_urls.clear()
+    reversed_urls.clear()
     rendered_once.clear()
     rendered_fragments.clear()
     running_types.clear()
