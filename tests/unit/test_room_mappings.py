@@ -150,10 +150,7 @@ def test_each_rows_link_keeps_the_tables_query_and_names_its_room(visits, reques
     page = text(visits.get("/visits-room-mappings/", query))
     rows = re.findall(r'data-qa="room-row">(.*?)</tr>', page)
     assert len(rows) == 2
-    links = [
-        re.search(r'href="([^"]+)" data-qa="(add|delete)-link"', row).groups()  # type: ignore[union-attr]
-        for row in rows
-    ]
+    links = [re.findall(r'href="([^"]+)" data-qa="(add|delete)-link"', row)[0] for row in rows]
     for (href, kind), room in zip(links, (other, AWKWARD), strict=True):
         url = urlparse(href.replace("&amp;", "&"))
         assert url.path == f"/visits-room-mappings/{kind}"
