@@ -91,6 +91,24 @@ def write(report: dict[str, Any], checks: list[Check], name: str) -> str:
         "|---|---|---|",
     ]
     lines += [f"| {c.name} | {'PASS' if c.passed else 'FAIL'} | {c.detail} |" for c in checks]
+    cpu = report.get("worker_cpu", {}).get("figures")
+    if cpu:
+        cpu_checks = {c.page: c for c in checks if "worker CPU" in c.name}
+        lines += [
+            "",
+            "Worker CPU a request (all threads of both workers), each page alone at 0 ms, c=1, "
+            "the median over rounds:",
+            "",
+            "| page | CPU ms a request | x /ping's (same round) | target | result |",
+            "|---|---|---|---|---|",
+        ]
+        for page, f in cpu.items():
+            check = cpu_checks.get(page)
+            target = "-" if check is None else f"{check.target:g}"
+            result = "-" if check is None else ("PASS" if check.passed else "FAIL")
+            lines.append(
+                f"| {page} | {f['cpu_ms']:.3f} | {or_dash(f['over_ping'])} | {target} | {result} |"
+            )
     telemetry = report.get("telemetry")
     if telemetry and telemetry["pages"]:
         lines += [

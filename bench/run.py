@@ -54,6 +54,8 @@ from bench.targets import (  # noqa: E402
     all_ok,
     apply_round_floors,
     check_targets,
+    cpu_figures,
+    cpu_measured,
     load_targets,
     measurement,
 )
@@ -188,13 +190,19 @@ def worker_pids(master: subprocess.Popen[bytes]) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all its threads) the process has used so far.
+
+    Read from the kernel's CPU clock of that process (clock_getcpuclockid(3): the clock id is
+    the pid's bitwise not, shifted left by 3, with 2 for the scheduler's clock), which counts
+    nanoseconds; /proc/<pid>/stat counts 10 ms ticks, a tenth of a hundred /pings.
+    """
+    return time.clock_gettime((~pid << 3) | 2)
+
+
 def workers_cpu_s(master: subprocess.Popen[bytes]) -> float:
-    """CPU seconds (user and system) the master's workers have used so far."""
-    ticks = 0
-    for pid in worker_pids(master):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    """CPU seconds the master's workers have used so far."""
+    return sum(process_cpu_s(pid) for pid in worker_pids(master))
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -326,6 +334,35 @@ def a_round(
     return rows, token_requests(sandbox.journal()) - before
 
 
+def measure_cpu(
+    target: Target,
+    master: subprocess.Popen[bytes],
+    page_list: list[Page],
+    plan: Plan,
+    round_no: int,
+) -> list[dict[str, Any]]:
+    """The workers' CPU a request of /ping and of each page in `page_list`: each driven alone at
+    concurrency 1, without interleaved pings, the workers' CPU clocks read before and after (so
+    whatever they did meanwhile counts, background threads included). Rounds alternate the order."""
+    ordered = page_list if round_no % 2 == 0 else list(reversed(page_list))
+    rows = []
+    for page in [FLOOR_PAGES[0], *ordered]:
+        before = workers_cpu_s(master)
+        measured = drive(target, page, Setting(0, 1, 5 if plan.smoke else plan.requests))
+        cpu_s = workers_cpu_s(master) - before
+        requests = len(measured["latencies"])
+        rows.append(
+            {
+                "page": page.name,
+                "round": round_no,
+                "requests": requests,
+                "statuses": measured["statuses"],
+                "cpu_ms": round(cpu_s * 1000 / max(requests, 1), 3),
+            }
+        )
+    return rows
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -370,10 +407,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ]
                 target = Target(port, cookie_header(session), sandbox.port, BENCH_USER)
                 sign_in_tokens = 0
+                cpu_rows: list[dict[str, Any]] = []
                 for round_no in range(plan.rounds):
                     round_rows, tokens = a_round(target, sandbox, page_list, plan, round_no)
                     rows += apply_round_floors(round_rows)
                     sign_in_tokens += tokens
+                    cpu_pages = [p for p in page_list if cpu_measured(p.name)]
+                    cpu_rows += measure_cpu(target, master, cpu_pages, plan, round_no)
                 system_tokens = token_requests(sandbox.journal()) - segment_start - sign_in_tokens
                 # The overview with every type running, before the sandbox is reset below; its
                 # second dashboard's sign-in and token come after the count above.
@@ -411,6 +451,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for p in [*FLOOR_PAGES, *page_list, SIGN_IN, OVERVIEW, OVERVIEW_READ, HISTORY_5000]
         ],
         "peak_rss_mb_per_worker": rss,
+        "worker_cpu": {"rows": cpu_rows, "figures": cpu_figures(cpu_rows)},
         "system_token_requests": system_tokens,
         "telemetry": telemetry,
         "duration_s": round(time.monotonic() - started, 1),

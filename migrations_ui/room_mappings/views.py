@@ -21,7 +21,7 @@ from migrations_ui.actions import AuditedActionMixin
 from migrations_ui.room_mappings import PERMISSION
 from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
 from migrations_ui.selectors.preview import describe_failure
-from migrations_ui.selectors.room_mappings import RoomTable, room_table
+from migrations_ui.selectors.room_mappings import RoomTable, room_lines, room_table
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from upstream.deadline import UpstreamCalls
 
@@ -95,13 +95,15 @@ class TableView(RoomMappingView):
             problem = ""
         except upstream.ApiError as error:
             table, problem = None, describe_failure(error)
+        query = form.table_query()
         return self.render(
             "table.html",
             {
                 "form": form,
                 "table": table,
+                "lines": room_lines(table, query) if table else [],
                 "problem": problem,
-                "query": form.table_query(),
+                "query": query,
                 "flash": self.pop_flash(),
                 "back_to_preview": data.get("back") == "preview",
             },

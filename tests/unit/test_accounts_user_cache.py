@@ -55,3 +55,13 @@ def test_another_workers_copy_expires_within_seconds(monkeypatch) -> None:
     assert backend.get_user(user.pk).roles == ["ROLE_MIGRATE_VISITS"]
     monkeypatch.setattr(caching.signed_in_users, "seconds", 0)
     assert backend.get_user(user.pk).roles == []
+
+
+def test_the_backend_django_builds_for_every_request_reads_no_settings(settings) -> None:
+    # Django builds the session's backend on each request to load the user: mozilla-django-oidc's
+    # own set-up read seven OIDC settings there (and failed without them), which this backend
+    # never uses. Without any of them it still loads the signed-in user.
+    user = User.objects.create(username="VISITS_USER", roles=["ROLE_MIGRATE_VISITS"])
+    for name in ("OIDC_OP_TOKEN_ENDPOINT", "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET"):
+        delattr(settings, name)
+    assert HmppsAuthBackend().get_user(user.pk) == user

@@ -1,9 +1,12 @@
 """The benchmark's load generator: concurrency means that many requests in flight to the end;
-and its scaling pair, concurrency 16 with concurrency 1 just before and just after it."""
+its scaling pair, concurrency 16 with concurrency 1 just before and just after it; and the
+workers' CPU a request (issue 30)."""
 
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -100,3 +103,53 @@ def test_concurrency_1_is_measured_just_before_and_after_16_and_its_mean_rate_ke
     assert (sixteen["page"], sixteen["concurrency"], sixteen["requests"]) == ("home", 16, 100)
     rates = [len(m["latencies"]) / m["elapsed_s"] for c, _, m in (home[0], home[-1])]
     assert sixteen["c1_rps_beside"] == pytest.approx(statistics.mean(rates), abs=0.1)
+
+
+def test_another_processs_cpu_time_is_read_to_the_millisecond() -> None:
+    # A child that spins for 0.3 s of CPU, then sleeps: its CPU clock, read from here.
+    script = (
+        "import time\nstart = time.process_time()\n"
+        "while time.process_time() - start < 0.3: pass\nprint('spun', flush=True)\ntime.sleep(5)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "spun\n"
+        first = run.process_cpu_s(child.pid)
+        time.sleep(0.2)
+        assert 0.3 <= first < 1.5
+        # Asleep, it uses next to nothing, and the clock is finer than /proc's 10 ms ticks.
+        assert 0 <= run.process_cpu_s(child.pid) - first < 0.005
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_cpu_is_measured_for_ping_then_each_page_alone_in_alternating_order(
+    server, monkeypatch
+) -> None:
+    _Handler.slow_first = False
+    port = server.server_address[1]
+    driven: list[tuple[str, Setting]] = []
+    real_drive = run.drive
+    clock = iter(range(0, 1000, 1))  # the workers' CPU: 1 s more at each reading
+
+    def recording_drive(target: Target, page: Page, setting: Setting) -> dict[str, Any]:
+        driven.append((page.name, setting))
+        return real_drive(target, page, setting)
+
+    monkeypatch.setattr(run, "drive", recording_drive)
+    monkeypatch.setattr(run, "workers_cpu_s", lambda master: float(next(clock)))
+    pages = [Page("home", "/", 0), Page("taps history", "/taps/", 1)]
+    plan = run.Plan(rounds=2, requests=10, smoke=False)
+    rows = [
+        *run.measure_cpu(Target(port, "", port), None, pages, plan, 0),  # type: ignore[arg-type]
+        *run.measure_cpu(Target(port, "", port), None, pages, plan, 1),  # type: ignore[arg-type]
+    ]
+    names = [name for name, _ in driven]
+    assert names == [run.PING, "home", "taps history", run.PING, "taps history", "home"]
+    # Alone (no interleaved /ping), at concurrency 1.
+    assert {(s.concurrency, s.requests, s.interleave_ping) for _, s in driven} == {(1, 10, False)}
+    # 1 s between the readings around 10 requests: 100 ms a request.
+    assert {r["cpu_ms"] for r in rows} == {100.0}
+    assert [r["statuses"] for r in rows] == [{200: 10}] * 6

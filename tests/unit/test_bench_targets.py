@@ -4,10 +4,12 @@ measurements: no server is started here."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
+from bench import calibrate as bench_calibrate
 from bench import report as bench_report
 from bench import targets as bench
 from bench.load import Page, Setting, percentile
@@ -227,12 +229,12 @@ def test_a_page_without_a_calibrated_target_fails_rather_than_passing_unchecked(
 
 
 def test_a_second_token_a_large_worker_or_telemetry_overhead_fails(passing) -> None:
-    report = {**passing, "system_token_requests": 2, "peak_rss_mb_per_worker": {"7": 121.0}}
+    report = {**passing, "system_token_requests": 2, "peak_rss_mb_per_worker": {"7": 101.0}}
     report["telemetry"] = copy.deepcopy(passing["telemetry"])
     report["telemetry"]["pages"]["home"].update(on_p50_ms=1.16, overhead_pct=16.0)
     assert _failed(report) == [
         "one system token per user per lifetime, all workers",
-        "worker 7 peak RSS <= 120 MB",
+        "worker 7 peak RSS <= 100 MB",
         "home telemetry overhead <= 15 % (p50 on vs off, sampling 1.0, 0 ms, c=1)",
     ]
 
@@ -403,3 +405,116 @@ def test_percentiles_are_nearest_rank(count: int, pct: float, expected: int) -> 
     # slowest, so one stall in a round of 100 does not make that round's p99.
     values = [float(v) for v in range(count, 0, -1)]
     assert percentile(values, pct) == expected
+
+
+# -- Issue 30: fixed targets beside the calibrated ones, and each page's worker CPU a request
+
+FIXED = {
+    "floor": {"home": 2.0, "room table (203 rooms)": 3.5},
+    "floor_of_kind": {"history": 2.0},
+    "critical_path": {"visits details at 100 ms": 1.05},
+    "cpu_over_ping": {"home": 2.5},
+}
+WITH_FIXED = {**TARGETS, "fixed": FIXED}
+
+
+@pytest.mark.parametrize(
+    ("calibrated", "page", "expected"),
+    [
+        # The fixed bound is lower than the calibrated one: it holds.
+        ({"home": 3.0}, "home", (2.0, " (fixed target)")),
+        # A calibrated bound lower than the fixed one still holds (no regression let through).
+        ({"home": 1.8}, "home", (1.8, "")),
+        # Every type's history page, calibrated or not.
+        ({"visits history": 2.9}, "taps history", (2.0, " (fixed target)")),
+        ({"visits history": 2.9}, "visits history", (2.0, " (fixed target)")),
+        # Not a type's history page, though its name contains the word.
+        (
+            {"visits history (5,000 past migrations)": 5.1},
+            "visits history (5,000 past migrations)",
+            (5.1, ""),
+        ),
+        ({}, "room table (203 rooms)", (3.5, " (fixed target)")),
+        ({"visits details": 3.9}, "visits details", (3.9, "")),
+    ],
+)
+def test_a_pages_floor_bound_is_the_lower_of_its_calibrated_and_fixed_targets(
+    calibrated: dict[str, float], page: str, expected: tuple[float, str]
+) -> None:
+    assert bench.floor_target({"floor": calibrated, "fixed": FIXED}, page) == expected
+
+
+def test_the_fixed_targets_fail_figures_the_calibrated_ones_pass(passing) -> None:
+    # home: 1.8 ms over a 0.6 ms floor (3.0) passes its calibrated 4.0, not the fixed 2.0;
+    # details at 100 ms: 1.06 passes the calibrated 1.1, not the fixed 1.05.
+    report = _set(passing, "visits details", 100, 1, p50_over_critical_path=1.06)
+    assert _failed(report) == []
+    assert _failed(report, WITH_FIXED) == [
+        "home: p50 / floor <= 2.0",
+        "visits details at 100 ms: p50 / critical path <= 1.05",
+    ]
+
+
+def test_calibrating_keeps_the_fixed_targets(passing, tmp_path, monkeypatch) -> None:
+    targets_file = tmp_path / "targets.json"
+    targets_file.write_text(json.dumps({**TARGETS, "fixed": FIXED}))
+    monkeypatch.setattr(bench_calibrate, "TARGETS_FILE", targets_file)
+    runs = []
+    for n in range(3):
+        path = tmp_path / f"calibration-{n}.json"
+        path.write_text(json.dumps(passing))
+        runs.append(str(path))
+    assert bench_calibrate.main(runs) == 0
+    written = json.loads(targets_file.read_text())
+    assert written["fixed"] == FIXED
+    assert written["floor"]["home"] == round(3.0 * bench.CALIBRATION_MARGIN, 1)
+
+
+def _cpu_rows(ping_ms: tuple[float, ...], home_ms: tuple[float, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for round_no, (ping, home) in enumerate(zip(ping_ms, home_ms, strict=True)):
+        for page, cpu in ((bench.PING, ping), ("home", home)):
+            rows.append(
+                {"page": page, "round": round_no, "requests": 100, "statuses": {"200": 100},
+                 "cpu_ms": cpu}
+            )  # fmt: skip
+    return rows
+
+
+def test_a_pages_cpu_is_the_median_over_rounds_of_its_ratio_to_the_same_rounds_ping() -> None:
+    # A loaded round makes both dearer: per-round ratios 2.0, 2.0 and 3.0.
+    figures = bench.cpu_figures(_cpu_rows((1.0, 2.0, 1.0), (2.0, 4.0, 3.0)))
+    assert figures["home"] == {"requests": 300, "cpu_ms": 3.0, "over_ping": 2.0}
+    assert figures[bench.PING]["cpu_ms"] == 1.0
+
+
+@pytest.mark.parametrize(("home_ms", "passes"), [((2.4,) * 3, True), ((2.6,) * 3, False)])
+def test_homes_worker_cpu_is_held_to_its_fixed_ratio_to_pings(passing, home_ms, passes) -> None:
+    rows = _cpu_rows((1.0,) * 3, home_ms)
+    report = {**passing, "worker_cpu": {"rows": rows, "figures": bench.cpu_figures(rows)}}
+    name = "home: worker CPU a request <= 2.5 x /ping's"
+    failed = [n for n in _failed(report, WITH_FIXED) if "p50 / floor" not in n]
+    assert failed == ([] if passes else [name])
+
+
+def test_a_cpu_measurements_error_response_fails_the_run(passing) -> None:
+    rows = _cpu_rows((1.0,) * 3, (2.0,) * 3)
+    rows[1]["statuses"] = {"500": 1, "200": 99}
+    report = {**passing, "worker_cpu": {"rows": rows, "figures": bench.cpu_figures(rows)}}
+    assert _failed(report) == ["every measured response was 200"]
+
+
+def test_the_report_shows_each_pages_worker_cpu_beside_pings(passing, tmp_path, monkeypatch):
+    monkeypatch.setattr(bench_report, "RESULTS", tmp_path)
+    rows = _cpu_rows((1.2,) * 3, (2.7,) * 3)
+    report = copy.deepcopy(passing)
+    report.update(
+        rounds=3,
+        duration_s=100.0,
+        machine={"load_average": (1, 1, 1)},
+        worker_cpu={"rows": rows, "figures": bench.cpu_figures(rows)},
+    )
+    markdown = bench_report.write(report, bench.check_targets(report, WITH_FIXED), "latest")
+    lines = markdown.splitlines()
+    assert "| home | 2.700 | 2.25 | 2.5 | PASS |" in lines
+    assert f"| {bench.PING} | 1.200 | 1.00 | - | - |" in lines

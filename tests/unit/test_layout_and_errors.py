@@ -119,3 +119,21 @@ def test_cached_fragments_escape_their_values_and_keep_each_state_apart() -> Non
     assert long_value in render_cached(
         "migrations_ui/_history_filters.html", prison_id=long_value, **params
     )
+
+
+def test_templates_addresses_are_remembered_per_script_prefix_and_urlconf(settings) -> None:
+    from django.template import engines
+    from django.urls import NoReverseMatch, set_script_prefix
+
+    url = engines["jinja2"].env.globals["url"]  # type: ignore[attr-defined]
+    assert url("home") == "/"
+    set_script_prefix("/dashboard/")  # served under a path prefix (SCRIPT_NAME)
+    try:
+        assert url("home") == "/dashboard/"
+    finally:
+        set_script_prefix("/")
+    assert url("home") == "/"
+    assert url("visits:details", "VISITS:1") != url("visits:details", "VISITS:2")
+    settings.ROOT_URLCONF = "tests.unit.error_urls_without_home"
+    with pytest.raises(NoReverseMatch):
+        url("home")

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 import upstream
-from kernel.caching import StaleWhileRevalidate, cache_key, upstream_changed
+from kernel.caching import BriefValues, StaleWhileRevalidate, cache_key, upstream_changed
 
 
 @pytest.fixture(autouse=True)
@@ -333,3 +333,26 @@ def test_a_refresh_whose_body_is_unchanged_keeps_the_rows_already_decoded(
     # The page shows the new list.
     caching.history.clear()
     assert visits_client.get("/visits-migration/").content.decode().count("migration-row") == 2
+
+
+def test_brief_values_answer_a_kept_value_at_once_and_fetch_again_once_it_is_old(
+    monkeypatch,
+) -> None:
+    """The home page's Running tags: a value kept for a few seconds is answered at once, with no
+    task on the shared executor; an older one is fetched again there."""
+    values = BriefValues(seconds=0.2)
+    source = Source()
+    real_executor = upstream.executor
+    submitted: list[object] = []
+
+    def counting_executor():
+        submitted.append(object())
+        return real_executor()
+
+    monkeypatch.setattr(upstream, "executor", counting_executor)
+    assert values.submit("key", source).result(timeout=2) == 1
+    assert [values.submit("key", source).result(timeout=0) for _ in range(3)] == [1, 1, 1]
+    assert (source.calls, len(submitted)) == (1, 1)
+    time.sleep(0.25)
+    assert values.submit("key", source).result(timeout=2) == 2
+    assert len(submitted) == 2

@@ -139,6 +139,33 @@ def test_the_table_joins_nomis_usage_with_the_mappings(visits, requests_mock) ->
     }
 
 
+def test_each_rows_link_keeps_the_tables_query_and_names_its_room(visits, requests_mock) -> None:
+    # Room descriptions may hold slashes, ampersands, quotes and spaces; a room with no visits
+    # reads "0", an open mapping "Yes".
+    other = "MDI-ROOM+2 <b>"
+    mock_rooms(
+        requests_mock,
+        usage=[{"agencyInternalLocationDescription": other, "count": 0, "prisonId": "MDI"}],
+        mappings=[a_mapping(AWKWARD, "Quiet room")],
+    )
+    query = {"prisonId": "MDI", "futureVisits": "true", "back": "preview"}
+    page = text(visits.get("/visits-room-mappings/", query))
+    rows = re.findall(r'data-qa="room-row">(.*?)</tr>', page)
+    assert len(rows) == 2
+    links = [re.findall(r'href="([^"]+)" data-qa="(add|delete)-link"', row)[0] for row in rows]
+    for (href, kind), room in zip(links, (other, AWKWARD), strict=True):
+        url = urlparse(href.replace("&amp;", "&"))
+        assert url.path == f"/visits-room-mappings/{kind}"
+        assert parse_qs(url.query) == {
+            **{name: [value] for name, value in query.items()},
+            "nomisRoomDescription": [room],
+        }
+    assert [kind for _, kind in links] == ["add", "delete"]
+    assert 'data-qa="usage">0<' in rows[0] and 'data-qa="open"><' in rows[0]
+    assert "MDI-ROOM+2 &lt;b&gt;" in rows[0]
+    assert 'data-qa="open">Yes<' in rows[1] and "Quiet room" in rows[1]
+
+
 def test_no_rooms_says_so_and_to_check_the_code(visits, requests_mock) -> None:
     requests_mock.get(USAGE, json=[])
     requests_mock.get(mapping_url("/prison/XYZ/room-mappings"), json=[])
