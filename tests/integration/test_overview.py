@@ -67,7 +67,11 @@ def test_three_running_migrations_are_in_flight_with_who_started_them(three_runn
     assert len(cards) == 3
     for prefix, _, name in STARTS:
         migration_id = ids[name]
-        card = next(c for c in cards if f"{name} migration {migration_id}<" in c)
+        card = next(
+            c
+            for c in cards
+            if f'{name} migration <span class="app-nowrap">{migration_id}</span><' in c
+        )
         assert f'href="{prefix}/{migration_id}/"' in card
         assert ">STARTED<" in card
         assert "Sam Syscon (SYSCON_USER)" in card
@@ -109,7 +113,7 @@ def test_a_user_with_one_role_sees_only_their_type_and_nothing_else_is_asked(
     assert {e["user"] for e in calls if e["status"] != 401} == {"SENTENCING_USER"}, calls
     cards = in_flight_cards(page.text)
     assert len(cards) == 1
-    assert f"Court sentencing migration {court}<" in cards[0]
+    assert f'Court sentencing migration <span class="app-nowrap">{court}</span><' in cards[0]
     assert page.text.count('data-qa="last-run"') == 1
 
 
