@@ -20,8 +20,9 @@ from accounts.mixins import PermissionRequiredMixin
 from migrations_ui.actions import AuditedActionMixin
 from migrations_ui.room_mappings import PERMISSION
 from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
+from migrations_ui.room_mappings.table_rows import room_rows_html
 from migrations_ui.selectors.preview import describe_failure
-from migrations_ui.selectors.room_mappings import RoomTable, room_lines, room_table
+from migrations_ui.selectors.room_mappings import RoomTable, room_table
 from migrations_ui.services.room_mappings import room_mapping_add, room_mapping_delete
 from upstream.deadline import UpstreamCalls
 
@@ -101,7 +102,7 @@ class TableView(RoomMappingView):
             {
                 "form": form,
                 "table": table,
-                "lines": room_lines(table, query) if table else [],
+                "rows": room_rows_html(table, query) if table else "",
                 "problem": problem,
                 "query": query,
                 "flash": self.pop_flash(),

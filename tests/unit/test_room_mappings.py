@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote_plus, urlparse
 
 import pytest
 from django.core.cache import cache
 
 from migrations_ui.clients.mapping_api import MappingApiClient
 from migrations_ui.models import AuditEvent
+from migrations_ui.room_mappings.table_rows import query_value
 from tests.unit.conftest_visits import nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
@@ -164,6 +165,25 @@ def test_each_rows_link_keeps_the_tables_query_and_names_its_room(visits, reques
     assert 'data-qa="usage">0<' in rows[0] and 'data-qa="open"><' in rows[0]
     assert "MDI-ROOM+2 &lt;b&gt;" in rows[0]
     assert 'data-qa="open">Yes<' in rows[1] and "Quiet room" in rows[1]
+
+
+@pytest.mark.parametrize(
+    "room",
+    [
+        "HEI-VISITS-ROOM 001",
+        "MDI_ROOM.2~b",
+        "",
+        "  ",
+        "A+B",
+        "A/B & 'C'",
+        "ROOM\tONE",
+        "Café 1",
+        "a%20b",
+        "x=y?z#w",
+    ],
+)
+def test_a_rooms_query_value_is_written_as_quote_plus_writes_it(room: str) -> None:
+    assert query_value(room) == quote_plus(room)
 
 
 def test_no_rooms_says_so_and_to_check_the_code(visits, requests_mock) -> None:
