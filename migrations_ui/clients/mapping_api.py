@@ -6,16 +6,18 @@ and are percent-encoded (they may hold spaces, slashes, ampersands or quotes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from migrations_ui.clients.base import SystemTokenClient
 from upstream import path_segment
 
 
-@dataclass(frozen=True)
-class RoomMapping:
-    """One `RoomMappingDto`: a NOMIS room and the DPS room it maps to."""
+class RoomMapping(NamedTuple):
+    """One `RoomMappingDto`: a NOMIS room and the DPS room it maps to.
+
+    A tuple, made by position: a prison's room table reads hundreds, and this is about half the
+    cost of a frozen dataclass made by keyword (timeit).
+    """
 
     prison_id: str
     nomis_room: str
@@ -30,10 +32,7 @@ class RoomMapping:
         if not isinstance(nomis_room, str) or not isinstance(dps_room, str):
             raise ValueError("room mapping")
         return cls(
-            prison_id=str(data.get("prisonId") or ""),
-            nomis_room=nomis_room,
-            dps_room=dps_room,
-            is_open=data.get("isOpen") is True,
+            str(data.get("prisonId") or ""), nomis_room, dps_room, data.get("isOpen") is True
         )
 
 

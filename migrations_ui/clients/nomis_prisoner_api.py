@@ -9,8 +9,7 @@ top, and the newer `PagedModel` with it under `page`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -18,12 +17,12 @@ from migrations_ui.clients.base import SystemTokenClient
 from upstream import NotFound, path_segment
 
 
-@dataclass(frozen=True)
-class RoomUsageCount:
-    """One row of N17: a NOMIS visit room and how many social visits use it."""
+class RoomUsageCount(NamedTuple):
+    """One row of N17: a NOMIS visit room and how many social visits use it (a tuple, as
+    RoomMapping: hundreds of them make a room table)."""
 
     room: str
-    count: int
+    visits: int
 
 
 def text_of(row: Mapping[str, Any], key: str) -> str:
@@ -91,7 +90,7 @@ class NomisPrisonerApiClient(SystemTokenClient):
                 continue  # visits without a room (upstream-api.md §6.3)
             if not isinstance(room, str) or isinstance(count, bool) or not isinstance(count, int):
                 raise self.malformed(response, "room usage list")
-            rows.append(RoomUsageCount(room=room, count=count))
+            rows.append(RoomUsageCount(room, count))
         return rows
 
     # -- Agency switches (N11, N12): whether NOMIS has handed a service over for a prison

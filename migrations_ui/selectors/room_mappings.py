@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import upstream
 from migrations_ui.clients.mapping_api import MappingApiClient, RoomMapping
@@ -11,8 +11,9 @@ from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.selectors import username_of
 
 
-@dataclass(frozen=True)
-class RoomRow:
+class RoomRow(NamedTuple):
+    """One room of the table (a tuple, as RoomMapping: a prison can have hundreds)."""
+
     nomis_room: str
     # None: the room has no DPS mapping.
     mapping: RoomMapping | None
@@ -45,6 +46,6 @@ def room_table(*, user: Any, prison_id: str, future_only: bool) -> RoomTable:
         prison_id, future_only=future_only
     )
     mappings = {m.nomis_room: m for m in mappings_future.result()}
-    rows = [RoomRow(u.room, mappings.pop(u.room, None), u.count) for u in usage]
+    rows = [RoomRow(u.room, mappings.pop(u.room, None), u.visits) for u in usage]
     rows += [RoomRow(room, mapping, None) for room, mapping in sorted(mappings.items())]
     return RoomTable(prison_id=prison_id, future_only=future_only, rows=rows)
