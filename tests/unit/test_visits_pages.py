@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 
 import pytest
 import requests
 from django.core.cache import cache
 
+from migrations_ui.clients.migration_api import MigrationApiClient
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
 from migrations_ui.models import AuditEvent
 from tests.unit.conftest_visits import (
     active_json,
@@ -249,6 +253,39 @@ def test_the_dead_letter_warning_shows_for_a_thousand_or_more(visits_client, req
     assert "There are 1,000 messages" in text(visits_client.get("/visits-migration/start/preview"))
 
 
+def meeting_at(barrier: threading.Barrier, monkeypatch: Any, *methods: tuple[type, str]) -> None:
+    """Each client method waits at `barrier` before its request. requests-mock sends one request
+    at a time, so the wait is before it: calls made one after another break the barrier."""
+    for cls, name in methods:
+        original = getattr(cls, name)
+
+        def meeting(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            barrier.wait()
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, meeting)
+
+
+def test_the_preview_asks_its_four_checks_at_once(
+    visits_client, requests_mock, monkeypatch
+) -> None:
+    # At 100 ms upstream latency the page waits one round trip, not four (bench, issue 30).
+    valid_start(visits_client)
+    mock_checks(requests_mock)
+    meeting_at(
+        threading.Barrier(4, timeout=5),
+        monkeypatch,
+        (NomisPrisonerApiClient, "total"),
+        (MigrationApiClient, "dead_letter_count"),
+        (MigrationApiClient, "active"),
+        (MigrationApiClient, "visit_rooms_usage"),
+    )
+    page = text(visits_client.get("/visits-migration/start/preview"))
+    assert "Estimated number of visits to be migrated: 100,988" in page
+    assert "There are 153 messages on the migration dead letter queue" in page
+    assert "There is a problem" not in page
+
+
 def test_preview_with_a_running_migration_links_to_it_and_cannot_start(
     visits_client, requests_mock
 ) -> None:
@@ -413,6 +450,23 @@ def test_details_of_a_running_migration_show_live_figures_rate_and_finish(
     assert f'href="/visits-migration/{RUNNING}/" role="button"' in page
     assert "What do all the numbers mean?" in page
     assert "js/migration-progress" in page and 'data-poll-seconds="5"' in page
+
+
+def test_details_ask_for_the_row_and_the_live_figures_at_once(
+    visits_client, requests_mock, monkeypatch
+) -> None:
+    requests_mock.get(
+        migration_url(f"/migrate/history/{XE}"), json=history_json(X, status="STARTED", ended=None)
+    )
+    requests_mock.get(ACTIVE, json=active_json(X, migrated=1234))
+    meeting_at(
+        threading.Barrier(2, timeout=5),
+        monkeypatch,
+        (MigrationApiClient, "migration"),
+        (MigrationApiClient, "active"),
+    )
+    page = text(visits_client.get(f"/visits-migration/{X}/"))
+    assert 'data-qa="migratedCount">1,234</dd>' in page
 
 
 def test_live_figures_of_another_migration_are_not_shown_as_this_ones(
