@@ -35,27 +35,25 @@ preload_app = True
 # Nothing here uses it, and in the image the root filesystem is read-only.
 control_socket_disable = True
 
-# Two settings of glibc's malloc, made here in the master before it starts a thread or forks a
-# worker, so every worker has them wherever gunicorn runs with this file (the image, the
-# benchmark), without an environment variable to keep in step. Measured as one worker's peak RSS
-# (VmHWM) after every kind of page of the benchmark, at 1 and 16 requests at once, and the
-# 5,000-migration history last:
-# - Each thread that allocates while another does gets an arena of its own, up to 8 per core, and
-#   memory freed in one arena serves no other: with 16 request threads and the upstream pool's
-#   32, the peak was 114.8 MB; with two arenas, 107.5 and 108.3 MB (two runs).
-# - Blocks over the mmap threshold (128 KB) are mapped for themselves and returned when freed, but
-#   glibc raises the threshold to the size of each such block freed, so later large bodies (the
-#   history's 1.9 MB) come from the heap and leave it larger: with it fixed as well, 105.2 MB.
-# Where the C library has no mallopt (musl, macOS), nothing changes.
-M_MMAP_THRESHOLD = -3  # malloc.h
-M_ARENA_MAX = -8
+# glibc's malloc gives each thread that allocates while another does an arena of its own, up to 8
+# per core, and memory freed in one arena serves no other. With 16 request threads and the upstream
+# pool's 32, one worker's peak RSS (VmHWM) after every kind of benchmark page, at 1 and 16 requests
+# at once and the 5,000-migration history last, was 114.8 MB; with two arenas, 107.5 and 108.3 MB
+# (two runs); with one, 104.1 (within the runs' spread, so two, which keeps a second for threads
+# that allocate at once). Set here, in the master before it starts a thread or forks a worker, so
+# every worker has it wherever gunicorn runs with this file (the image, the benchmark), without an
+# environment variable (MALLOC_ARENA_MAX) to keep in step. Where the C library has no mallopt
+# (musl, macOS), nothing changes.
+# Not also fixing M_MMAP_THRESHOLD at 128 KB: it saved another 2.3 MB, but it stops glibc raising
+# the trim threshold too, so the heap was given back and faulted in again around every large
+# block: building and encoding a 300 KB page took 480-590 us instead of 30-45 us.
+M_ARENA_MAX = -8  # malloc.h
 try:
     _mallopt = ctypes.CDLL(None).mallopt
 except AttributeError:
     pass
 else:
     _mallopt(M_ARENA_MAX, 2)
-    _mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
 
 def on_starting(server: Any) -> None:

@@ -1,5 +1,5 @@
 """gunicorn.conf.py: per-worker listening sockets, no second server joining a port, and glibc's
-malloc limits set in the master."""
+malloc arenas limited in the master."""
 
 from __future__ import annotations
 
@@ -55,15 +55,14 @@ class _LibC:
         return 1
 
 
-def test_the_master_limits_malloc_arenas_and_fixes_the_mmap_threshold(
+def test_the_master_limits_malloc_to_two_arenas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     libc = _LibC()
     monkeypatch.setattr(ctypes, "CDLL", lambda name: libc)
     _conf()
-    # M_ARENA_MAX (-8) and M_MMAP_THRESHOLD (-3) of malloc.h: the peak RSS they keep down is
-    # measured in gunicorn.conf.py's comment.
-    assert libc.calls == [(-8, 2), (-3, 128 * 1024)]
+    # M_ARENA_MAX (-8) of malloc.h: the peak RSS it keeps down is measured in gunicorn.conf.py.
+    assert libc.calls == [(-8, 2)]
 
 
 def test_a_c_library_without_mallopt_still_loads_the_settings(
