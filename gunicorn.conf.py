@@ -43,7 +43,9 @@ control_socket_disable = True
 # that allocate at once). Set here, in the master before it starts a thread or forks a worker, so
 # every worker has it wherever gunicorn runs with this file (the image, the benchmark), without an
 # environment variable (MALLOC_ARENA_MAX) to keep in step. Where the C library has no mallopt
-# (musl, macOS), nothing changes.
+# (musl, macOS), nothing changes. It is not free: the room table's worker CPU a request
+# (bench.profile, 600 requests, alternating) was 14.2 and 14.8 ms against 13.4 and 13.8 ms with
+# glibc's default; home's did not move beyond its noise (4.0-4.3 against 4.1-4.5 ms).
 # Not also fixing M_MMAP_THRESHOLD at 128 KB: it saved another 2.3 MB, but it stops glibc raising
 # the trim threshold too, so the heap was given back and faulted in again around every large
 # block: building and encoding a 300 KB page took 480-590 us instead of 30-45 us.
