@@ -1,7 +1,9 @@
-"""gunicorn.conf.py: per-worker listening sockets, and no second server joining a port."""
+"""gunicorn.conf.py: per-worker listening sockets, no second server joining a port, and glibc's
+malloc arenas limited in the master."""
 
 from __future__ import annotations
 
+import ctypes
 import runpy
 import socket
 from pathlib import Path
@@ -42,3 +44,29 @@ def test_a_free_port_starts() -> None:
         holder.bind(("127.0.0.1", 0))
         port = holder.getsockname()[1]
     _conf()["on_starting"](_server_on(port))  # no SystemExit
+
+
+class _LibC:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def mallopt(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+def test_the_master_limits_malloc_to_two_arenas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    libc = _LibC()
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: libc)
+    _conf()
+    # M_ARENA_MAX (-8) of malloc.h: the peak RSS it keeps down is measured in gunicorn.conf.py.
+    assert libc.calls == [(-8, 2)]
+
+
+def test_a_c_library_without_mallopt_still_loads_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: SimpleNamespace())  # musl, macOS
+    assert _conf()["reuse_port"] is True
