@@ -1,7 +1,7 @@
 """Health of the dashboard and everything it depends on, in the HMPPS `/health` shape.
 
-Checks are django-health-check plugins run concurrently, each with a short timeout, so `/health`
-costs about the slowest check rather than the sum, and a hung upstream cannot hang the probe.
+Checks run concurrently, each with a short timeout, so `/health` costs about the slowest check
+rather than the sum, and a hung upstream cannot hang the probe.
 Probes come often, so each check reuses what the last one opened (the shared upstream connection
 pools, one Redis client per URL, the worker thread's database connection) instead of connecting
 afresh every time.
@@ -9,10 +9,14 @@ afresh every time.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import datetime as dt
 import functools
+import logging
+import time
+from concurrent.futures import Executor
 from typing import Any
 
 import redis
@@ -20,18 +24,57 @@ import requests
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import connections
-from health_check.base import HealthCheck, HealthCheckResult
-from health_check.exceptions import ServiceUnavailable
 
 from upstream import ApiClient, ContextThreadPoolExecutor, executor
 
+logger = logging.getLogger(__name__)
 
-class ComponentDown(ServiceUnavailable):
+
+class ComponentDown(Exception):
     """A failed check, with the details shown for it in `/health`."""
 
-    def __init__(self, message: str, details: dict[str, Any]) -> None:
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.details = details
+
+
+@dataclasses.dataclass
+class CheckResult:
+    error: ComponentDown | None
+    time_taken: float  # seconds
+
+
+class HealthCheck(abc.ABC):
+    """One component's check: `run` returns when it is healthy and raises ComponentDown if not.
+
+    Our own rather than django-health-check's: importing that package imports dnspython for its
+    DNS check, 2.3 MB of every worker's memory for a check this dashboard does not make (issue 30).
+    """
+
+    # The check's budget; configured_checks sets it from HEALTH_CHECK_TIMEOUT_SECONDS.
+    timeout = dt.timedelta(seconds=5)
+
+    @abc.abstractmethod
+    def run(self) -> None: ...
+
+    async def get_result(self, pool: Executor) -> CheckResult:
+        started = time.perf_counter()
+        error: ComponentDown | None = None
+        try:
+            # A second more than the check's own client timeout, so that reports first.
+            await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, self.run),
+                self.timeout.total_seconds() + 1,
+            )
+        except ComponentDown as down:
+            error = down  # reported in /health; probes come often, so not logged
+        except TimeoutError:
+            error = ComponentDown(f"Timed out after {self.timeout.total_seconds():g} seconds")
+        except Exception:
+            logger.exception("Health check %r failed unexpectedly", self)
+            error = ComponentDown("unknown error")
+        return CheckResult(error, time.perf_counter() - started)
 
 
 @dataclasses.dataclass
@@ -144,14 +187,14 @@ def configured_checks() -> dict[str, HealthCheck]:
     return checks
 
 
-def _component(result: HealthCheckResult) -> dict[str, Any]:
+def _component(result: CheckResult) -> dict[str, Any]:
     if result.error is None:
         return {"status": "UP", "details": {"timeTakenMs": round(result.time_taken * 1000, 1)}}
-    details = getattr(result.error, "details", None) or {"error": result.error.message}
+    details = result.error.details or {"error": result.error.message}
     return {"status": "DOWN", "details": details}
 
 
-async def _run_all(checks: dict[str, HealthCheck]) -> dict[str, HealthCheckResult]:
+async def _run_all(checks: dict[str, HealthCheck]) -> dict[str, CheckResult]:
     # On the shared pool of threads: asyncio's default executor would start new threads for every
     # probe (and with them, new database connections).
     pool = executor()

@@ -560,7 +560,6 @@ LOGGING = {
         # Our access log replaces Django's; its 4xx/5xx lines would duplicate ours.
         "django.request": {"level": "ERROR", "propagate": True},
         "django.server": {"level": "WARNING", "propagate": True},
-        "health_check": {"level": "ERROR", "propagate": True},
     },
 }
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -13,6 +19,7 @@ from django.db import OperationalError, connections
 from django.test import Client
 from django.utils import timezone
 
+from kernel import health
 from migrations_ui.audit import metrics
 from migrations_ui.models import AuditEvent
 from tests.unit.test_audit_review import make_event
@@ -246,3 +253,40 @@ def test_ping_stays_up_whatever_else_is_down(
         response = Client().get("/ping", HTTP_HOST=host)
     assert response.status_code == 200
     assert requests_mock.call_count == 0
+
+
+class _Hangs(health.HealthCheck):
+    def run(self) -> None:
+        time.sleep(1.5)
+
+
+class _Breaks(health.HealthCheck):
+    def run(self) -> None:
+        raise KeyError("a bug in a check")
+
+
+def test_a_check_that_hangs_past_its_budget_is_down_as_timed_out() -> None:
+    check = _Hangs()
+    check.timeout = dt.timedelta(seconds=0.2)  # waited for 1 s more, so its client reports first
+    with ThreadPoolExecutor(1) as pool:
+        result = asyncio.run(check.get_result(pool))
+    assert health._component(result) == {
+        "status": "DOWN",
+        "details": {"error": "Timed out after 0.2 seconds"},
+    }
+    assert 1.1 < result.time_taken < 1.5
+
+
+def test_a_check_that_breaks_is_down_without_its_exception_and_is_logged(caplog) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        result = asyncio.run(_Breaks().get_result(pool))
+    assert health._component(result) == {"status": "DOWN", "details": {"error": "unknown error"}}
+    assert "a bug in a check" not in json.dumps(health._component(result))
+    assert any("failed unexpectedly" in r.getMessage() for r in caplog.records)
+
+
+def test_health_checks_import_no_dns_library() -> None:
+    # django-health-check's package imported dnspython (2.3 MB a worker) for a check not made here.
+    code = "import sys, kernel.health; sys.exit('dns' in sys.modules)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nomis_sync.settings"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
