@@ -13,6 +13,7 @@ shows it where the page has room for it (an error line on a preview).
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -24,8 +25,11 @@ from kernel.proxies import client_ip
 from migrations_ui.services.audit import AuditContext, AuditUnavailable
 
 
-class AuditedActionMixin:
-    """For views whose POST sends an audited change: the translation of its failures, once."""
+class AuditedActionMixin(metaclass=abc.ABCMeta):
+    """For views whose POST sends an audited change: the translation of its failures, once.
+
+    Abstract, so a view that forgets its "not recorded" page fails when it is made, not when an
+    audit write first fails in production."""
 
     request: HttpRequest
     # What the change does, as the "we do not know whether ..." page says it: "the migration
@@ -40,9 +44,9 @@ class AuditedActionMixin:
         """Where the user can see whether the change happened: (link text, URL) pairs."""
         return ()
 
+    @abc.abstractmethod
     def refused_unrecorded(self) -> HttpResponse:
         """The page saying the change was not made because it could not be recorded (503)."""
-        raise NotImplementedError
 
     def audit_context(self) -> AuditContext:
         return AuditContext(

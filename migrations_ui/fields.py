@@ -11,6 +11,7 @@ gives "Enter the activity start date" and "Activity start date must be a real da
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 from typing import Any, ClassVar
@@ -140,7 +141,7 @@ def typed_list(text: str) -> list[str]:
     return list(dict.fromkeys(part.upper() for part in _LIST_SEPARATORS.split(text) if part))
 
 
-class TypedField(forms.Field):
+class TypedField(forms.Field, metaclass=abc.ABCMeta):
     """A value typed as text: shown back exactly as typed, cleaned into what the upstream takes.
 
     Blank is "not given" (the kind's empty value) unless the field is required. The label is a
@@ -186,8 +187,9 @@ class TypedField(forms.Field):
     def empty(self) -> Any:
         return None
 
+    @abc.abstractmethod
     def parse(self, text: str) -> Any:
-        raise NotImplementedError
+        """The typed value of non-blank text no longer than `longest`, or `fail(code)`."""
 
     def message(self, code: str) -> str:
         return message(self.words, code, str(self.label or ""), self.example)

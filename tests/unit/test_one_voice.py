@@ -272,3 +272,13 @@ def test_the_other_pages_are_titled_by_their_h1(syscon, path) -> None:
 
 def test_a_missing_page_is_titled_by_its_h1(syscon) -> None:
     assert_titled_by_its_h1(page_of(syscon.get("/no-such-page/")))
+
+
+def test_a_field_kind_without_its_parser_cannot_be_made() -> None:
+    """`parse` is abstract: a new kind of field that forgets it fails when a form is built."""
+
+    class Unparsed(TypedField):
+        words = "prison code"
+
+    with pytest.raises(TypeError, match="parse"):
+        Unparsed(label="Prison code")  # type: ignore[abstract]  # mypy catches it too

@@ -60,3 +60,17 @@ def test_audit_and_lost_answer_failures_become_pages_in_one_place() -> None:
     }
     # Where it is defined, the one translation, and the fallback for any view that has none.
     assert pages == {"kernel/error_pages.py", "migrations_ui/actions.py", "kernel/middleware.py"}
+
+
+def test_an_audited_view_without_its_not_recorded_page_cannot_be_made() -> None:
+    """The page for an unrecordable change is abstract: forgetting it fails at once, not on the
+    first audit outage in production."""
+    from django.views import View
+
+    from migrations_ui.actions import AuditedActionMixin
+
+    class Forgetful(AuditedActionMixin, View):
+        pass
+
+    with pytest.raises(TypeError, match="refused_unrecorded"):
+        Forgetful()  # type: ignore[abstract]  # what mypy also catches, at run time
