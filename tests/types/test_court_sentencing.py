@@ -155,7 +155,9 @@ def test_court_sentencing_with_an_offender_list_migrates_just_those(sb, system):
 
 
 def test_court_sentencing_of_everyone_dead_letters_the_failing_prisoners(sb, system):
-    sb.update_settings(page_size=500)
+    # Read dead letters stay hidden for 30 s, not the fast settings' 0.5 s: under load more than
+    # half a second can pass between reading them and asking /health, which must not see them.
+    sb.update_settings(page_size=500, dlq_visibility_s=30)
     context = start(sb, system, "court-sentencing", {"deleteExisting": False}).json()
     assert context["estimatedCount"] == 2000
     migration_id = context["migrationId"]
