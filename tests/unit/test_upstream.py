@@ -36,6 +36,21 @@ def test_success_returns_the_response_and_sends_the_timeout(client, requests_moc
     assert requests_mock.last_request.qs == {"a": ["x", "y"]}
 
 
+def test_each_call_sends_the_clients_headers_under_its_own(client, requests_mock) -> None:
+    """The request is prepared without `Session.request`'s merging (upstream.ApiClient._send):
+    the client's Accept still goes, a call's own header wins, whatever its case, and a body is
+    JSON."""
+    requests_mock.post(f"{BASE}/first", json={})
+    requests_mock.post(f"{BASE}/second", json={})
+    client.call("POST", "/first", json_body={"a": 1}, headers={"Authorization": "Bearer t"})
+    client.call("POST", "/second", headers={"accept": "text/csv"})
+    first, second = requests_mock.request_history
+    assert first.headers["Accept"] == "application/json"
+    assert first.headers["Authorization"] == "Bearer t"
+    assert first.json() == {"a": 1}
+    assert second.headers["Accept"] == "text/csv"
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [
