@@ -284,8 +284,12 @@ def test_details_of_a_running_migration_show_its_live_figures(syscon, requests_m
     assert f'<h1 class="govuk-heading-l">{t.name} migration details</h1>' in page
     assert 'data-qa="migratedCount">4,321</dd>' in page
     assert f"the {t.records} migrated successfully by this run" in page
+    # Only a type that skips records already migrated says so (the help is kept per its words).
+    skipped = f"It includes {t.records} that were already migrated, which are skipped."
+    assert (skipped in page) == bool(t.already_migrated_log)
     fragment = text(syscon.get(f"{prefix(t)}{MIGRATION_ID}/progress"))
     assert 'data-qa="migratedCount">4,321</dd>' in fragment
+    assert "What do all the numbers mean?" not in fragment
 
 
 @WITH_FAILURES_PAGE
