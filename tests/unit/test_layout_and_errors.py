@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -137,3 +138,23 @@ def test_templates_addresses_are_remembered_per_script_prefix_and_urlconf(settin
     settings.ROOT_URLCONF = "tests.unit.error_urls_without_home"
     with pytest.raises(NoReverseMatch):
         url("home")
+
+
+def test_a_templates_globals_have_a_chainmaps_keys_and_see_later_globals() -> None:
+    """kernel.jinja2.TemplateGlobals only changes how the keys are given: the same keys in the
+    same order as Jinja's own ChainMap, the template's own over the environment's, and a global
+    added to the environment later is still seen."""
+    from collections import ChainMap
+
+    from kernel.jinja2 import PageEnvironment
+
+    env = PageEnvironment(autoescape=True)
+    env.globals["shared"] = "environment"
+    template = env.from_string("{{ shared }} {{ own }} {{ later }}", globals={"own": "template"})
+    expected: ChainMap[str, Any] = ChainMap({"own": "template"}, env.globals)
+    assert list(template.globals.keys()) == list(expected.keys())
+    # What Jinja takes at each import: the caller's globals that the imported template lacks.
+    assert {"cycler", "shared", "caller_only"} - template.globals.keys() == {"caller_only"}
+    env.globals["later"] = "added"
+    assert template.render() == "environment template added"
+    assert {"later"} <= template.globals.keys()
