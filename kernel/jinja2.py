@@ -29,6 +29,11 @@ def static_url(path: str) -> str:
     return url
 
 
+def path_segment(value: Any) -> str:
+    """Quotes a URL path segment as Django's reverse() does (colons kept)."""
+    return quote(str(value), safe="!$&'()*+,;=~:@")
+
+
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     """`reverse()` for templates: `url('home')`, `url('<type slug>:details', migration_id)`.
 
@@ -125,8 +130,7 @@ def environment(**options: Any) -> Environment:
             "thousands": formatting.thousands,
             "datetime_display": formatting.datetime_display,
             "clock": formatting.clock,
-            # Quotes a URL path segment as Django's reverse() does (colons kept).
-            "path_segment": lambda value: quote(str(value), safe="!$&'()*+,;=~:@"),
+            "path_segment": path_segment,
         }
     )
     return env

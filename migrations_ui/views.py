@@ -24,6 +24,7 @@ from kernel.pagination import ListLinks
 from migrations_ui import forms, wizard
 from migrations_ui.actions import AuditedActionMixin
 from migrations_ui.clients.migration_api import MigrationHistory
+from migrations_ui.history_rows import history_rows_html
 from migrations_ui.selectors.audit import migration_timeline
 from migrations_ui.selectors.failures import dead_letters_list
 from migrations_ui.selectors.history import history_page
@@ -86,6 +87,10 @@ class MigrationTypeView(AuditedActionMixin, PermissionRequiredMixin, View):
     def slug(self) -> str:
         return self.migration_type.slug
 
+    @property
+    def can_start(self) -> bool:
+        return self.request.user.has_perm(self.migration_type.start_permission)
+
     def url(self, name: str, *args: Any, query: dict[str, Any] | None = None) -> str:
         location = reverse(f"{self.migration_type.namespace}:{name}", args=args or None)
         return f"{location}?{urlencode(query)}" if query else location
@@ -97,7 +102,7 @@ class MigrationTypeView(AuditedActionMixin, PermissionRequiredMixin, View):
             {
                 "migration_type": self.migration_type,
                 "ns": self.migration_type.namespace,
-                "can_start": self.request.user.has_perm(self.migration_type.start_permission),
+                "can_start": self.can_start,
                 **context,
             },
             status=status,
@@ -160,7 +165,9 @@ class HistoryView(MigrationTypeView):
             {
                 "form": form,
                 "rows": history.rows,
-                "started_by": history.started_by or {},
+                "rows_html": history_rows_html(
+                    history, migration_type=self.migration_type, can_start=self.can_start
+                ),
                 "started_by_unavailable": history.started_by is None,
                 "fetched_at": history.fetched_at,
                 "page": history.page,

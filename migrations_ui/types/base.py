@@ -87,9 +87,9 @@ class MigrationType:
     # Extra pre-flight checks run beside the estimate, dead letters and "already running",
     # keyed by name; a type's preview template shows their results.
     extra_checks: Mapping[str, Check] = field(default_factory=dict)
-    # Template overrides, by generic template name: only where a page really differs. Two are
-    # optional additions rather than overrides: `_history_row_actions.html` (a history row's
-    # own buttons) and `_history_help.html` (how to run the type, above its history list).
+    # Template overrides, by generic template name: only where a page really differs. One is an
+    # optional addition rather than an override: `_history_help.html` (how to run the type,
+    # above its history list).
     templates: Mapping[str, str] = field(default_factory=dict)
     # What each extra check looks at ("Room mappings"), for the preview's error line when it
     # could not be made ("Room mappings could not be checked: ..."). A type whose preview words
@@ -102,6 +102,10 @@ class MigrationType:
     has_failures_page: bool = True
     # More links for a history row (`MigrationHistory` -> links), e.g. App Insights queries.
     row_links: Callable[[Any], list[Link]] | None = None
+    # A history row's follow-up steps (`MigrationHistory` -> links to the type's own pages, e.g.
+    # activities' "End NOMIS activities"), offered only to users who may start the type. Asked
+    # on every page, unlike `row_links`: what is offered can change with the day.
+    row_actions: Callable[[Any], list[Link]] | None = None
     # More pages of the type (activities' "Move start date"...): `(type) -> [path(...), ...]`,
     # mounted under the type's prefix and namespace.
     extra_urls: Callable[[MigrationType], list[Any]] | None = None
@@ -159,11 +163,6 @@ class MigrationType:
 
     def template(self, name: str) -> str:
         return self.templates.get(name, f"migrations_ui/{name}")
-
-    @property
-    def row_actions_template(self) -> str | None:
-        """The type's extra actions per history row, if it has any (most types have none)."""
-        return self.templates.get("_history_row_actions.html")
 
     @property
     def history_help_template(self) -> str | None:

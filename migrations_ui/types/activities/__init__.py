@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from kernel.jinja2 import url
 from migrations_ui import insights
 from migrations_ui.types.activities import checks
 from migrations_ui.types.activities.forms import ActivitiesMigrationForm
@@ -80,6 +82,55 @@ def row_links(migration: Any) -> list[Link]:
     return links
 
 
+def row_actions(migration: Any) -> list[Link]:
+    """A run's follow-up steps (upstream-api-types.md §2.1), for users who may start activities.
+
+    "Migrate allocations" opens the allocations start form filled with the run's filter. "End
+    NOMIS activities" and "Move start date" open a page that asks first; the pages check the
+    same rules again before anything is sent.
+    """
+    f = migration.filter
+    course = f.get("courseActivityId")
+    allocations_query = {
+        "prisonId": f.get("prisonId") or "",
+        "activityStartDate": f.get("activityStartDate") or "",
+        "courseActivityId": course if course is not None else "",
+    }
+    actions = [
+        Link(
+            "migrate-allocations",
+            "Migrate allocations",
+            f"{url('allocations:start')}?{urlencode(allocations_query)}",
+            external=False,
+        )
+    ]
+    ended = f.get("nomisActivityEndDate")
+    if migration.status == "COMPLETED" and not ended:
+        actions.append(
+            Link(
+                "end-activities",
+                "End NOMIS activities",
+                url(f"{TYPE.namespace}:end-activities", migration.migration_id),
+                external=False,
+            )
+        )
+    elif (
+        ended
+        and course in (None, "")
+        # Not started yet: an ISO date on or after tomorrow.
+        and str(f.get("activityStartDate") or "") >= ActivitiesMigrationForm.earliest_start_date()
+    ):
+        actions.append(
+            Link(
+                "move-start-date",
+                "Move start date",
+                url(f"{TYPE.namespace}:move-start-date", migration.migration_id),
+                external=False,
+            )
+        )
+    return actions
+
+
 def extra_urls(migration_type: MigrationType) -> list[Any]:
     from django.urls import path
 
@@ -129,10 +180,10 @@ TYPE = MigrationType(
     templates={
         "_preview_checks.html": "migrations_ui/activities/_preview_checks.html",
         "preview.html": "migrations_ui/activities/preview.html",
-        "_history_row_actions.html": "migrations_ui/activities/_history_row_actions.html",
         "_history_help.html": "migrations_ui/activities/_history_help.html",
     },
     has_failures_page=False,
     row_links=row_links,
+    row_actions=row_actions,
     extra_urls=extra_urls,
 )
