@@ -123,3 +123,22 @@ def test_room_mappings_go_to_whoever_runs_visits_migrations() -> None:
 def test_the_entry_role_is_the_first_registered_type_with_a_role_of_its_own() -> None:
     first = next(t for t in types.REGISTERED if t.roles)
     assert tiles.entry_role() == first.roles[0]
+
+
+def test_the_types_registry_imports_without_django_settings() -> None:
+    """The benchmark plans its pages from the registry before any Django settings exist
+    (bench.state), so no type may reach settings when it is imported."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import migrations_ui.types, bench.state"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from kernel.jinja2 import url
 from migrations_ui import insights
 from migrations_ui.types.activities import checks
 from migrations_ui.types.activities.forms import ActivitiesMigrationForm
@@ -89,6 +88,10 @@ def row_actions(migration: Any) -> list[Link]:
     NOMIS activities" and "Move start date" open a page that asks first; the pages check the
     same rules again before anything is sent.
     """
+    # Imported here: kernel.jinja2 sets up the process caches from settings, and the types'
+    # registry is imported without settings (the benchmark's plan of pages).
+    from kernel.jinja2 import url
+
     f = migration.filter
     course = f.get("courseActivityId")
     allocations_query = {
