@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import ChainMap
-from collections.abc import KeysView, MutableMapping
-from itertools import chain
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -50,24 +48,19 @@ def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     return address
 
 
-class TemplateGlobals(ChainMap[str, Any]):
-    """A template's globals, as Jinja makes them (the environment's under the template's own),
-    with a dict's keys view.
-
-    At every `{% from ... import ... %}` Jinja works out the caller's globals less the imported
-    template's, `set - globals.keys()`. A ChainMap's keys view answers that one key at a time in
-    Python: 7 us an import against 1 us (timeit), and a page imports five to ten macro files. The
-    keys are the same, in the same order.
-    """
-
-    def keys(self) -> KeysView[str]:
-        return dict.fromkeys(chain.from_iterable(reversed(self.maps))).keys()
-
-
 class PageEnvironment(Environment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        """Jinja's own, in a `TemplateGlobals`."""
-        return TemplateGlobals({} if d is None else d, self.globals)
+        """A template's globals as one dict: the environment's, then the template's own.
+
+        Jinja keeps them as a ChainMap over the environment's, so that globals added to the
+        environment later still show; ours are all set where the environment is made (below),
+        before any template is loaded. A ChainMap costs each render and macro import: Jinja
+        copies the globals into each new context (`dict(globals, **vars)`, twice a page) and
+        works out `set - globals.keys()` at each import (five on home, nine on a history page),
+        asking the maps one key at a time in Python: 5.4 and 8.7 us with a ChainMap, 0.1 and
+        0.3 us with a dict (timeit).
+        """
+        return {**self.globals, **(d or {})}
 
 
 # The Jinja2 backend's own folders (settings.TEMPLATES[0]["DIRS"]).
