@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 import upstream
+from kernel.logging import request_context
 from upstream import deadline
 
 logger = logging.getLogger(__name__)
@@ -36,22 +37,41 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GENERATION_KEY = "migrations:upstream-generation"
+# Where a request keeps the counter it has read (kernel.logging.request_context).
+_GENERATION_READ = "upstream_generation"
 
 
 def upstream_generation() -> int:
-    """The counter that dashboard actions move (0 before the first action)."""
-    value = cache.get(GENERATION_KEY)
-    return value if isinstance(value, int) else 0
+    """The counter that dashboard actions move (0 before the first action).
+
+    Read once a request: a signed-in request reads it with its session, in the same round trip
+    to Redis (kernel.sessions, `generation_read`), so a history or details page does not make a
+    second one. Outside a request, read each time.
+    """
+    context = request_context.get()
+    if context is not None and _GENERATION_READ in context:
+        return int(context[_GENERATION_READ])
+    return generation_read(cache.get(GENERATION_KEY))
+
+
+def generation_read(value: Any) -> int:
+    """Remember, for the rest of the request, the counter read from the cache (None: unset)."""
+    generation = value if isinstance(value, int) else 0
+    context = request_context.get()
+    if context is not None:
+        context[_GENERATION_READ] = generation
+    return generation
 
 
 def upstream_changed() -> None:
     """Call after an action that changes upstream state: every worker's copies go stale."""
     try:
-        cache.incr(GENERATION_KEY)
+        generation = cache.incr(GENERATION_KEY)
     except ValueError:
         # No counter yet (incr needs an existing key). A racing `add` loses harmlessly.
-        if not cache.add(GENERATION_KEY, 1):
-            cache.incr(GENERATION_KEY)
+        generation = 1 if cache.add(GENERATION_KEY, 1) else cache.incr(GENERATION_KEY)
+    # The rest of this request sees its own change.
+    generation_read(generation)
 
 
 @dataclass

@@ -17,18 +17,30 @@ from django.contrib.sessions.backends.cache import SessionStore as CacheSessionS
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 
+from kernel import caching
+
 # What Redis being down or unreachable looks like, through django-redis or redis-py directly.
 REDIS_DOWN = (ConnectionInterrupted, redis.ConnectionError, redis.TimeoutError)
 
 
 class SessionStore(CacheSessionStore):
     def load(self) -> dict[str, Any]:
+        """The session; and, in the same round trip to Redis, the upstream generation that the
+        history and details pages need (kernel.caching.upstream_generation).
+
+        In process, a history page took 1.35-1.43 ms with a second round trip and 1.15-1.21 ms
+        without; MGET of the two keys costs every other page about 12 us of CPU more than GET of
+        one (92 against 80 us, timeit; home 1.10 against 1.11 ms)."""
+        cache = self._cache  # type: ignore[attr-defined]
         try:
-            session_data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]
+            values = cache.get_many([self.cache_key, caching.GENERATION_KEY])
         except REDIS_DOWN:
             raise
         except Exception:  # Django's own rule: an unreadable key is no session (#17810)
-            session_data = None
+            values = {}
+        else:
+            caching.generation_read(values.get(caching.GENERATION_KEY))
+        session_data = values.get(self.cache_key)
         if session_data is not None:
             return session_data
         self._session_key = None
