@@ -108,30 +108,20 @@ def row_actions(migration: Any) -> list[Link]:
         )
     ]
     ended = f.get("nomisActivityEndDate")
+    # The follow-up page's name is also its link's data-qa key.
     if migration.status == "COMPLETED" and not ended:
-        actions.append(
-            Link(
-                "end-activities",
-                "End NOMIS activities",
-                url(f"{TYPE.namespace}:end-activities", migration.migration_id),
-                external=False,
-            )
-        )
+        page, text = "end-activities", "End NOMIS activities"
     elif (
         ended
         and course in (None, "")
         # Not started yet: an ISO date on or after tomorrow.
         and str(f.get("activityStartDate") or "") >= ActivitiesMigrationForm.earliest_start_date()
     ):
-        actions.append(
-            Link(
-                "move-start-date",
-                "Move start date",
-                url(f"{TYPE.namespace}:move-start-date", migration.migration_id),
-                external=False,
-            )
-        )
-    return actions
+        page, text = "move-start-date", "Move start date"
+    else:
+        return actions
+    address = url(f"{TYPE.namespace}:{page}", migration.migration_id)
+    return [*actions, Link(page, text, address, external=False)]
 
 
 def extra_urls(migration_type: MigrationType) -> list[Any]:
