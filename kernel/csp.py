@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from csp.constants import HEADER
@@ -21,21 +22,23 @@ _PER_VIEW = tuple(
 )
 # Stands for the nonce while the policy is built; never sent.
 _MARKER = "nonce-marker-0123456789"
-# (policy without a nonce, policy before its nonce, policy after it), once built.
-_policies: list[tuple[str, str, str]] = []
+
+
+@functools.cache
+def _policies() -> tuple[str, str, str]:
+    """The policy without a nonce, and the policy before and after its nonce."""
+    before, _, after = build_policy(nonce=_MARKER).partition(_MARKER)
+    return build_policy(), before, after
 
 
 @receiver(setting_changed)
 def _policy_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting.startswith("CONTENT_SECURITY_POLICY"):
-        _policies.clear()
+        _policies.cache_clear()
 
 
 def _policy(nonce: str | None) -> str:
-    if not _policies:
-        before, _, after = build_policy(nonce=_MARKER).partition(_MARKER)
-        _policies.append((build_policy(), before, after))
-    without, before, after = _policies[0]
+    without, before, after = _policies()
     return f"{before}{nonce}{after}" if nonce else without
 
 
