@@ -43,12 +43,24 @@ class MappingApiClient(SystemTokenClient):
 
     def room_mappings(self, prison_id: str) -> list[RoomMapping]:
         """R1 `GET /prison/{prisonId}/room-mappings`: every mapped room, by description."""
+        mappings = self.room_mappings_if_changed(prison_id, known_body=None)[1]
+        assert mappings is not None  # noqa: S101 (no body given: always decoded)
+        return mappings
+
+    def room_mappings_if_changed(
+        self, prison_id: str, *, known_body: bytes | None
+    ) -> tuple[bytes, list[RoomMapping] | None]:
+        """R1 as `room_mappings`, with its body; None for the list when the body is `known_body`,
+        which the caller has decoded already (the room table, `selectors.room_mappings`).
+        """
         response = self.call("GET", f"/prison/{path_segment(prison_id)}/room-mappings")
+        if response.content == known_body:
+            return response.content, None
         body = self.json_of(response)
         if not isinstance(body, list):
             raise self.malformed(response, "room mapping list")
         try:
-            return [RoomMapping.from_json(item) for item in body]
+            return response.content, [RoomMapping.from_json(item) for item in body]
         except ValueError as exc:
             raise self.malformed(response, "room mapping list") from exc
 

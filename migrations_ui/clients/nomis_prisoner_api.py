@@ -70,6 +70,18 @@ class NomisPrisonerApiClient(SystemTokenClient):
 
         `futureVisitsOnly=false` counts every visit ever, a slower query (upstream-api.md §6.3).
         """
+        counts = self.room_usage_counts_if_changed(
+            prison_id, future_only=future_only, known_body=None
+        )[1]
+        assert counts is not None  # noqa: S101 (no body given: always decoded)
+        return counts
+
+    def room_usage_counts_if_changed(
+        self, prison_id: str, *, future_only: bool, known_body: bytes | None
+    ) -> tuple[bytes, list[RoomUsageCount] | None]:
+        """N17 as `room_usage_counts`, with its body; None for the list when the body is
+        `known_body`, which the caller has decoded already (the room table).
+        """
         response = self.call(
             "GET",
             "/visits/rooms/usage-count",
@@ -79,6 +91,8 @@ class NomisPrisonerApiClient(SystemTokenClient):
                 "futureVisitsOnly": "true" if future_only else "false",
             },
         )
+        if response.content == known_body:
+            return response.content, None
         body = self.json_of(response)
         if not isinstance(body, list):
             raise self.malformed(response, "room usage list")
@@ -91,7 +105,7 @@ class NomisPrisonerApiClient(SystemTokenClient):
             if not isinstance(room, str) or isinstance(count, bool) or not isinstance(count, int):
                 raise self.malformed(response, "room usage list")
             rows.append(RoomUsageCount(room, count))
-        return rows
+        return response.content, rows
 
     # -- Agency switches (N11, N12): whether NOMIS has handed a service over for a prison
 

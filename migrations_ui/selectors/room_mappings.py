@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import upstream
+from kernel import caching
 from migrations_ui.clients.mapping_api import MappingApiClient, RoomMapping
-from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient
+from migrations_ui.clients.nomis_prisoner_api import NomisPrisonerApiClient, RoomUsageCount
 from migrations_ui.selectors import username_of
 
 
@@ -37,15 +38,43 @@ def room_table(*, user: Any, prison_id: str, future_only: bool) -> RoomTable:
     Every room NOMIS reports usage for is listed, and so is every mapped room, even one with no
     (future) social visits: otherwise a mapping could be neither seen nor deleted (the existing
     dashboard's shortcoming). NOMIS's order first, then mapped rooms without usage.
+
+    Both are asked every time; only when both answer exactly as they did last time for this
+    prison and filter is the table made from them then reused (`caching.room_tables`).
     """
     username = username_of(user)
+    key = (prison_id, future_only)
+    known: RoomAnswers | None = caching.room_tables.get(key)
     mappings_future = upstream.executor().submit(
-        lambda: MappingApiClient(username=username).room_mappings(prison_id)
+        lambda: MappingApiClient(username=username).room_mappings_if_changed(
+            prison_id, known_body=known.mappings_body if known else None
+        )
     )
-    usage = NomisPrisonerApiClient(username=username).room_usage_counts(
-        prison_id, future_only=future_only
+    usage_body, usage = NomisPrisonerApiClient(username=username).room_usage_counts_if_changed(
+        prison_id, future_only=future_only, known_body=known.usage_body if known else None
     )
-    mappings = {m.nomis_room: m for m in mappings_future.result()}
-    rows = [RoomRow(u.room, mappings.pop(u.room, None), u.visits) for u in usage]
-    rows += [RoomRow(room, mapping, None) for room, mapping in sorted(mappings.items())]
-    return RoomTable(prison_id=prison_id, future_only=future_only, rows=rows)
+    mappings_body, mappings = mappings_future.result()
+    if known is not None:
+        if mappings is None and usage is None:
+            return known.table
+        mappings = known.mappings if mappings is None else mappings
+        usage = known.usage if usage is None else usage
+    # Both were decoded, or are the known ones: None only for a body that was known.
+    assert mappings is not None and usage is not None  # noqa: S101
+    by_room = {m.nomis_room: m for m in mappings}
+    rows = [RoomRow(u.room, by_room.pop(u.room, None), u.visits) for u in usage]
+    rows += [RoomRow(room, mapping, None) for room, mapping in sorted(by_room.items())]
+    table = RoomTable(prison_id=prison_id, future_only=future_only, rows=rows)
+    caching.room_tables.put(key, RoomAnswers(mappings_body, mappings, usage_body, usage, table))
+    return table
+
+
+@dataclass(frozen=True)
+class RoomAnswers:
+    """The two answers a room table was made from, as sent and as decoded, and the table."""
+
+    mappings_body: bytes
+    mappings: list[RoomMapping]
+    usage_body: bytes
+    usage: list[RoomUsageCount]
+    table: RoomTable

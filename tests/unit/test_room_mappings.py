@@ -390,3 +390,74 @@ def test_any_other_failure_to_add_is_explained_with_the_values_kept(visits, requ
     page = text(response)
     assert "The mapping could not be added because the mapping service" in page
     assert 'value="Hall"' in page
+
+
+# -- Unchanged answers: both are asked every time; the table and rows are made again only when
+# either answer changed (kernel.caching.room_tables, room_rows).
+
+TABLE = "/visits-room-mappings/"
+
+
+def table_rows(visits: Any, **query: str) -> list[str]:
+    page = text(visits.get(TABLE, {"prisonId": "MDI", "futureVisits": "true", **query}))
+    return re.findall(r'data-qa="room-row">(.*?)</tr>', page)
+
+
+def usage_of(*rooms: tuple[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"agencyInternalLocationDescription": room, "count": count, "prisonId": "MDI"}
+        for room, count in rooms
+    ]
+
+
+def test_the_table_asks_both_services_every_time_and_shows_what_changed(
+    visits, requests_mock
+) -> None:
+    mock_rooms(requests_mock, usage=usage_of(("MDI-A", 1)), mappings=[a_mapping("MDI-A", "Hall")])
+    first = table_rows(visits)
+    assert table_rows(visits) == first
+    assert requests_mock.call_count == 4  # R1 and N17 for each view: nothing served from memory
+    # A mapping added elsewhere, then only NOMIS's usage changing: each shows at the next view.
+    requests_mock.get(MAPPINGS, json=[a_mapping("MDI-A", "Hall"), a_mapping("MDI-B", "Annex")])
+    rows = table_rows(visits)
+    assert len(rows) == 2 and "Annex" in rows[1]
+    requests_mock.get(USAGE, json=usage_of(("MDI-A", 7), ("MDI-B", 2)))
+    rows = table_rows(visits)
+    assert ">7<" in rows[0] and "Annex" in rows[1] and ">2<" in rows[1]
+    requests_mock.get(MAPPINGS, json=[a_mapping("MDI-B", "Annex")])
+    rows = table_rows(visits)
+    assert "Not mapped" in rows[0] and "Hall" not in rows[0] and "Annex" in rows[1]
+
+
+def test_unchanged_answers_give_the_same_table_and_rows_without_decoding_again(
+    visits_user, tokens, requests_mock
+) -> None:
+    from migrations_ui.room_mappings.table_rows import room_rows_html
+    from migrations_ui.selectors.room_mappings import room_table
+
+    mock_rooms(requests_mock, usage=usage_of(("MDI-A", 1)), mappings=[a_mapping("MDI-A", "Hall")])
+    query = {"prisonId": "MDI", "futureVisits": "true"}
+    first = room_table(user=visits_user, prison_id="MDI", future_only=True)
+    rows = room_rows_html(first, query)
+    again = room_table(user=visits_user, prison_id="MDI", future_only=True)
+    assert again is first and room_rows_html(again, query) is rows
+    # Another filter is another table; another query keeps its own links.
+    assert room_table(user=visits_user, prison_id="MDI", future_only=False) is not first
+    back = room_rows_html(first, {**query, "back": "preview"})
+    assert back != rows and "back=preview" in back and "back=preview" not in rows
+    # Same content in a new body (other spacing) is a new answer: made again, equal.
+    requests_mock.get(MAPPINGS, text=json.dumps([a_mapping("MDI-A", "Hall")], indent=1))
+    changed = room_table(user=visits_user, prison_id="MDI", future_only=True)
+    assert changed is not first and changed.rows == first.rows
+    assert room_rows_html(changed, query) == rows
+
+
+def test_an_unreadable_answer_after_a_good_one_is_still_a_failure(visits, requests_mock) -> None:
+    mock_rooms(requests_mock, usage=usage_of(("MDI-A", 1)), mappings=[a_mapping("MDI-A", "Hall")])
+    assert len(table_rows(visits)) == 1
+    requests_mock.get(MAPPINGS, text="not json")
+    response = visits.get(TABLE, {"prisonId": "MDI", "futureVisits": "true"})
+    assert response.status_code == 502
+    assert "mapping service" in text(response) and 'data-qa="room-row"' not in text(response)
+    requests_mock.get(MAPPINGS, status_code=500)
+    assert visits.get(TABLE, {"prisonId": "MDI", "futureVisits": "true"}).status_code == 502
