@@ -21,7 +21,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from accounts.backends import callback_url
 from accounts.refused import pop_refused
 from accounts.session import remember_token
-from kernel.tiles import entry_role, grouped, tile_statuses, tiles_for
+from kernel.tiles import entry_role, tile_statuses, tiles_for, tiles_html
 from upstream.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "tiles": tiles,
-            "groups": grouped(tiles),
-            "statuses": statuses,
+            "tiles_html": tiles_html(tiles, statuses),
             # Named at the top, so nobody reads a missing tag as "not running".
             "status_unknown": [
                 tile.title for tile in tiles if statuses.get(tile.href) == STATUS_UNAVAILABLE

@@ -16,8 +16,10 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
+from kernel import caching
 from migrations_ui import types
 from migrations_ui.models import AuditEvent
 from migrations_ui.types.base import SYSCON_ROLE, MigrationType
@@ -440,6 +442,34 @@ def test_a_tile_says_running_while_its_type_has_a_migration_in_progress(
     next_tile = home.find('data-qa="tile"', visits)
     running = home.index('data-qa="tile-status">Running')
     assert visits < running and (next_tile == -1 or running < next_tile)
+
+
+@pytest.mark.running_tags
+def test_home_kept_tiles_follow_the_tags_and_the_user(
+    client, tokens, requests_mock, syscon_user, sentencing_user
+) -> None:
+    # Home's tiles are written once per set of tiles and tags (kernel.tiles.tiles_html): a tag
+    # that changes, or another user's roles, must still show at once.
+    active = {
+        t.upstream_type: requests_mock.get(
+            migration_url(f"/migrate/history/active/{t.upstream_type}"),
+            json=InProgressFactory(migrationType=t.upstream_type, status="COMPLETED"),
+        )
+        for t in types.REGISTERED
+    }
+    signed_in = sign_in(client, syscon_user)
+    assert 'data-qa="tile-status"' not in text(signed_in.get("/"))
+    active["VISITS"] = requests_mock.get(
+        migration_url("/migrate/history/active/VISITS"),
+        json=InProgressFactory(migrationType="VISITS", status="STARTED"),
+    )
+    caching.running_types.clear()  # the tags' own few seconds, over
+    home = text(signed_in.get("/"))
+    assert home.count('data-qa="tile-status">Running</strong>') == 1
+    assert home.count('data-qa="tile"') == len(types.REGISTERED) + 2  # and rooms, the audit log
+    other = text(sign_in(Client(), sentencing_user).get("/"))
+    assert 'data-qa="tile-status"' not in other
+    assert other.count('data-qa="tile"') == 1 and 'href="/visits-migration/"' not in other
 
 
 @pytest.mark.running_tags
