@@ -140,8 +140,22 @@ class HistoryFilterForm(GovukForm):
 
     @classmethod
     def for_query(cls, query: Any) -> HistoryFilterForm:
-        """Bound to the page's query when it filters by anything; else the whole list's form."""
-        return cls(query if any(query.get(key) for key in cls.KEYS) else None)
+        """Bound to the page's query when it filters by anything; else the whole list's form,
+        the same unbound form for every request (`caching.unbound_forms`).
+        """
+        if any(query.get(key) for key in cls.KEYS):
+            return cls(query)
+        # Imported here: kernel.caching reads settings, and the types' registry imports this
+        # module without them (bench.state).
+        from kernel import caching
+
+        form = caching.unbound_forms.get(cls)
+        if form is None:
+            form = cls(None)
+            # Its (empty) errors are worked out now, so requests only ever read the form.
+            form.full_clean()
+            caching.unbound_forms[cls] = form
+        return form
 
     def search_params(self) -> dict[str, Any] | None:
         """M3's query for this filter; None when the filter is not valid (nothing to ask)."""

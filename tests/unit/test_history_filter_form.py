@@ -42,3 +42,15 @@ def test_history_filter_dates_must_be_real(typed) -> None:
     f = HistoryFilterForm(QueryDict(f"toDateTime={typed}"))
     assert not f.is_valid()
     assert f.error_list()[0]["href"] == "#toDateTime"
+
+
+def test_a_page_without_a_filter_shares_one_unbound_form_and_a_filter_gets_its_own() -> None:
+    whole = HistoryFilterForm.for_query(QueryDict(""))
+    assert HistoryFilterForm.for_query(QueryDict("page=2")) is whole
+    assert not whole.is_bound and not whole.errors and whole.search_params() is not None
+    bad = HistoryFilterForm.for_query(QueryDict("fromDateTime=1971-67-12"))
+    assert bad is not whole and bad.is_bound and not bad.is_valid()
+    # A filtered page's form, and its errors, never reach the shared one.
+    assert bad.error_text("fromDateTime")
+    assert not whole.errors and whole.error_list() == [] and whole.raw("fromDateTime") == ""
+    assert HistoryFilterForm.for_query(QueryDict("")) is whole

@@ -174,6 +174,17 @@ def test_invalid_filter_dates_show_errors_and_call_nothing(
     assert requests_mock.call_count == 0
 
 
+def test_a_filter_with_errors_leaves_the_unfiltered_list_without_them(
+    visits_client, requests_mock
+) -> None:
+    # Pages without a filter share one unbound form (HistoryFilterForm.for_query).
+    requests_mock.get(HISTORY, json=[])
+    for query in ("", "?fromDateTime=1971-67-12", ""):
+        page = text(visits_client.get(f"/visits-migration/{query}"))
+        assert ("There is a problem" in page) is bool(query)
+        assert ('value="1971-67-12"' in page) is bool(query)
+
+
 # -- Start form and preview
 
 
