@@ -67,6 +67,18 @@ class PageEnvironment(Environment):
 TEMPLATE_DIRS: list[Any] = settings.TEMPLATES[0]["DIRS"]  # type: ignore[assignment]
 
 
+def ascii_html(html: str) -> Markup:
+    """Rendered HTML with each character outside ASCII written as a reference ("&#169;" for the
+    GOV.UK footer's copyright sign), which a browser reads as the character.
+
+    Every response's page is encoded to UTF-8, and a single character outside ASCII anywhere in
+    it makes Python encode the whole page character by character: the room table's 131 KB took
+    193 us, against 3 us in ASCII; home 11 against 0.4 us (timeit). For HTML text and attribute
+    values only, never a script or style element's content, where a reference stays as written.
+    """
+    return Markup(html.encode("ascii", "xmlcharrefreplace").decode("ascii"))  # noqa: S704
+
+
 def environment(**options: Any) -> Environment:
     # The GOV.UK macros import each other as "govuk_frontend_jinja/...", so they are mounted under
     # that prefix rather than merged with our own templates.
@@ -88,7 +100,7 @@ def environment(**options: Any) -> Environment:
         """
         fragment = caching.rendered_once.get(name)
         if fragment is None:
-            fragment = Markup(env.get_template(name).render())  # noqa: S704
+            fragment = ascii_html(env.get_template(name).render())
             caching.rendered_once[name] = fragment
         return fragment
 
@@ -105,7 +117,7 @@ def environment(**options: Any) -> Environment:
         key = (name, *sorted(params.items()))
         fragment = caching.rendered_fragments.get(key)
         if fragment is None:
-            fragment = Markup(env.get_template(name).render(**params))  # noqa: S704
+            fragment = ascii_html(env.get_template(name).render(**params))
             caching.rendered_fragments.put(key, fragment)
         return fragment
 

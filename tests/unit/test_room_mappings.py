@@ -452,6 +452,17 @@ def test_unchanged_answers_give_the_same_table_and_rows_without_decoding_again(
     assert room_rows_html(changed, query) == rows
 
 
+def test_the_table_page_is_ascii_and_a_room_outside_ascii_is_shown_as_sent(
+    visits, requests_mock
+) -> None:
+    # kernel.jinja2.ascii_html: 193 us to encode the 203-room page with the footer's raw "\u00a9".
+    mock_rooms(requests_mock, usage=usage_of(("MDI-A", 1)), mappings=[a_mapping("MDI-A", "Hall")])
+    page = visits.get(TABLE, {"prisonId": "MDI", "futureVisits": "true"}).content
+    assert page.isascii() and b"&#169; Crown copyright" in page
+    requests_mock.get(MAPPINGS, json=[a_mapping("MDI-A", "Salle \u00e9t\u00e9")])
+    assert "Salle \u00e9t\u00e9" in table_rows(visits)[0]
+
+
 def test_an_unreadable_answer_after_a_good_one_is_still_a_failure(visits, requests_mock) -> None:
     mock_rooms(requests_mock, usage=usage_of(("MDI-A", 1)), mappings=[a_mapping("MDI-A", "Hall")])
     assert len(table_rows(visits)) == 1

@@ -106,6 +106,26 @@ def test_the_history_names_the_type_and_shows_each_migrations_filter(syscon, req
     assert f'href="{prefix(t)}start"' in page
 
 
+@EVERY_TYPE
+def test_home_and_each_history_page_are_ascii_with_the_footers_sign_as_a_reference(
+    syscon, requests_mock, t
+) -> None:
+    # A single character outside ASCII makes Python encode the whole page character by character
+    # (kernel.jinja2.ascii_html): our own words and the kept fragments are written in ASCII.
+    requests_mock.get(
+        migration_url(f"/migrate/history/all/{t.upstream_type}"),
+        json=[HistoryRowFactory(migrationType=t.upstream_type)],
+    )
+    for path in ("/", prefix(t), f"{prefix(t)}?prisonId=MD%C3%8F"):
+        page = syscon.get(path).content
+        assert page.isascii(), path
+        assert b"&#169; Crown copyright" in page
+    # A typed value outside ASCII comes back as a reference, which the browser reads as typed.
+    page = text(syscon.get(f"{prefix(t)}?prisonId=MD%C3%8F"))
+    value = re.search(r'name="prisonId"[^>]*value="([^"]*)"', page)
+    assert value and html.unescape(value.group(1)) == "MD\u00cf"
+
+
 # The old dashboard's "How do I run ..." help (GOV.UK details above the list), and a step of each
 # that must be there: only these three types have one (upstream-api-types.md §2.1, §2.2, §2.10).
 HISTORY_HELP = {
