@@ -36,6 +36,26 @@ def test_success_returns_the_response_and_sends_the_timeout(client, requests_moc
     assert requests_mock.last_request.qs == {"a": ["x", "y"]}
 
 
+QUERIES = [
+    {"a": ["x", "y"], "b": None},
+    {"prisonIds": "MDI", "visitTypes": "SCON", "futureVisitsOnly": "true"},
+    {"prisonIds": ["HEI", None, "MDI"], "page": 0, "size": 1, "flag": True, "empty": []},
+    {"text": "a b&c=d/é?#+", "when": "2020-03-23T12:30:00", "ids": ("1", "2")},
+    {"only": None},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES)
+def test_a_calls_query_is_the_one_requests_would_write(client, requests_mock, params) -> None:
+    # upstream._query_string encodes the query itself (requests' own checks are slow): what goes
+    # is what requests writes from the mapping, absent values and list items left out.
+    requests_mock.get(f"{BASE}/things", json={})
+    client.call("GET", "/things", params=params)
+    expected = requests.Request("GET", f"{BASE}/things", params=params).prepare().url
+    assert requests_mock.last_request.url == expected
+
+
 def test_each_call_sends_the_clients_headers_under_its_own(client, requests_mock) -> None:
     """The request is prepared without `Session.request`'s merging (upstream.ApiClient._send):
     the client's Accept still goes, a call's own header wins, whatever its case, and a body is
