@@ -43,13 +43,15 @@ QUERIES = [
     {"text": "a b&c=d/é?#+", "when": "2020-03-23T12:30:00", "ids": ("1", "2")},
     {"only": None},
     {},
+    None,
 ]
 
 
 @pytest.mark.parametrize("params", QUERIES)
 def test_a_calls_query_is_the_one_requests_would_write(client, requests_mock, params) -> None:
     # upstream._query_string encodes the query itself (requests' own checks are slow): what goes
-    # is what requests writes from the mapping, absent values and list items left out.
+    # is what requests writes from the mapping, absent values and list items left out, and no
+    # "?" without one.
     requests_mock.get(f"{BASE}/things", json={})
     client.call("GET", "/things", params=params)
     expected = requests.Request("GET", f"{BASE}/things", params=params).prepare().url
