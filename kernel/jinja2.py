@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -79,6 +79,17 @@ def ascii_html(html: str) -> Markup:
     return Markup(html.encode("ascii", "xmlcharrefreplace").decode("ascii"))  # noqa: S704
 
 
+def kept_fragment(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
+    """A rendered fragment kept by `key` among the few hundred most recent
+    (`caching.rendered_fragments`), rendered by `render` the first time, in ASCII (ascii_html).
+    """
+    fragment = caching.rendered_fragments.get(key)
+    if fragment is None:
+        fragment = ascii_html(render())
+        caching.rendered_fragments.put(key, fragment)
+    return fragment
+
+
 def environment(**options: Any) -> Environment:
     # The GOV.UK macros import each other as "govuk_frontend_jinja/...", so they are mounted under
     # that prefix rather than merged with our own templates.
@@ -115,11 +126,7 @@ def environment(**options: Any) -> Environment:
             # the memory with long strings.
             return Markup(env.get_template(name).render(**params))  # noqa: S704
         key = (name, *sorted(params.items()))
-        fragment = caching.rendered_fragments.get(key)
-        if fragment is None:
-            fragment = ascii_html(env.get_template(name).render(**params))
-            caching.rendered_fragments.put(key, fragment)
-        return fragment
+        return kept_fragment(key, lambda: env.get_template(name).render(**params))
 
     env.globals.update(
         {

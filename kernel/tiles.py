@@ -79,23 +79,22 @@ def tile_statuses(user: Any, tiles: list[Tile]) -> dict[str, str]:
 def tiles_html(tiles: list[Tile], statuses: dict[str, str]) -> Markup:
     """Home's tiles under their headings, with their tags, as HTML (`_home_tiles.html`).
 
-    Written once for each set of tiles and tags and kept (`caching.rendered_fragments`): they
+    Written once for each set of tiles and tags and kept (`kernel.jinja2.kept_fragment`): they
     differ only by a user's roles and which types are running, and home is the page every
     operator opens. The thirteen tiles of a SYSCON user took 67 us to write and take 3 us to
     find (timeit), on a page of about 1.5-2 ms of CPU.
     """
-    # Imported here: kernel.caching reads settings, and the types' registry, which registers
+    # Imported here: kernel.jinja2 reads settings, and the types' registry, which registers
     # tiles, is imported without them (bench.state).
-    from kernel import caching
+    from kernel.jinja2 import kept_fragment
 
     key = ("home tiles", tuple(tile.href for tile in tiles), tuple(sorted(statuses.items())))
-    html = caching.rendered_fragments.get(key)
-    if html is None:
-        context = {"groups": grouped(tiles), "statuses": statuses}
-        # The template escapes what it prints.
-        html = Markup(get_template("_home_tiles.html").render(context))  # noqa: S704
-        caching.rendered_fragments.put(key, html)
-    return html
+    return kept_fragment(
+        key,
+        lambda: get_template("_home_tiles.html").render(
+            {"groups": grouped(tiles), "statuses": statuses}
+        ),
+    )
 
 
 # The role a signed-in user with no tile is told to ask for (set by the app that registers tiles).
