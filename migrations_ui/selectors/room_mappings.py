@@ -39,8 +39,8 @@ def room_table(*, user: Any, prison_id: str, future_only: bool) -> RoomTable:
     (future) social visits: otherwise a mapping could be neither seen nor deleted (the existing
     dashboard's shortcoming). NOMIS's order first, then mapped rooms without usage.
 
-    Both are asked every time; only when both answer exactly as they did last time for this
-    prison and filter is the table made from them then reused (`caching.room_tables`).
+    Both are asked every time. When both answer byte for byte as last time for this prison and
+    filter, the table made from those answers is reused (`caching.room_tables`).
     """
     username = username_of(user)
     key = (prison_id, future_only)
