@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
@@ -88,6 +89,12 @@ def kept_fragment(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
         fragment = ascii_html(render())
         caching.rendered_fragments.put(key, fragment)
     return fragment
+
+
+def render_fragment(name: str, context: dict[str, Any]) -> str:
+    """A template rendered with `context` and the environment's globals only: a part of a page
+    whose context processors have already run for the page (their values are not in it)."""
+    return get_template(name).template.render(context)  # type: ignore[attr-defined]
 
 
 def environment(**options: Any) -> Environment:
