@@ -9,6 +9,7 @@ or selector (reads) and picks a template. Upstream failures a view does not hand
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -347,7 +348,18 @@ class DetailsView(MigrationTypeView):
         pool's threads keep no database connection.
         """
         migration_id = self.checked_migration_id(migration_id)
-        frame = upstream.executor().submit(
+        page = self.page_without_figures(migration_id)
+        try:
+            progress = migration_progress(
+                user=request.user, migration_type=self.migration_type, migration_id=migration_id
+            )
+        except MigrationNotFound:
+            return self.not_found(migration_id)
+        return HttpResponse(page.result().replace(FIGURES_SLOT, self.figures_html(progress), 1))
+
+    def page_without_figures(self, migration_id: str) -> Future[str]:
+        """The page with `FIGURES_SLOT` where its figures go, being written on the pool."""
+        return upstream.executor().submit(
             self.render_html,
             "details.html",
             {
@@ -360,13 +372,6 @@ class DetailsView(MigrationTypeView):
                 ),
             },
         )
-        try:
-            progress = migration_progress(
-                user=request.user, migration_type=self.migration_type, migration_id=migration_id
-            )
-        except MigrationNotFound:
-            return self.not_found(migration_id)
-        return HttpResponse(frame.result().replace(FIGURES_SLOT, self.figures_html(progress), 1))
 
     def figures_html(self, progress: Progress) -> str:
         """The figures alone: written without the page's context processors, which the page has
