@@ -19,8 +19,10 @@ from django.views.generic import TemplateView
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from accounts.backends import callback_url
+from accounts.models import User
 from accounts.refused import pop_refused
 from accounts.session import remember_token
+from kernel.jinja2 import kept_page
 from kernel.tiles import entry_role, tile_statuses, tiles_for, tiles_html
 from upstream.deadline import STATUS_UNAVAILABLE, UpstreamCalls
 
@@ -112,12 +114,27 @@ class HomeView(LoginRequiredMixin, TemplateView):
         optional=("M5 for each migration type shown (its tile's Running tag)",)
     )
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Home is written once for each thing it can show and kept (`kernel.jinja2.kept_page`):
+        the user's short name and permissions (their tiles, the overview's link) and the tiles'
+        tags.
+        """
+        context = self.get_context_data(**kwargs)
+        user: User = request.user  # type: ignore[assignment]  # signed in (LoginRequiredMixin)
+        key = (
+            user.short_name,
+            frozenset(user.get_all_permissions()),
+            tuple(sorted(context["statuses"].items())),
+        )
+        return HttpResponse(kept_page(self.template_name, key, context, request))
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         tiles = tiles_for(self.request.user)
         statuses = tile_statuses(self.request.user, tiles)
         return {
             **super().get_context_data(**kwargs),
             "tiles": tiles,
+            "statuses": statuses,
             "tiles_html": tiles_html(tiles, statuses),
             # Named at the top, so nobody reads a missing tag as "not running".
             "status_unknown": [

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from kernel.logging import signed_in_user
 
 
-def _nonce(request: HttpRequest) -> str:
+def nonce_of(request: HttpRequest) -> str:
     """The request's CSP nonce; empty when there is none to be had.
 
     Every page loads scripts, so the nonce is made now: django-csp's lazy nonce tests false until
@@ -26,7 +26,7 @@ def _nonce(request: HttpRequest) -> str:
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:
-    nonce = _nonce(request)
+    nonce = nonce_of(request)
     return {
         # For the header: only a user already looked up, so an error page never needs Redis or
         # the database to render (kernel.logging.signed_in_user).

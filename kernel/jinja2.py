@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.template import engines
+from django.template.backends.utils import csrf_input
 from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
@@ -89,6 +91,36 @@ def kept_fragment(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
         fragment = ascii_html(render())
         caching.rendered_fragments.put(key, fragment)
     return fragment
+
+
+# Where a kept page has its own response's values (kept_page): written raw, where escaped text
+# (anything from a request or upstream) cannot write "<".
+NONCE_HOLE = Markup("<csp-nonce>")
+CSRF_HOLE = Markup("<csrf-input>")
+
+
+def kept_page(name: str, key: tuple[Any, ...], context: dict[str, Any], request: Any) -> str:
+    """The page `name` kept by `key`, which must name everything it shows, with this response's
+    own CSP nonce and masked CSRF token put in: a page that differs only by them between users
+    and requests is written once (`caching.rendered_pages`).
+
+    The page is written with the context processors' values, as `render_to_string` would, but
+    with holes for the nonce and the CSRF token, filled in for each response.
+    """
+    page = caching.rendered_pages.get((name, *key))
+    if page is None:
+        backend = engines["jinja2"]
+        full: dict[str, Any] = {"request": request}
+        for processor in backend.template_context_processors:  # type: ignore[attr-defined]
+            full.update(processor(request))
+        full.update(context)
+        full.update({"csp_nonce": NONCE_HOLE, "cspNonce": NONCE_HOLE, "csrf_input": CSRF_HOLE})
+        page = str(ascii_html(render_fragment(name, full)))
+        caching.rendered_pages.put((name, *key), page)
+    # Imported here: the context processors import this module.
+    from kernel.context_processors import nonce_of
+
+    return page.replace(NONCE_HOLE, nonce_of(request)).replace(CSRF_HOLE, csrf_input(request))
 
 
 def render_fragment(name: str, context: dict[str, Any]) -> str:
