@@ -19,7 +19,6 @@ from django.views.generic import TemplateView
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from accounts.backends import callback_url
-from accounts.models import User
 from accounts.refused import pop_refused
 from accounts.session import remember_token
 from kernel.jinja2 import kept_page
@@ -115,17 +114,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
     )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """Home is written once for each thing it can show and kept (`kernel.jinja2.kept_page`):
-        the user's short name and permissions (their tiles, the overview's link) and the tiles'
-        tags.
+        """Home is written once for each user and set of tags and kept (`kernel.jinja2.kept_page`):
+        the user's permissions decide their tiles, and the tags are all else it shows.
         """
         context = self.get_context_data(**kwargs)
-        user: User = request.user  # type: ignore[assignment]  # signed in (LoginRequiredMixin)
-        key = (
-            user.short_name,
-            frozenset(user.get_all_permissions()),
-            tuple(sorted(context["statuses"].items())),
-        )
+        key = tuple(sorted(context["statuses"].items()))
         return HttpResponse(kept_page(self.template_name, key, context, request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

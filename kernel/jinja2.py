@@ -99,16 +99,25 @@ NONCE_HOLE = Markup("<csp-nonce>")
 CSRF_HOLE = Markup("<csrf-input>")
 
 
-def kept_page(name: str, key: tuple[Any, ...], context: dict[str, Any], request: Any) -> str:
-    """The page `name` kept by `key`, which must name everything it shows, with this response's
-    own CSP nonce and masked CSRF token put in: a page that differs only by them between users
-    and requests is written once (`caching.rendered_pages`).
+def kept_page(
+    name: str, key: tuple[Any, ...], context: dict[str, Any], request: Any, source: Any = None
+) -> str:
+    """The page `name` as written last time for `key` and this user, with this response's own
+    CSP nonce and masked CSRF token put in: a page that differs only by them between requests is
+    written once (`caching.rendered_pages`).
 
-    The page is written with the context processors' values, as `render_to_string` would, but
-    with holes for the nonce and the CSRF token, filled in for each response.
+    `key` names everything the page's content shows; what the layout shows (the user's short
+    name, and their permissions for the header's links) is added here. A page made from `source`
+    is kept only while it is made from that very object (a room table reused while its answers
+    are unchanged). The page is written with the context processors' values, as
+    `render_to_string` would, but with holes for the nonce and the CSRF token.
     """
-    page = caching.rendered_pages.get((name, *key))
-    if page is None:
+    user = request.user
+    full_key = (name, user.short_name, frozenset(user.get_all_permissions()), *key)
+    kept = caching.rendered_pages.get(full_key)
+    if kept is not None and kept[0] is source:
+        page = kept[1]
+    else:
         backend = engines["jinja2"]
         full: dict[str, Any] = {"request": request}
         for processor in backend.template_context_processors:  # type: ignore[attr-defined]
@@ -116,7 +125,7 @@ def kept_page(name: str, key: tuple[Any, ...], context: dict[str, Any], request:
         full.update(context)
         full.update({"csp_nonce": NONCE_HOLE, "cspNonce": NONCE_HOLE, "csrf_input": CSRF_HOLE})
         page = str(ascii_html(render_fragment(name, full)))
-        caching.rendered_pages.put((name, *key), page)
+        caching.rendered_pages.put(full_key, (source, page))
     # Imported here: the context processors import this module.
     from kernel.context_processors import nonce_of
 

@@ -17,6 +17,7 @@ from django.views import View
 
 import upstream
 from accounts.mixins import PermissionRequiredMixin
+from kernel.jinja2 import kept_page
 from migrations_ui.actions import AuditedActionMixin
 from migrations_ui.room_mappings import PERMISSION
 from migrations_ui.room_mappings.forms import AddRoomMappingForm, PrisonForm, RoomForm
@@ -97,8 +98,9 @@ class TableView(RoomMappingView):
         except upstream.ApiError as error:
             table, problem = None, describe_failure(error)
         query = form.table_query()
-        return self.render(
-            "table.html",
+        return self.table_page(
+            table,
+            query,
             {
                 "form": form,
                 "table": table,
@@ -108,8 +110,18 @@ class TableView(RoomMappingView):
                 "flash": self.pop_flash(),
                 "back_to_preview": data.get("back") == "preview",
             },
-            status=200 if table is not None else 502,
         )
+
+    def table_page(
+        self, table: RoomTable | None, query: dict[str, str], context: dict[str, Any]
+    ) -> HttpResponse:
+        """The same table (its answers unchanged) for the same query and user: the page written
+        last time (kernel.jinja2.kept_page); a failure or a message is written each time."""
+        if table is None or context["flash"]:
+            return self.render("table.html", context, status=200 if table is not None else 502)
+        key = tuple(sorted(query.items()))
+        page = kept_page("room_mappings/table.html", key, context, self.request, source=table)
+        return HttpResponse(page)
 
 
 class AddView(RoomMappingView):
