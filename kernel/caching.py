@@ -368,9 +368,10 @@ static_urls: dict[str, str] = {}
 reversed_urls: dict[tuple[str, str, str], str] = {}
 rendered_once: dict[str, Any] = {}
 rendered_fragments: Recent[Any] = Recent(max_entries=256)
-# Whole pages with what they were made from (kernel.jinja2.kept_page): home for each user and
-# state of the tiles (about 10 KB), a room table for each user and query (about 130 KB).
-rendered_pages: Recent[tuple[Any, str]] = Recent(max_entries=64)
+# Whole pages with what they were made from (kernel.jinja2.kept_page), at most about 4 MB: home
+# for each user and state of the tiles (about 10 KB), a room table for each user and query (about
+# 130 KB).
+rendered_pages: Recent[tuple[Any, str]] = Recent(max_entries=32)
 
 # The history filter form of a page with no filter, one per form class (migrations_ui.forms): a
 # form deep-copies its fields when it is made, 41 us on every history page; 6 us with this

@@ -110,7 +110,8 @@ def kept_page(
     name, and their permissions for the header's links) is added here. A page made from `source`
     is kept only while it is made from that very object (a room table reused while its answers
     are unchanged). The page is written with the context processors' values, as
-    `render_to_string` would, but with holes for the nonce and the CSRF token.
+    `render_to_string` would, but with holes for the nonce and the CSRF token, and without the
+    request itself: nothing else of one request can be written into a page another is given.
     """
     user = request.user
     full_key = (name, user.short_name, frozenset(user.get_all_permissions()), *key)
@@ -119,7 +120,7 @@ def kept_page(
         page = kept[1]
     else:
         backend = engines["jinja2"]
-        full: dict[str, Any] = {"request": request}
+        full: dict[str, Any] = {}
         for processor in backend.template_context_processors:  # type: ignore[attr-defined]
             full.update(processor(request))
         full.update(context)
