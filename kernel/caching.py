@@ -371,7 +371,7 @@ rendered_fragments: Recent[Any] = Recent(max_entries=256)
 # Whole pages with what they were made from (kernel.jinja2.kept_page), at most about 4 MB: home
 # for each user and state of the tiles (about 10 KB), a room table for each user and query (about
 # 130 KB).
-rendered_pages: Recent[tuple[Any, str]] = Recent(max_entries=32)
+rendered_pages: Recent[tuple[Any, list[str]]] = Recent(max_entries=32)
 
 # The history filter form of a page with no filter, one per form class (migrations_ui.forms): a
 # form deep-copies its fields when it is made, 41 us on every history page; 6 us with this

@@ -355,7 +355,8 @@ class DetailsView(MigrationTypeView):
             )
         except MigrationNotFound:
             return self.not_found(migration_id)
-        return HttpResponse(page.result().replace(FIGURES_SLOT, self.figures_html(progress), 1))
+        before, _, after = page.result().partition(FIGURES_SLOT)
+        return HttpResponse(f"{before}{self.figures_html(progress)}{after}")
 
     def page_without_figures(self, migration_id: str) -> Future[str]:
         """The page with `FIGURES_SLOT` where its figures go, being written on the pool."""
