@@ -381,17 +381,19 @@ def test_a_failed_span_without_a_status_code(
 def test_a_server_address_without_a_port_is_the_host_alone(
     on: Exported, ours: SpanExporter, azure: AzureMonitorTraceExporter
 ) -> None:
-    """Where ours differs from Azure's: under OTEL_SEMCONV_STABILITY_OPT_IN=http, requests' span
-    has server.address but no server.port for a URL without one, and the Azure exporter's
-    target then reads "host:None"."""
+    """Under OTEL_SEMCONV_STABILITY_OPT_IN=http, requests' span has server.address but no
+    server.port for a URL without one. The Azure exporter's target read "host:None" until its
+    1.0.0b59 (a dependency of azure-monitor-opentelemetry, not pinned here), which writes the
+    host alone, as ours always has."""
     tracer = trace.get_tracer(__name__)
     with tracer.start_as_current_span("GET", kind=SpanKind.CLIENT) as live:
         live.set_attribute("http.request.method", "GET")
         live.set_attribute("url.full", "https://api.internal/x")
         live.set_attribute("server.address", "api.internal")
     (span,) = on.spans()
-    assert base(azure._span_to_envelope(span).as_dict())["target"] == "api.internal:None"
     assert base(ours.envelope(span))["target"] == "api.internal"
+    azure_target = base(azure._span_to_envelope(span).as_dict())["target"]
+    assert azure_target in ("api.internal:None", "api.internal")
 
 
 # -- The connection string
