@@ -349,11 +349,8 @@ class DetailsView(MigrationTypeView):
         """
         migration_id = self.checked_migration_id(migration_id)
         page = self.page_without_figures(migration_id)
-        try:
-            progress = migration_progress(
-                user=request.user, migration_type=self.migration_type, migration_id=migration_id
-            )
-        except MigrationNotFound:
+        progress = self.progress_or_none(migration_id)
+        if progress is None:
             return self.not_found(migration_id)
         before, _, after = page.result().partition(FIGURES_SLOT)
         return HttpResponse(f"{before}{self.figures_html(progress)}{after}")
@@ -388,6 +385,17 @@ class DetailsView(MigrationTypeView):
             },
         )
 
+    def progress_or_none(self, migration_id: str) -> Progress | None:
+        """This type's migration with its figures, or None for an unknown id or another type's."""
+        try:
+            return migration_progress(
+                user=self.request.user,
+                migration_type=self.migration_type,
+                migration_id=migration_id,
+            )
+        except MigrationNotFound:
+            return None
+
     def figures_context(self, progress: Progress) -> dict[str, Any]:
         return {
             "progress": progress,
@@ -405,11 +413,8 @@ class ProgressFragmentView(DetailsView):
 
     def get(self, request: HttpRequest, migration_id: str) -> HttpResponse:
         migration_id = self.checked_migration_id(migration_id)
-        try:
-            progress = migration_progress(
-                user=request.user, migration_type=self.migration_type, migration_id=migration_id
-            )
-        except MigrationNotFound:
+        progress = self.progress_or_none(migration_id)
+        if progress is None:
             return self.not_found(migration_id)
         # Polling it never queries the audit log: the fragment shows figures only.
         return self.render("_progress.html", self.figures_context(progress))
