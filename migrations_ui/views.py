@@ -109,14 +109,17 @@ class MigrationTypeView(AuditedActionMixin, PermissionRequiredMixin, View):
     def render_html(self, template: str, context: dict[str, Any]) -> str:
         return render_to_string(
             self.migration_type.template(template),
-            {
-                "migration_type": self.migration_type,
-                "ns": self.migration_type.namespace,
-                "can_start": self.can_start,
-                **context,
-            },
+            {**self.type_context(), **context},
             self.request,
         )
+
+    def type_context(self) -> dict[str, Any]:
+        """What every page of the type is written with, besides its own values."""
+        return {
+            "migration_type": self.migration_type,
+            "ns": self.migration_type.namespace,
+            "can_start": self.can_start,
+        }
 
     def refused_unrecorded(self) -> HttpResponse:
         return self.render("audit_unavailable.html", {}, status=503)
@@ -377,9 +380,7 @@ class DetailsView(MigrationTypeView):
         return render_fragment(
             self.migration_type.template("_progress.html"),
             {
-                "migration_type": self.migration_type,
-                "ns": self.migration_type.namespace,
-                "can_start": self.can_start,
+                **self.type_context(),
                 "csrf_input": csrf_input_lazy(self.request),
                 **self.figures_context(progress),
             },
