@@ -134,11 +134,10 @@ def kept_page(
     # Imported here: the context processors import this module.
     from kernel.context_processors import nonce_of
 
-    fill: dict[str, Callable[[], str]] = {
-        NONCE_HOLE: lambda: nonce_of(request),
-        CSRF_HOLE: lambda: csrf_input(request),
-    }
-    values = {hole: fill[hole]() for hole in set(parts[1::2])}
+    values: dict[str, str] = {NONCE_HOLE: nonce_of(request)}
+    # A token only where the page has a form for it: asking for one sets the CSRF cookie.
+    if CSRF_HOLE in parts:
+        values[CSRF_HOLE] = csrf_input(request)
     filled = list(parts)
     filled[1::2] = [values[hole] for hole in parts[1::2]]
     return "".join(filled)
