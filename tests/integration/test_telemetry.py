@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -280,19 +280,24 @@ def hanging_endpoint() -> Iterator[HangingEndpoint]:
     endpoint.close()
 
 
-def page_timings(base: str, seconds: float) -> list[float]:
-    """Sign in, then load home and history one after the other for `seconds`; all must be 200."""
-    session = sign_in(base, USER)
-    for path in ("/", "/visits-migration/"):  # warm: templates, connections, the system token
-        session.get(f"{base}{path}", timeout=30).raise_for_status()
-    timings: list[float] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline or len(timings) < 40:
+def page_timings(bases: dict[str, str], seconds: float) -> dict[str, list[float]]:
+    """Sign in to each dashboard, then load home and history on each in turn for `seconds`; all
+    must be 200. Taking turns, a change in the machine's load (a benchmark or a browser test
+    beside this one) falls on every dashboard alike: measured one after another, the last one's
+    median once came out 1.57 x the first's."""
+    sessions = {name: sign_in(base, USER) for name, base in bases.items()}
+    for name, session in sessions.items():  # warm: templates, connections, the system token
         for path in ("/", "/visits-migration/"):
-            started = time.perf_counter()
-            response = session.get(f"{base}{path}", timeout=30)
-            timings.append(time.perf_counter() - started)
-            assert response.status_code == 200
+            session.get(f"{bases[name]}{path}", timeout=30).raise_for_status()
+    timings: dict[str, list[float]] = {name: [] for name in bases}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline or min(map(len, timings.values())) < 40:
+        for name, session in sessions.items():
+            for path in ("/", "/visits-migration/"):
+                started = time.perf_counter()
+                response = session.get(f"{bases[name]}{path}", timeout=30)
+                timings[name].append(time.perf_counter() - started)
+                assert response.status_code == 200
     return timings
 
 
@@ -314,12 +319,16 @@ def test_pages_are_unaffected_when_the_ingestion_endpoint_is_down_or_hangs(
         "closed": connection_string(f"http://127.0.0.1:{closed_port}/"),
         "hanging": connection_string(f"http://127.0.0.1:{hanging_endpoint.port}/"),
     }
-    timings: dict[str, list[float]] = {}
-    for name, connection in runs.items():
-        with gunicorn_dashboard(
-            sandbox, tmp_path, APPLICATIONINSIGHTS_CONNECTION_STRING=connection, **quick
-        ) as (base, _):
-            timings[name] = page_timings(base, seconds=4)
+    with ExitStack() as stack:
+        bases = {
+            name: stack.enter_context(
+                gunicorn_dashboard(
+                    sandbox, tmp_path, APPLICATIONINSIGHTS_CONNECTION_STRING=connection, **quick
+                )
+            )[0]
+            for name, connection in runs.items()
+        }
+        timings = page_timings(bases, seconds=6)
     # The exporter really did try the hanging endpoint, and is still waiting on it.
     assert hanging_endpoint.accepted
 
