@@ -162,3 +162,20 @@ def test_every_template_sees_every_global_of_the_environment() -> None:
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     for name in ("layout.html", "home.html", "migrations_ui/history.html"):
         assert env.get_template(name).globals.keys() >= env.globals.keys(), name
+
+
+def test_a_kept_page_never_gives_one_requests_id_to_another(rf, syscon_user) -> None:
+    """kernel.jinja2.kept_page: a page written once and kept is given to later requests, so
+    nothing of the request it was written for (here the layout's request id) may be in it."""
+    from kernel.jinja2 import kept_page
+    from migrations_ui import types
+
+    visits = next(t for t in types.REGISTERED if t.slug == "visits")
+    context = {"ns": visits.namespace, "migration_type": visits}
+    pages = []
+    for request_id in ("first-request-id", "second-request-id"):
+        request = rf.get("/")
+        request.user, request.request_id, request.csp_nonce = syscon_user, request_id, "n0nce"
+        pages.append(kept_page("migrations_ui/audit_unavailable.html", (), context, request))
+    assert "first-request-id" not in pages[1]
+    assert 'data-qa="request-id"' not in pages[0]
