@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests.adapters
@@ -66,3 +67,20 @@ def assert_audit_reads():
         assert len(reads) == count, reads
 
     return expect
+
+
+@pytest.fixture
+def pages_written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The templates written through `kernel.jinja2.render_fragment` while the test runs: a page
+    `kept_page` serves as kept is not written again, so it is not among them."""
+    import kernel.jinja2
+
+    written: list[str] = []
+    render_fragment = kernel.jinja2.render_fragment
+
+    def counted(name: str, context: dict[str, Any]) -> str:
+        written.append(name)
+        return render_fragment(name, context)
+
+    monkeypatch.setattr(kernel.jinja2, "render_fragment", counted)
+    return written

@@ -455,7 +455,7 @@ def test_unchanged_answers_give_the_same_table_and_rows_without_decoding_again(
 
 
 def test_a_kept_table_page_is_each_users_own_and_a_message_is_shown_once(
-    client, visits_user, syscon_user, tokens, requests_mock
+    client, visits_user, syscon_user, tokens, requests_mock, pages_written
 ) -> None:
     # Unchanged answers give the page written last time (kernel.jinja2.kept_page), for the same
     # user: with its own nonce and CSRF token each time, and never a message shown before.
@@ -468,6 +468,7 @@ def test_a_kept_table_page_is_each_users_own_and_a_message_is_shown_once(
         nonce.findall(second.content.decode())
     )
     assert "V. Visits" in text(second)
+    assert pages_written == ["room_mappings/table.html"]  # once, for both responses
     syscon = text(sign_in(Client(), syscon_user).get(TABLE, query))
     assert "S. Syscon" in syscon and "V. Visits" not in syscon
     requests_mock.post(MAPPINGS, status_code=201)
