@@ -97,7 +97,8 @@ def faults(request: HttpRequest) -> HttpResponse:
 
 
 def latency(request: HttpRequest) -> HttpResponse:
-    """``POST /__sandbox/latency {"ms": N}``: added to every upstream call (0 turns it off)."""
+    """``POST /__sandbox/latency {"ms": N}``: every upstream call is answered N ms after its
+    request was read, carried out at once (sandbox.middleware); 0 turns it off."""
     engine = get_engine()
     if request.method == "POST":
         try:
