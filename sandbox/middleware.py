@@ -66,7 +66,6 @@ class SandboxMiddleware:
         }
         answer_at = time.monotonic() + engine.latency_ms / 1000
         try:
-            fault_delay = 0.0
             fault = None
             if engine.faults:
                 fault, release = engine.take_fault(
@@ -75,25 +74,24 @@ class SandboxMiddleware:
                 if fault is not None and fault.after:
                     return self._after(fault, release, environ, entry, start_response)
                 if fault is not None:
-                    if fault.latency_ms:
-                        fault_delay += fault.latency_ms
                     if fault.hang:
                         # Longer than any client timeout, but ends by itself (or when faults clear).
                         release.wait(engine.settings.hang_seconds)
                     if fault.drop:
                         entry["status"] = 0
                         raise DropConnection
-            if fault_delay:
-                time.sleep(fault_delay / 1000)
-                answer_at += fault_delay / 1000
-            if fault is not None and (fault.status or fault.malformed):
-                _sleep_until(answer_at)
-            if fault is not None and fault.status:
-                return self._fault_response(fault.status, path, entry, start_response)
-            if fault is not None and fault.malformed:
-                entry["status"] = 200
-                start_response("200 OK", [("Content-Type", "application/json")])
-                return [b'{"status":"UP","content":[{"visitId":']
+                    # A fault's latency comes before the request is carried out.
+                    if fault.latency_ms:
+                        time.sleep(fault.latency_ms / 1000)
+                        answer_at += fault.latency_ms / 1000
+                    if fault.status or fault.malformed:
+                        _sleep_until(answer_at)
+                    if fault.status:
+                        return self._fault_response(fault.status, path, entry, start_response)
+                    if fault.malformed:
+                        entry["status"] = 200
+                        start_response("200 OK", [("Content-Type", "application/json")])
+                        return [b'{"status":"UP","content":[{"visitId":']
 
             def recording_start_response(
                 status: str, headers: list[tuple[str, str]], exc_info: Any = None

@@ -68,6 +68,11 @@ def test_latency_fault_and_global_latency(sb, http):
     started = time.monotonic()
     http.get(f"{sb.url}/verification/health/ping", timeout=5)
     assert time.monotonic() - started >= 0.1
+    # A status fault is answered no sooner than any other call.
+    sb.add_fault("nomisMigrationApi", "/health", status=503, times=1)
+    started = time.monotonic()
+    assert http.get(f"{sb.url}{PING}", timeout=5).status_code == 503
+    assert time.monotonic() - started >= 0.1
     sb.set_latency(0)
 
 
