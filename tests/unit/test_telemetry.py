@@ -235,18 +235,32 @@ def test_query_values_never_reach_telemetry(on, client) -> None:
 # -- Dependencies
 
 
+def calls_of(request: Any, on: Exported) -> list[Any]:
+    """The upstream calls made for `request`: those whose parent is its span.
+
+    Not every upstream call exported while a test runs: some work outlives its page by design
+    (a cached list refreshed in the background, M5 not waited for once M4 shows the migration
+    ended), so a call an earlier test started can end in this test's window, in its own page's
+    trace. Under a loaded `make test` (a bench-check beside it) the caller's-traceparent test
+    failed once on such a call's trace id; which earlier page started it was not found.
+    """
+    return [
+        d
+        for d in on.upstream_calls()
+        if d.parent is not None and d.parent.span_id == request.context.span_id
+    ]
+
+
 @pytest.mark.django_db
 def test_upstream_calls_are_dependencies_of_the_request(on, signed_in, requests_mock) -> None:
     mock_running_migration(requests_mock)
     signed_in.get(f"/visits-migration/{X}/")
     request = on.request()
-    dependencies = on.upstream_calls()
+    dependencies = calls_of(request, on)
     # The details page asks for the history row and the live figures side by side, on the
     # upstream thread pool: both still belong to the request.
     assert len(dependencies) == 2
     for dependency in dependencies:
-        assert dependency.parent is not None
-        assert dependency.parent.span_id == request.context.span_id
         assert dependency.context.trace_id == request.context.trace_id
     by_url = {d.attributes["http.url"]: d for d in dependencies}
     history = by_url[migration_url(f"/migrate/history/{XE}")]
@@ -317,7 +331,9 @@ def test_a_callers_traceparent_is_continued_by_the_request(on, signed_in, reques
     request = on.request()
     assert f"{request.context.trace_id:032x}" == caller_trace
     assert request.parent is not None and f"{request.parent.span_id:016x}" == caller_span
-    assert {f"{d.context.trace_id:032x}" for d in on.dependencies()} == {caller_trace}
+    calls = calls_of(request, on)
+    assert len(calls) == 2
+    assert {f"{d.context.trace_id:032x}" for d in calls} == {caller_trace}
 
 
 @pytest.mark.django_db
