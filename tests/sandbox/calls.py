@@ -20,21 +20,6 @@ DPS = "/activities-api"
 ZZ_PRISONERS = ["A1404ZZ", "A6931ZZ", "B3141ZZ", "G2718ZZ", "H5772ZZ"]
 
 
-def let_retries_finish_before_completion(sb) -> None:
-    """Space the completion readings far enough apart that failing records reach the DLQ first.
-
-    Completion counts only the visible messages of the type's queue (upstream-api §5.5, §13.5):
-    a record between its deliveries, in flight or waiting out its retry delay, does not hold it
-    back. The fast settings read three times 0.02 s apart, about as long as a record's three
-    deliveries 0.02 s apart, so on a loaded machine a migration completed with its last failing
-    record still retrying (court sentencing: 4 failed of 5; with retries 0.1 s apart, 0 of 5).
-    Three readings 0.25 s apart leave a record's retries about half a second, as the real
-    service's 11 readings 1 s apart leave its retries 1 s apart several times what they need.
-    For tests that count the failures a migration completes with.
-    """
-    sb.update_settings(empty_check_interval_s=0.25)
-
-
 def today() -> date:
     """The sandbox's date: the service's, in Europe/London."""
     return datetime.now(ZoneInfo("Europe/London")).date()

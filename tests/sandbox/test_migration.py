@@ -12,7 +12,6 @@ import requests
 
 from sandbox.util import format_ts
 
-from .calls import let_retries_finish_before_completion
 from .conftest import user_token
 
 API = "/nomis-migration-api"
@@ -152,7 +151,6 @@ def test_start_validation_roles_and_conflict(sb, system):
 
 
 def test_migration_completes_with_expected_counts(sb, system):
-    let_retries_finish_before_completion(sb)
     since = (datetime.now() - timedelta(days=120)).strftime("%Y-%m-%dT%H:%M:%S")
     params = {"prisonIds": ["MDI"], "visitTypes": ["SCON"], "fromDateTime": since}
     estimate, migrate, fail = expected_outcome(sb, system, params)
@@ -193,7 +191,6 @@ def test_already_migrated_visits_are_skipped_and_logged(sb, system):
 
 
 def test_future_visit_without_room_mapping_is_retried_then_dead_lettered(sb, system):
-    let_retries_finish_before_completion(sb)
     headers = system
     # Unmap the main MDI room: every future social visit there must fail.
     deleted = requests.delete(

@@ -32,7 +32,6 @@ from tests.sandbox.calls import (
     events,
     get,
     history,
-    let_retries_finish_before_completion,
     start,
 )
 from tests.types import Example, classic_total, run_of
@@ -310,7 +309,6 @@ def test_allocations_of_a_migrated_activity_complete(sb, system):
 
 
 def test_allocations_of_an_unmigrated_activity_are_dead_lettered(sb, system):
-    let_retries_finish_before_completion(sb)
     context = start(sb, system, "allocations", {"prisonId": "MDI", "courseActivityId": 11002})
     assert context.status_code == 202
     migration_id = context.json()["migrationId"]

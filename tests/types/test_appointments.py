@@ -32,7 +32,6 @@ from tests.sandbox.calls import (
     events,
     get,
     history,
-    let_retries_finish_before_completion,
     start,
 )
 from tests.sandbox.conftest import user_token
@@ -382,7 +381,6 @@ def test_appointment_ids_and_counts_by_prison_and_date(sb, system):
 
 
 def test_future_appointments_migrate_except_the_ignored_and_the_failing(sb, system):
-    let_retries_finish_before_completion(sb)
     response = start(
         sb, system, "appointments", {"prisonIds": ["MDI"], "fromDate": day(1), "toDate": ""}
     )

@@ -23,7 +23,6 @@ from tests.sandbox.calls import (
     dlq_counts,
     event_names,
     history,
-    let_retries_finish_before_completion,
     log_lines,
     mapping_count,
     nomis_get,
@@ -128,7 +127,6 @@ def test_core_person_id_ranges_cover_every_prisoner_once(sb, system):
 
 def test_core_person_migrates_every_prisoner_but_the_failing_ones(sb, system):
     sb.update_settings(page_size=700)
-    let_retries_finish_before_completion(sb)
     response = start(sb, system, "core-person")
     assert response.status_code == 202
     context = response.json()

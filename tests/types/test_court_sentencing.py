@@ -19,17 +19,7 @@ from django.http import QueryDict
 
 from migrations_ui.types import court_sentencing
 from migrations_ui.types.court_sentencing.forms import CourtSentencingMigrationForm
-from tests.sandbox.calls import (
-    API,
-    MAPPING,
-    NOMIS,
-    active,
-    dlq_count,
-    event_names,
-    history,
-    let_retries_finish_before_completion,
-    start,
-)
+from tests.sandbox.calls import API, MAPPING, NOMIS, active, dlq_count, event_names, history, start
 from tests.sandbox.conftest import user_token
 from tests.types import Example, Run, classic_total
 from tests.unit.conftest_visits import nomis_url
@@ -168,7 +158,6 @@ def test_court_sentencing_of_everyone_dead_letters_the_failing_prisoners(sb, sys
     # Read dead letters stay hidden for 30 s, not the fast settings' 0.5 s: under load more than
     # half a second can pass between reading them and asking /health, which must not see them.
     sb.update_settings(page_size=500, dlq_visibility_s=30)
-    let_retries_finish_before_completion(sb)
     context = start(sb, system, "court-sentencing", {"deleteExisting": False}).json()
     assert context["estimatedCount"] == 2000
     migration_id = context["migrationId"]

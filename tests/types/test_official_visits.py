@@ -23,7 +23,6 @@ from tests.sandbox.calls import (
     dlq_counts,
     event_names,
     history,
-    let_retries_finish_before_completion,
     log_lines,
     mapping_count,
     nomis_get,
@@ -271,7 +270,6 @@ def test_official_visits_migration_of_one_prison_and_quarter(sb, system):
 
 
 def test_official_visits_failing_visit_lands_on_its_own_dlq(sb, system):
-    let_retries_finish_before_completion(sb)
     # Visit 30123 is at BXI, created 2023-03-28; blank prison entries are ignored.
     body = {"prisonIds": ["", "BXI"], "fromDate": "2023-03-01", "toDate": "2023-04-30"}
     context = start(sb, system, "official-visits", body).json()

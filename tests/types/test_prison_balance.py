@@ -22,7 +22,6 @@ from tests.sandbox.calls import (
     dlq_counts,
     event_names,
     history,
-    let_retries_finish_before_completion,
     log_lines,
     mapping_count,
     nomis_get,
@@ -179,7 +178,6 @@ def test_prison_balance_of_every_caseload_and_of_one(sb, system):
 
 
 def test_prison_balance_of_an_unknown_prison_lands_on_its_own_dlq(sb, system):
-    let_retries_finish_before_completion(sb)
     context = start(sb, system, "prison-balance", {"prisonId": "XYZ"}).json()
     assert context["estimatedCount"] == 1  # trusted, no NOMIS call
     sb.wait_for_status(context["migrationId"], "COMPLETED")

@@ -24,7 +24,6 @@ from tests.sandbox.calls import (
     dlq_counts,
     event_names,
     history,
-    let_retries_finish_before_completion,
     log_lines,
     mapping_count,
     nomis_get,
@@ -193,7 +192,6 @@ def test_prisoner_balance_of_one_prison_completes(sb, system):
 
 
 def test_prisoner_balance_failures_are_the_zz_prisoners_on_its_own_dlq(sb, system):
-    let_retries_finish_before_completion(sb)
     context = start(sb, system, "prisoner-balance", {"prisonId": "MDI"}).json()
     sb.wait_for_status(context["migrationId"], "COMPLETED")
     row = history(sb, system, context["migrationId"])

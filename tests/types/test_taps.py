@@ -28,7 +28,6 @@ from tests.sandbox.calls import (
     dlq_counts,
     event_names,
     history,
-    let_retries_finish_before_completion,
     mapping_count,
     start,
 )
@@ -255,7 +254,6 @@ def test_taps_prisoner_without_taps_is_neither_migrated_nor_failed(sb, system):
 
 
 def test_taps_of_everyone_migrates_some_ignores_most_and_fails_the_zz_prisoners(sb, system):
-    let_retries_finish_before_completion(sb)
     with_taps = sb.control("GET", "state")["prisonersWithTaps"]
     assert 200 < with_taps < 400  # about 15% of 2,000
     context = start(sb, system, "taps", {"prisonerNumber": ""}).json()
@@ -278,7 +276,6 @@ def test_taps_of_everyone_migrates_some_ignores_most_and_fails_the_zz_prisoners(
 
 
 def test_taps_of_an_unknown_prisoner_is_trusted_then_fails(sb, system):
-    let_retries_finish_before_completion(sb)
     context = start(sb, system, "taps", {"prisonerNumber": "A0000AA"}).json()
     assert context["estimatedCount"] == 1
     sb.wait_for_status(context["migrationId"], "COMPLETED")
