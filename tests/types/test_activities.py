@@ -46,8 +46,6 @@ from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 
-TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-
 
 def activities_url(path: str) -> str:
     return ActivitiesApiClient(username=None).url(path)

@@ -23,6 +23,7 @@ from django.test import Client
 
 from migrations_ui.models import AuditEvent
 from migrations_ui.types.appointments.forms import AppointmentsMigrationForm
+from sandbox.entities.appointments import build
 from tests.factories import InProgressFactory
 from tests.sandbox.calls import (
     API,
@@ -40,7 +41,12 @@ from tests.unit.conftest_visits import migration_url, nomis_url, sign_in
 
 pytest_plugins = ["tests.unit.conftest_visits"]
 
-TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+# The run's first date: two days ahead, not tomorrow. The sandbox puts future appointments 2-90
+# days after its today and four past ones of each prison on today itself (k = 365, 730, 1095,
+# 1460). This date is worked out when the module is imported, so when the run came after
+# midnight, tomorrow was the sandbox's today: those four came in and 451 migrated. Two days ahead
+# takes the same 450 future ones on either day.
+FROM_DATE = (dt.date.today() + dt.timedelta(days=2)).isoformat()
 
 
 def _mock_checks(requests_mock: Any, estimate: int) -> None:
@@ -61,7 +67,15 @@ EXAMPLE = Example(
     entity={"eventId": 555001},
     entity_id="555001",
 )
-RUN = Run("APPOINTMENTS_USER", {"prisonIds": "LEI", "fromDate": TOMORROW}, migrated=447, failed=1)
+RUN = Run("APPOINTMENTS_USER", {"prisonIds": "LEI", "fromDate": FROM_DATE}, migrated=447, failed=1)
+
+
+@pytest.mark.parametrize("days_later", [0, 1], ids=["same day", "after midnight"])
+def test_the_runs_first_date_takes_the_same_future_appointments_after_midnight(days_later) -> None:
+    today = dt.date.today() + dt.timedelta(days=days_later)
+    chosen = build("default", today).select(["LEI"], dt.date.fromisoformat(FROM_DATE), None)
+    assert len(chosen) == 450
+    assert all(a.event_date > today for a in chosen)
 
 
 # -- The dashboard
