@@ -319,6 +319,8 @@ def production_env(context: Context) -> dict[str, str]:
 # What must never ship: the repository's other parts, tools and secrets, anywhere in the image.
 FORBIDDEN_PATHS = ("/app/tests", "/app/sandbox", "/app/bench", "/app/.venv", "/app/docs")
 FORBIDDEN_NAMES = frozenset({"node_modules", ".git", ".env", "db.sqlite3"})
+# Where the image's Python packages are (the Dockerfile's virtual environment).
+SITE_PACKAGES = "/opt/venv/lib/python3.11/site-packages"
 # Build tools, by the names of their commands.
 FORBIDDEN_COMMANDS = ("gcc", "cc", "make", "node", "npm", "git", "pip", "pip3")
 
@@ -330,9 +332,10 @@ def step_contents(context: Context) -> str:
     found += [path for path in files if Path(path).name in FORBIDDEN_NAMES]
     for folder in ("/usr/bin", "/usr/local/bin", "/bin", "/opt/venv/bin"):
         found += [f"{folder}/{name}" for name in FORBIDDEN_COMMANDS if f"{folder}/{name}" in files]
-    site = "/opt/venv/lib/python3.11/site-packages"
-    installed = {Path(path).name.split("-")[0].lower() for path in files if path.startswith(site)}
-    found += sorted(f"{site}/{name}" for name in dev_only_packages() & installed)
+    installed = {
+        Path(path).name.split("-")[0].lower() for path in files if path.startswith(SITE_PACKAGES)
+    }
+    found += sorted(f"{SITE_PACKAGES}/{name}" for name in dev_only_packages() & installed)
     expect(not found, f"the image holds what it must not: {sorted(found)[:20]}")
     labels = context.config["Docker"]["config"].get("Labels") or {}
     for label in (
@@ -348,21 +351,13 @@ def step_contents(context: Context) -> str:
 
 def dev_only_packages() -> set[str]:
     """Distribution names (as site-packages spells them) in requirements-dev.txt only."""
-
-    def names(path: Path) -> set[str]:
-        found = set()
-        for line in path.read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line and not line.startswith("-"):
-                found.add(re.split(r"[\[=<>~ ]", line, maxsplit=1)[0].lower().replace("-", "_"))
-        return found
-
-    return names(REPO / "requirements-dev.txt") - names(REPO / "requirements.txt")
+    dev = pinned(REPO / "requirements-dev.txt").keys() - pinned(REPO / "requirements.txt").keys()
+    return {name.replace("-", "_") for name in dev}
 
 
 def step_pinned(context: Context) -> str:
     """every Python package in the image is the version constraints.txt pins"""
-    dist_info = re.compile(r"/opt/venv/lib/python3\.11/site-packages/([^/]+)-([^/-]+)\.dist-info")
+    dist_info = re.compile(re.escape(SITE_PACKAGES) + r"/([^/]+)-([^/-]+)\.dist-info")
     matches = [dist_info.fullmatch(path) for path in context.dashboard.files()]
     installed = {match[1]: match[2] for match in matches if match}
     expect(installed, "no packages found in the image's /opt/venv")
